@@ -1,0 +1,83 @@
+"""factory_boy factories shared by the test suite."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from calls.models import Call, CallKind, Category, Criterion, Programme
+from relance.models import User
+
+DEFAULT_PASSWORD = "mot-de-passe-de-test-42"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"agent{n}@exemple.gouv.fr")
+    first_name = "Camille"
+    last_name = factory.Sequence(lambda n: f"Agent{n}")
+    password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class StaffFactory(UserFactory):
+    is_staff = True
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Programme
+
+    title = factory.Sequence(lambda n: f"Programme {n}")
+    slug = factory.Sequence(lambda n: f"programme-{n}")
+    operator = "Etalab — DINUM"
+    summary = "Cofinancer les projets des administrations autour de la donnée."
+
+
+class CallFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Call
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    kind = CallKind.ROUND
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Appel à projets n° {n + 1}")
+    slug = factory.Sequence(lambda n: f"appel-{n + 1}")
+    summary = "Un appel pour des projets autour de la donnée."
+    opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=10))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=20))
+
+
+class ContinuousCallFactory(CallFactory):
+    kind = CallKind.CONTINUOUS
+    number = None
+    closes_at = None
+    amount_ceiling = Decimal("100000.00")
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    call = factory.SubFactory(CallFactory)
+    name = factory.Sequence(lambda n: f"Catégorie {n}")
+    order = factory.Sequence(lambda n: n)
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Criterion
+
+    call = factory.SubFactory(CallFactory)
+    label = factory.Sequence(lambda n: f"Critère {n}")
+    weight = Decimal("1")
+    scale_max = 5
+    order = factory.Sequence(lambda n: n)
