@@ -65,3 +65,64 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         self.email = (self.email or "").strip().lower()
         super().save(*args, **kwargs)
+
+
+class AuditEntry(models.Model):
+    """Who did what to which object, when and why. Written by the apps' workflow functions."""
+
+    at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("auteur"),
+    )
+    action = models.CharField(_("action"), max_length=50)
+    target_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, verbose_name=_("type d’objet")
+    )
+    target_id = models.CharField(_("identifiant de l’objet"), max_length=64)
+    from_state = models.CharField(_("état avant"), max_length=30, blank=True)
+    to_state = models.CharField(_("état après"), max_length=30, blank=True)
+    reason = models.TextField(_("motif"), blank=True)
+    data = models.JSONField(_("détails"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("entrée du journal")
+        verbose_name_plural = _("journal des actions")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["target_type", "target_id", "at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type_id}:{self.target_id}"
+
+
+class OutgoingEmail(models.Model):
+    """An email queued after commit. Failures are kept for retry and never undo a decision."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("À envoyer")
+        SENT = "sent", _("Envoyé")
+        FAILED = "failed", _("Échec")
+
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    to = models.JSONField(_("destinataires"), default=list)
+    subject = models.CharField(_("objet"), max_length=255)
+    body = models.TextField(_("texte"))
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    topic = models.CharField(_("sujet"), max_length=50, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("courriel")
+        verbose_name_plural = _("courriels")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.subject} → {', '.join(self.to)}"

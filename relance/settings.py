@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "dsfr",
     "crispy_forms",
     "django_filters",
+    "import_export",
     "rules.apps.AutodiscoverRulesConfig",
     "relance",
     "calls",

@@ -1,0 +1,495 @@
+"""Ministries, administrations and their agents; dossiers, budget lines, attachments, messages."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from calls.models import AdministrationKind, Call, CallKind, Category
+
+
+def luhn_valid(digits: str) -> bool:
+    """Luhn check used by SIREN/SIRET numbers."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def validate_siret(value: str) -> None:
+    if not value.isdigit() or len(value) != 14:
+        raise ValidationError(_("Un SIRET compte exactement 14 chiffres."), code="siret_format")
+    # La Poste's establishments use a different rule (sum of digits multiple of 5).
+    if value.startswith("356000000"):
+        if sum(int(c) for c in value) % 5 != 0:
+            raise ValidationError(
+                _("Ce SIRET n’est pas valide (clé de contrôle)."), code="siret_key"
+            )
+        return
+    if not luhn_valid(value):
+        raise ValidationError(_("Ce SIRET n’est pas valide (clé de contrôle)."), code="siret_key")
+
+
+class Ministry(models.Model):
+    name = models.CharField(_("nom"), max_length=255, unique=True)
+    acronym = models.CharField(_("sigle"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("ministère")
+        verbose_name_plural = _("ministères")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Administration(models.Model):
+    name = models.CharField(_("nom"), max_length=255, unique=True)
+    acronym = models.CharField(_("sigle"), max_length=30, blank=True)
+    kind = models.CharField(_("type"), max_length=20, choices=AdministrationKind.choices)
+    ministry = models.ForeignKey(
+        Ministry,
+        on_delete=models.PROTECT,
+        related_name="administrations",
+        verbose_name=_("ministère"),
+        null=True,
+        blank=True,
+        help_text=_("Vide pour une collectivité territoriale."),
+    )
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[validate_siret])
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="Membership",
+        related_name="administrations",
+        verbose_name=_("agents"),
+    )
+
+    class Meta:
+        verbose_name = _("administration")
+        verbose_name_plural = _("administrations")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    """An agent belongs to an administration (possibly several) and acts for it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("agent"),
+    )
+    administration = models.ForeignKey(
+        Administration,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("administration"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rattachement")
+        verbose_name_plural = _("rattachements")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "administration"], name="membership_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.administration}"
+
+
+class DossierState(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    SUBMITTED = "submitted", _("Déposé")
+    INCOMPLETE = "incomplete", _("À compléter")
+    PRESELECTED = "preselected", _("Présélectionné")
+    NOT_PRESELECTED = "not_preselected", _("Non présélectionné")
+    LAUREATE = "laureate", _("Lauréat")
+    NOT_SELECTED = "not_selected", _("Non retenu")
+    WITHDRAWN = "withdrawn", _("Retiré")
+
+
+class PreselectionDecision(models.TextChoices):
+    PRESELECTED = DossierState.PRESELECTED.value, DossierState.PRESELECTED.label
+    NOT_PRESELECTED = DossierState.NOT_PRESELECTED.value, DossierState.NOT_PRESELECTED.label
+
+
+class DossierQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Dossiers the user may see as an applicant (their administrations) or as staff."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(administration__memberships__user=user)
+
+    def of_applicant(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(administration__memberships__user=user)
+
+
+class Dossier(models.Model):
+    """An administration's application to a call. State changes only through ``workflow``."""
+
+    call = models.ForeignKey(
+        Call, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("appel")
+    )
+    administration = models.ForeignKey(
+        Administration,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        verbose_name=_("administration"),
+    )
+    number = models.PositiveIntegerField(_("numéro d’ordre"), editable=False)
+    reference = models.CharField(_("référence"), max_length=30, editable=False)
+    state = models.CharField(
+        _("état"),
+        max_length=20,
+        choices=DossierState.choices,
+        default=DossierState.DRAFT,
+        editable=False,
+        db_index=True,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("créé par"),
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    submitted_at = models.DateTimeField(_("déposé le"), null=True, blank=True, editable=False)
+    # Guards against double clicks creating two dossiers: the creation form carries a token.
+    creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # Optimistic locking of edits: a stale form is refused instead of overwriting.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    # The project.
+    title = models.CharField(_("titre du projet"), max_length=200)
+    subtitle = models.CharField(
+        _("sous-titre"),
+        max_length=255,
+        blank=True,
+        help_text=_("Une ligne, telle qu’elle paraîtra sur la page des lauréats."),
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dossiers",
+        verbose_name=_("catégorie"),
+    )
+    summary = models.TextField(_("résumé"), max_length=1500, blank=True)
+    description = models.TextField(_("description du projet"), blank=True)
+    benefits_self = models.TextField(_("bénéfices attendus pour l’administration"), blank=True)
+    benefits_others = models.TextField(
+        _("bénéfices attendus pour d’autres administrations ou l’action publique"), blank=True
+    )
+    technical_approach = models.TextField(_("approche technique"), blank=True)
+    sustainability = models.TextField(_("pérennité"), blank=True)
+    timeline = models.TextField(_("calendrier"), blank=True)
+
+    # Budget, in euros.
+    total_budget = models.DecimalField(
+        _("budget total du projet (€)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    requested_amount = models.DecimalField(
+        _("cofinancement demandé (€)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+
+    # Contact.
+    contact_name = models.CharField(_("nom du contact"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("courriel du contact"), blank=True)
+    contact_phone = models.CharField(
+        _("téléphone du contact"),
+        max_length=30,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9+ ().-]{6,30}$", _("Numéro de téléphone invalide."))],
+    )
+
+    # Preselection: recorded by staff, applied and shown to the applicant when published.
+    pending_decision = models.CharField(
+        _("décision de présélection enregistrée"),
+        max_length=20,
+        choices=PreselectionDecision.choices,
+        blank=True,
+        editable=False,
+    )
+    decision_reason = models.TextField(
+        _("motif de la décision"),
+        blank=True,
+        editable=False,
+        help_text=_("Communiqué à l’administration une fois la décision publiée."),
+    )
+
+    objects = DossierQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["call", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "reference"], name="dossier_reference_unique"),
+            models.UniqueConstraint(fields=["call", "number"], name="dossier_number_unique"),
+            models.CheckConstraint(
+                condition=Q(requested_amount__isnull=True)
+                | Q(total_budget__isnull=True)
+                | Q(requested_amount__lte=F("total_budget")),
+                name="dossier_requested_within_budget",
+            ),
+        ]
+        indexes = [models.Index(fields=["call", "state"])]
+
+    def __str__(self):
+        return f"{self.reference} — {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("submissions:dossier_detail", kwargs={"pk": self.pk})
+
+    @staticmethod
+    def reference_for(call: Call, number: int) -> str:
+        """Readable reference: ``R1-2020-042`` for round 1, ``GC-2021-007`` for the window."""
+        year = call.opens_at.year
+        if call.is_demo:
+            prefix = "DEMO"
+        elif call.kind == CallKind.ROUND:
+            prefix = f"R{call.number}"
+        else:
+            prefix = "GC"
+        return f"{prefix}-{year}-{number:03d}"
+
+    @property
+    def is_editable_by_applicant(self) -> bool:
+        return self.state in (DossierState.DRAFT, DossierState.INCOMPLETE) or (
+            self.state == DossierState.SUBMITTED and self.call.is_open
+        )
+
+    def missing_for_submission(self) -> list[str]:
+        """Labels of the fields still empty that a submission requires."""
+        required = [
+            "title",
+            "subtitle",
+            "category",
+            "summary",
+            "description",
+            "benefits_self",
+            "benefits_others",
+            "technical_approach",
+            "sustainability",
+            "timeline",
+            "total_budget",
+            "requested_amount",
+            "contact_name",
+            "contact_email",
+        ]
+        missing = []
+        for name in required:
+            value = getattr(self, name if name != "category" else "category_id")
+            if value in (None, ""):
+                missing.append(str(self._meta.get_field(name).verbose_name))
+        return missing
+
+    def validation_errors(self) -> list[str]:
+        """Everything that prevents submitting this dossier to its call, in French."""
+        errors = []
+        missing = self.missing_for_submission()
+        if missing:
+            errors.append(_("Champs à remplir : %(fields)s.") % {"fields": ", ".join(missing)})
+        if (
+            self.requested_amount is not None
+            and self.total_budget is not None
+            and self.requested_amount > self.total_budget
+        ):
+            errors.append(_("Le cofinancement demandé dépasse le budget total du projet."))
+        if self.requested_amount is not None and not self.call.accepts_amount(
+            self.requested_amount
+        ):
+            errors.append(
+                _(
+                    "Le cofinancement demandé doit être strictement inférieur à "
+                    "%(ceiling)s € pour cet appel."
+                )
+                % {
+                    "ceiling": f"{self.call.amount_ceiling:,.2f}".replace(",", " ").replace(
+                        ".", ","
+                    )
+                }
+            )
+        if self.category_id and self.category.call_id != self.call_id:
+            errors.append(_("La catégorie choisie n’appartient pas à cet appel."))
+        if not self.call.accepts_kind(self.administration.kind):
+            errors.append(
+                _("Les structures de type « %(kind)s » ne sont pas éligibles à cet appel.")
+                % {"kind": self.administration.get_kind_display()}
+            )
+        return errors
+
+
+class BudgetLine(models.Model):
+    class Nature(models.TextChoices):
+        SERVICES = "services", _("Prestations externes")
+        STAFF = "staff", _("Personnel interne")
+        SOFTWARE = "software", _("Logiciels et infrastructure")
+        HARDWARE = "hardware", _("Matériel")
+        OTHER = "other", _("Autre")
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="budget_lines", verbose_name=_("dossier")
+    )
+    label = models.CharField(_("intitulé"), max_length=255)
+    nature = models.CharField(_("nature"), max_length=20, choices=Nature.choices)
+    amount = models.DecimalField(
+        _("montant (€)"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("ligne de budget")
+        verbose_name_plural = _("lignes de budget")
+        ordering = ["dossier", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="budget_line_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.label} ({self.amount} €)"
+
+
+def attachment_path(instance, filename):
+    # Never reuse the uploaded name on disk: it is kept in ``original_name`` only.
+    return f"dossiers/{instance.dossier.call_id}/{instance.dossier_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file attached to a dossier, stored outside static paths and served by a checked view."""
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("dossier")
+    )
+    file = models.FileField(_("fichier"), upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(_("nom du fichier"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("taille (octets)"))
+    sha256 = models.CharField(max_length=64)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pièce jointe")
+        verbose_name_plural = _("pièces jointes")
+        ordering = ["dossier", "uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class DossierMessage(models.Model):
+    """A message from staff to the applicant (request for additions, information)."""
+
+    class Kind(models.TextChoices):
+        REQUEST_ADDITIONS = "request_additions", _("Demande de compléments")
+        INFORMATION = "information", _("Information")
+        REPLY = "reply", _("Réponse de l’administration")
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="messages", verbose_name=_("dossier")
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("envoyé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["dossier", "created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.dossier.reference}"
+
+
+class InternalNote(models.Model):
+    """A note between instructors; never shown to the applicant."""
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="notes", verbose_name=_("dossier")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("écrite le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("note interne")
+        verbose_name_plural = _("notes internes")
+        ordering = ["dossier", "created_at", "pk"]
+
+    def __str__(self):
+        return f"Note — {self.dossier.reference}"
+
+
+class PreselectionPublication(models.Model):
+    """A one-step publication of a call's recorded preselection decisions.
+
+    Usually one per call; a later one publishes decisions recorded afterwards (e.g. on a
+    dossier that was being completed).
+    """
+
+    call = models.ForeignKey(
+        Call,
+        on_delete=models.PROTECT,
+        related_name="preselection_publications",
+        verbose_name=_("appel"),
+    )
+    published_at = models.DateTimeField(_("publiée le"), auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    preselected_count = models.PositiveIntegerField(_("présélectionnés"))
+    not_preselected_count = models.PositiveIntegerField(_("non présélectionnés"))
+
+    class Meta:
+        verbose_name = _("publication de la présélection")
+        verbose_name_plural = _("publications de la présélection")
+
+    def __str__(self):
+        return f"{self.call} — {self.published_at:%Y-%m-%d}"

@@ -1,0 +1,70 @@
+"""Who may do what with dossiers. Views and workflow functions ask here, nowhere else.
+
+A forbidden dossier answers 404 (see ``get_dossier_or_404``) so its existence never leaks.
+"""
+
+import rules
+from django.http import Http404
+
+from submissions.models import Dossier, Membership
+
+
+@rules.predicate
+def is_instructor(user):
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+@rules.predicate
+def is_agent(user):
+    """Any active account attached to at least one administration."""
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and Membership.objects.filter(user=user).exists()
+    )
+
+
+@rules.predicate
+def is_member_of_dossier_administration(user, dossier):
+    if dossier is None or not (user and user.is_authenticated and user.is_active):
+        return False
+    return Membership.objects.filter(
+        user=user, administration_id=dossier.administration_id
+    ).exists()
+
+
+@rules.predicate
+def is_member_of_administration(user, administration):
+    if administration is None or not (user and user.is_authenticated and user.is_active):
+        return False
+    return Membership.objects.filter(user=user, administration=administration).exists()
+
+
+# An applicant acts on dossiers of their administrations; instructors see and instruct all.
+rules.add_perm("submissions.see_dossier", is_instructor | is_member_of_dossier_administration)
+rules.add_perm("submissions.act_as_applicant", is_member_of_dossier_administration)
+rules.add_perm("submissions.file_for_administration", is_member_of_administration)
+rules.add_perm("submissions.instruct", is_instructor)
+
+
+def roles_of(user, dossier) -> set[str]:
+    roles = set()
+    if is_member_of_dossier_administration(user, dossier):
+        roles.add("applicant")
+    if is_instructor(user):
+        roles.add("staff")
+    return roles
+
+
+def get_dossier_or_404(user, pk, *, as_applicant=False, queryset=None):
+    """The dossier if ``user`` may see it (as applicant only when asked), else 404."""
+    queryset = queryset if queryset is not None else Dossier.objects.all()
+    try:
+        dossier = queryset.select_related("call", "administration", "category").get(pk=pk)
+    except (Dossier.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    perm = "submissions.act_as_applicant" if as_applicant else "submissions.see_dossier"
+    if not user.has_perm(perm, dossier):
+        raise Http404
+    return dossier

@@ -1,0 +1,608 @@
+"""Every state change of a dossier, each as one transactional function.
+
+Each function locks the dossier row, checks the transition table (source state, role,
+guards), changes the state, writes an audit entry and queues the notifications, which are
+sent after commit. Views and tests call these functions; nothing else sets ``state``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from calls.models import Call
+from relance import audit, notifications
+from submissions.models import (
+    Administration,
+    Attachment,
+    BudgetLine,
+    Dossier,
+    DossierMessage,
+    DossierState,
+    InternalNote,
+    PreselectionDecision,
+    PreselectionPublication,
+)
+from submissions.permissions import is_instructor, is_member_of_administration, roles_of
+
+S = DossierState
+APPLICANT = "applicant"
+STAFF = "staff"
+
+
+class WorkflowError(Exception):
+    """A refused action, with a message meant for the user."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class DeadlineError(WorkflowError):
+    """The call is closed: the dossier is kept as it was."""
+
+
+class StaleEditError(WorkflowError):
+    """Someone saved the dossier since this form was opened."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: frozenset
+    target: str
+    roles: frozenset
+    label: object
+
+
+def _t(name, sources, target, roles, label):
+    return Transition(name, frozenset(sources), target, frozenset(roles), label)
+
+
+# The one table of transitions: which states each leaves from, where it goes, who fires it.
+TRANSITIONS = {
+    t.name: t
+    for t in [
+        _t("submit", [S.DRAFT], S.SUBMITTED, [APPLICANT], gettext_lazy("déposer")),
+        _t(
+            "request_additions",
+            [S.SUBMITTED],
+            S.INCOMPLETE,
+            [STAFF],
+            gettext_lazy("demander des compléments pour"),
+        ),
+        _t("complete", [S.INCOMPLETE], S.SUBMITTED, [APPLICANT], gettext_lazy("compléter")),
+        _t("preselect", [S.SUBMITTED], S.PRESELECTED, [STAFF], gettext_lazy("présélectionner")),
+        _t(
+            "not_preselect",
+            [S.SUBMITTED, S.INCOMPLETE],
+            S.NOT_PRESELECTED,
+            [STAFF],
+            gettext_lazy("écarter"),
+        ),
+        _t("select", [S.PRESELECTED], S.LAUREATE, [STAFF], gettext_lazy("retenir")),
+        _t("not_select", [S.PRESELECTED], S.NOT_SELECTED, [STAFF], gettext_lazy("ne pas retenir")),
+        _t(
+            "withdraw",
+            [S.DRAFT, S.SUBMITTED, S.INCOMPLETE],
+            S.WITHDRAWN,
+            [APPLICANT],
+            gettext_lazy("retirer"),
+        ),
+    ]
+}
+
+
+def allowed_transitions(user, dossier) -> list[Transition]:
+    """Transitions ``user`` could fire on ``dossier`` now (guards aside), for the screens."""
+    roles = roles_of(user, dossier)
+    return [t for t in TRANSITIONS.values() if dossier.state in t.sources and t.roles & roles]
+
+
+def _paris(dt):
+    return date_format(timezone.localtime(dt), "j F Y à H:i")
+
+
+def _lock(dossier) -> Dossier:
+    pk = dossier.pk if isinstance(dossier, Dossier) else dossier
+    return (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("call", "administration")
+        .get(pk=pk)
+    )
+
+
+def _fire(user, dossier: Dossier, name: str, *, reason="", data=None) -> Dossier:
+    """Check and apply transition ``name`` on a dossier already locked by the caller."""
+    transition = TRANSITIONS[name]
+    if dossier.state not in transition.sources:
+        raise WorkflowError(
+            _("Impossible de %(action)s un dossier « %(state)s ».")
+            % {"action": transition.label, "state": dossier.get_state_display()}
+        )
+    if user is not None and not (transition.roles & roles_of(user, dossier)):
+        raise WorkflowError(
+            _("Vous n’avez pas le droit de %(action)s ce dossier.") % {"action": transition.label}
+        )
+    old = dossier.state
+    dossier.state = transition.target
+    dossier.version += 1
+    dossier.save(update_fields=["state", "version", "updated_at"])
+    audit.record(
+        user, name, dossier, from_state=old, to_state=dossier.state, reason=reason, data=data
+    )
+    return dossier
+
+
+def fire(user, dossier, name, *, reason="", data=None) -> Dossier:
+    """Fire a transition in its own transaction (used by the jury's results publication)."""
+    with transaction.atomic():
+        return _fire(user, _lock(dossier), name, reason=reason, data=data)
+
+
+def _applicant_recipients(dossier):
+    emails = list(
+        dossier.administration.memberships.filter(user__is_active=True).values_list(
+            "user__email", flat=True
+        )
+    )
+    if dossier.contact_email:
+        emails.append(dossier.contact_email)
+    return emails
+
+
+# Creation and editing ---------------------------------------------------------------
+
+
+def create_dossier(user, call: Call, administration: Administration, *, title, token=None):
+    """Start a draft in an open call for one of the user's administrations.
+
+    ``token`` comes from the creation form: the same token twice (double click, two tabs
+    posting the same form) returns the dossier created the first time.
+    """
+    if token is not None:
+        existing = Dossier.objects.filter(creation_token=token).first()
+        if existing is not None:
+            if existing.created_by_id != user.pk:
+                raise WorkflowError(_("Ce formulaire a déjà été utilisé."))
+            return existing, False
+    if not is_member_of_administration(user, administration):
+        raise WorkflowError(_("Vous n’êtes pas rattaché·e à cette administration."))
+    if not call.accepts_kind(administration.kind):
+        message = _("Les structures de type « %(kind)s » ne sont pas éligibles à cet appel.") % {
+            "kind": administration.get_kind_display()
+        }
+        if call.ineligible_note:
+            message = f"{message} {call.ineligible_note}"
+        raise WorkflowError(message)
+    title = (title or "").strip()
+    if not title:
+        raise WorkflowError(_("Donnez un titre au projet."))
+    try:
+        with transaction.atomic():
+            # Lock the call row so that two creations never take the same number.
+            locked_call = Call.objects.select_for_update().get(pk=call.pk)
+            if not locked_call.is_open_at(timezone.now()):
+                raise DeadlineError(
+                    _("Cet appel n’est pas ouvert : impossible d’y créer un dossier.")
+                )
+            last = Dossier.objects.filter(call=locked_call).aggregate(n=Max("number"))["n"] or 0
+            dossier = Dossier.objects.create(
+                call=locked_call,
+                administration=administration,
+                number=last + 1,
+                reference=Dossier.reference_for(locked_call, last + 1),
+                title=title[:200],
+                created_by=user,
+                creation_token=token,
+                contact_name=user.get_full_name(),
+                contact_email=user.email,
+            )
+            audit.record(user, "create", dossier, to_state=dossier.state)
+    except IntegrityError:
+        # A concurrent request with the same token won the race: return its dossier.
+        if token is not None:
+            existing = Dossier.objects.filter(creation_token=token).first()
+            if existing is not None:
+                return existing, False
+        raise
+    return dossier, True
+
+
+EDITABLE_FIELDS = frozenset(
+    {
+        "title",
+        "subtitle",
+        "category",
+        "summary",
+        "description",
+        "benefits_self",
+        "benefits_others",
+        "technical_approach",
+        "sustainability",
+        "timeline",
+        "total_budget",
+        "requested_amount",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+    }
+)
+
+
+def _check_applicant_can_edit(user, dossier, now):
+    if APPLICANT not in roles_of(user, dossier):
+        raise WorkflowError(_("Vous ne pouvez pas modifier ce dossier."))
+    if dossier.state in (S.DRAFT, S.INCOMPLETE):
+        return
+    if dossier.state == S.SUBMITTED:
+        if dossier.call.is_open_at(now):
+            return
+        raise DeadlineError(_("L’appel est clos : un dossier déposé ne peut plus être modifié."))
+    raise WorkflowError(
+        _("Un dossier « %(state)s » ne peut plus être modifié.")
+        % {"state": dossier.get_state_display()}
+    )
+
+
+def update_dossier(user, dossier, changes: dict, *, version: int) -> Dossier:
+    """Save the applicant's edits of one section.
+
+    ``version`` is the dossier version the form was opened on: if someone saved in between,
+    nothing is overwritten and :class:`StaleEditError` tells the user to reload. Edits of a
+    submitted dossier (before the deadline) are amendments and are audited field by field.
+    """
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"Not editable: {sorted(unknown)}")
+    with transaction.atomic():
+        locked = _lock(dossier)
+        _check_applicant_can_edit(user, locked, timezone.now())
+        if locked.version != version:
+            raise StaleEditError(
+                _(
+                    "Ce dossier a été modifié entre-temps (par vous dans un autre onglet ou "
+                    "par un autre agent). Vos saisies sont affichées ci-dessous : rechargez la "
+                    "page pour voir la dernière version, puis reportez-les."
+                )
+            )
+        changed = {}
+        for name, value in changes.items():
+            old = getattr(locked, name)
+            if old != value:
+                changed[name] = {"old": _jsonable(old), "new": _jsonable(value)}
+                setattr(locked, name, value)
+        if not changed:
+            return locked
+        if "category" in changes and locked.category and locked.category.call_id != locked.call_id:
+            raise ValidationError({"category": _("Cette catégorie n’appartient pas à l’appel.")})
+        locked.full_clean(exclude=["call", "administration", "created_by"])
+        locked.version += 1
+        locked.save()
+        action = "amend" if locked.state == S.SUBMITTED else "edit"
+        audit.record(user, action, locked, data={"fields": changed})
+        return locked
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)
+
+
+def replace_budget_lines(user, dossier, lines: list[dict], *, version: int) -> Dossier:
+    """Replace the budget lines (label, nature, amount) in one step."""
+    with transaction.atomic():
+        locked = _lock(dossier)
+        _check_applicant_can_edit(user, locked, timezone.now())
+        if locked.version != version:
+            raise StaleEditError(
+                _("Ce dossier a été modifié entre-temps : rechargez la page avant d’enregistrer.")
+            )
+        old = list(locked.budget_lines.values("label", "nature", "amount"))
+        locked.budget_lines.all().delete()
+        BudgetLine.objects.bulk_create(
+            BudgetLine(dossier=locked, order=i, **line) for i, line in enumerate(lines)
+        )
+        locked.version += 1
+        locked.save(update_fields=["version", "updated_at"])
+        audit.record(
+            user,
+            "amend" if locked.state == S.SUBMITTED else "edit",
+            locked,
+            data={
+                "budget_lines": {
+                    "old": [{**r, "amount": str(r["amount"])} for r in old],
+                    "new": [{**r, "amount": str(r["amount"])} for r in lines],
+                }
+            },
+        )
+        return locked
+
+
+def add_attachment(
+    user, dossier, *, file, original_name, content_type, size, sha256, description=""
+):
+    """Attach an already checked file (see ``submissions.files``) to the dossier."""
+    with transaction.atomic():
+        locked = _lock(dossier)
+        _check_applicant_can_edit(user, locked, timezone.now())
+        attachment = Attachment(
+            dossier=locked,
+            original_name=original_name[:255],
+            content_type=content_type,
+            size=size,
+            sha256=sha256,
+            description=description[:255],
+            uploaded_by=user,
+        )
+        attachment.file.save(original_name, file, save=False)
+        attachment.save()
+        audit.record(
+            user,
+            "attach",
+            locked,
+            data={"attachment": attachment.pk, "name": attachment.original_name, "size": size},
+        )
+        return attachment
+
+
+def remove_attachment(user, attachment: Attachment) -> None:
+    with transaction.atomic():
+        locked = _lock(attachment.dossier_id)
+        _check_applicant_can_edit(user, locked, timezone.now())
+        name = attachment.original_name
+        stored = attachment.file.name
+        Attachment.objects.filter(pk=attachment.pk, dossier=locked).delete()
+        audit.record(user, "detach", locked, data={"attachment": attachment.pk, "name": name})
+        storage = attachment.file.storage
+        transaction.on_commit(lambda: storage.delete(stored))
+
+
+# Applicant transitions ----------------------------------------------------------------
+
+
+def submit(user, dossier) -> Dossier:
+    """Submit a draft. After the deadline the draft is kept intact and the refusal says why."""
+    with transaction.atomic():
+        locked = _lock(dossier)
+        if locked.state == S.SUBMITTED:
+            # A second click or a second tab: the dossier is already submitted.
+            raise WorkflowError(_("Ce dossier a déjà été déposé."))
+        if locked.state not in TRANSITIONS["submit"].sources:
+            _fire(user, locked, "submit")  # raises the refusal with the state's name
+        if APPLICANT not in roles_of(user, locked):
+            raise WorkflowError(_("Vous n’avez pas le droit de déposer ce dossier."))
+        now = timezone.now()
+        call = locked.call
+        if not call.is_open_at(now):
+            if call.closes_at and now >= call.closes_at:
+                raise DeadlineError(
+                    _(
+                        "L’appel est clos depuis le %(date)s (heure de Paris) : le dépôt est "
+                        "refusé. Votre brouillon est conservé tel quel."
+                    )
+                    % {"date": _paris(call.closes_at)}
+                )
+            raise DeadlineError(_("L’appel n’est pas encore ouvert : le dépôt est refusé."))
+        errors = locked.validation_errors()
+        if errors:
+            raise WorkflowError(" ".join(str(e) for e in errors))
+        _fire(user, locked, "submit")
+        if locked.submitted_at is None:
+            locked.submitted_at = now
+            locked.save(update_fields=["submitted_at"])
+        notifications.queue(
+            "submissions/emails/acknowledgement",
+            [user.email, *_applicant_recipients(locked)],
+            {"dossier": locked, "submitted_at": now},
+            topic="acknowledgement",
+        )
+        return locked
+
+
+def complete(user, dossier, *, reply="") -> Dossier:
+    """The applicant sends back a dossier staff asked to complete."""
+    with transaction.atomic():
+        locked = _lock(dossier)
+        if locked.state == S.INCOMPLETE:
+            # Completion is not bound to the deadline (staff asked for it), but the dossier
+            # must be as complete and valid as at submission.
+            errors = locked.validation_errors()
+            if errors:
+                raise WorkflowError(" ".join(str(e) for e in errors))
+        _fire(user, locked, "complete", reason=reply)
+        if reply.strip():
+            DossierMessage.objects.create(
+                dossier=locked, kind=DossierMessage.Kind.REPLY, author=user, body=reply.strip()
+            )
+        return locked
+
+
+def withdraw(user, dossier, *, reason="") -> Dossier:
+    with transaction.atomic():
+        locked = _lock(dossier)
+        _fire(user, locked, "withdraw", reason=reason)
+        if locked.pending_decision:
+            locked.pending_decision = ""
+            locked.decision_reason = ""
+            locked.save(update_fields=["pending_decision", "decision_reason"])
+        return locked
+
+
+# Staff actions --------------------------------------------------------------------------
+
+
+def _require_staff(user):
+    if not is_instructor(user):
+        raise WorkflowError(_("Action réservée aux instructeurs."))
+
+
+def request_additions(user, dossier, *, message) -> Dossier:
+    message = (message or "").strip()
+    if not message:
+        raise WorkflowError(_("Écrivez le message qui explique ce qu’il faut compléter."))
+    with transaction.atomic():
+        locked = _lock(dossier)
+        _fire(user, locked, "request_additions", reason=message)
+        if locked.pending_decision:
+            locked.pending_decision = ""
+            locked.decision_reason = ""
+            locked.save(update_fields=["pending_decision", "decision_reason"])
+        DossierMessage.objects.create(
+            dossier=locked, kind=DossierMessage.Kind.REQUEST_ADDITIONS, author=user, body=message
+        )
+        notifications.queue(
+            "submissions/emails/request_additions",
+            _applicant_recipients(locked),
+            {"dossier": locked, "message": message},
+            topic="request_additions",
+        )
+        return locked
+
+
+def send_message(user, dossier, *, body) -> DossierMessage:
+    _require_staff(user)
+    body = (body or "").strip()
+    if not body:
+        raise WorkflowError(_("Le message est vide."))
+    with transaction.atomic():
+        locked = _lock(dossier)
+        msg = DossierMessage.objects.create(
+            dossier=locked, kind=DossierMessage.Kind.INFORMATION, author=user, body=body
+        )
+        audit.record(user, "message", locked, reason=body)
+        notifications.queue(
+            "submissions/emails/message",
+            _applicant_recipients(locked),
+            {"dossier": locked, "message": body},
+            topic="message",
+        )
+        return msg
+
+
+def add_note(user, dossier, *, body) -> InternalNote:
+    _require_staff(user)
+    body = (body or "").strip()
+    if not body:
+        raise WorkflowError(_("La note est vide."))
+    return InternalNote.objects.create(dossier=dossier, author=user, body=body)
+
+
+def record_preselection(user, dossier, *, decision, reason="") -> Dossier:
+    """Record (not publish) a preselection decision; it can be changed until published."""
+    _require_staff(user)
+    if decision not in PreselectionDecision.values:
+        raise WorkflowError(_("Décision inconnue."))
+    with transaction.atomic():
+        locked = _lock(dossier)
+        target = "preselect" if decision == PreselectionDecision.PRESELECTED else "not_preselect"
+        if locked.state not in TRANSITIONS[target].sources:
+            raise WorkflowError(
+                _("%(ref)s : impossible d’enregistrer cette décision sur un dossier « %(state)s ».")
+                % {"ref": locked.reference, "state": locked.get_state_display()}
+            )
+        old = locked.pending_decision
+        locked.pending_decision = decision
+        locked.decision_reason = (reason or "").strip()
+        locked.save(update_fields=["pending_decision", "decision_reason", "updated_at"])
+        audit.record(
+            user,
+            "record_decision",
+            locked,
+            reason=locked.decision_reason,
+            data={"old": old, "new": decision},
+        )
+        return locked
+
+
+def record_preselection_bulk(user, dossiers, *, decision, reason="") -> int:
+    """Record the same decision on several dossiers, all or nothing."""
+    with transaction.atomic():
+        count = 0
+        for dossier in dossiers:
+            record_preselection(user, dossier, decision=decision, reason=reason)
+            count += 1
+        return count
+
+
+def clear_preselection(user, dossier) -> Dossier:
+    _require_staff(user)
+    with transaction.atomic():
+        locked = _lock(dossier)
+        if locked.pending_decision:
+            audit.record(user, "clear_decision", locked, data={"old": locked.pending_decision})
+            locked.pending_decision = ""
+            locked.decision_reason = ""
+            locked.save(update_fields=["pending_decision", "decision_reason", "updated_at"])
+        return locked
+
+
+def publish_preselection(user, call: Call) -> PreselectionPublication:
+    """Apply every recorded preselection decision of ``call`` at once and notify applicants.
+
+    Refused while a submitted dossier has no decision, so that nobody is forgotten.
+    """
+    _require_staff(user)
+    with transaction.atomic():
+        locked_call = Call.objects.select_for_update().get(pk=call.pk)
+        now = timezone.now()
+        # A round is preselected once closed; a window without closing date at any time.
+        if locked_call.closes_at is not None and now < locked_call.closes_at:
+            raise WorkflowError(
+                _("L’appel est encore ouvert : la présélection se publie après la clôture.")
+            )
+        dossiers = list(
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("call", "administration")
+            .filter(call=locked_call, state__in=[S.SUBMITTED, S.INCOMPLETE])
+            .order_by("number")
+        )
+        undecided = [
+            d.reference for d in dossiers if not d.pending_decision and d.state == S.SUBMITTED
+        ]
+        if undecided:
+            raise WorkflowError(
+                _("%(count)s dossier(s) déposé(s) sans décision : %(refs)s.")
+                % {"count": len(undecided), "refs": ", ".join(undecided[:20])}
+            )
+        decided = [d for d in dossiers if d.pending_decision]
+        if not decided:
+            raise WorkflowError(_("Aucune décision de présélection à publier."))
+        counts = {PreselectionDecision.PRESELECTED: 0, PreselectionDecision.NOT_PRESELECTED: 0}
+        for dossier in decided:
+            decision = dossier.pending_decision
+            name = "preselect" if decision == PreselectionDecision.PRESELECTED else "not_preselect"
+            _fire(user, dossier, name, reason=dossier.decision_reason)
+            dossier.pending_decision = ""
+            dossier.save(update_fields=["pending_decision"])
+            counts[decision] += 1
+            notifications.queue(
+                "submissions/emails/preselection_outcome",
+                _applicant_recipients(dossier),
+                {"dossier": dossier, "preselected": name == "preselect"},
+                topic="preselection",
+            )
+        publication = PreselectionPublication.objects.create(
+            call=locked_call,
+            published_by=user,
+            preselected_count=counts[PreselectionDecision.PRESELECTED],
+            not_preselected_count=counts[PreselectionDecision.NOT_PRESELECTED],
+        )
+        audit.record(
+            user,
+            "publish_preselection",
+            locked_call,
+            data={k.value: v for k, v in counts.items()} | {"at": now.isoformat()},
+        )
+        return publication
