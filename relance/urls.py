@@ -45,6 +45,7 @@ auth_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("appels/", include("calls.urls")),
+    path("", include("submissions.urls")),
     path("compte/", include(auth_patterns)),
     path("accessibilite/", views.static_page, {"page": "accessibility"}, name="accessibility"),
     path("mentions-legales/", views.static_page, {"page": "legal"}, name="legal"),

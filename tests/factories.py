@@ -81,3 +81,74 @@ class CriterionFactory(factory.django.DjangoModelFactory):
     weight = Decimal("1")
     scale_max = 5
     order = factory.Sequence(lambda n: n)
+
+
+# Dossiers ---------------------------------------------------------------------------
+
+from submissions.models import (  # noqa: E402
+    Administration,
+    Dossier,
+    DossierState,
+    Membership,
+    Ministry,
+)
+
+
+class MinistryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Ministry
+
+    name = factory.Sequence(lambda n: f"Ministère n° {n}")
+
+
+class AdministrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Administration
+
+    name = factory.Sequence(lambda n: f"Direction n° {n}")
+    kind = "central"
+    ministry = factory.SubFactory(MinistryFactory)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    administration = factory.SubFactory(AdministrationFactory)
+
+
+def agent_of(administration, **kwargs):
+    """A user attached to ``administration``."""
+    return MembershipFactory(administration=administration, user=UserFactory(**kwargs)).user
+
+
+class DossierFactory(factory.django.DjangoModelFactory):
+    """A complete dossier (every field a submission needs), in ``state`` (draft by default).
+
+    Creating one directly in a later state is for setting up tests only; the application
+    changes states through ``submissions.workflow``.
+    """
+
+    class Meta:
+        model = Dossier
+
+    call = factory.SubFactory(CallFactory)
+    administration = factory.SubFactory(AdministrationFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    reference = factory.LazyAttribute(lambda o: Dossier.reference_for(o.call, o.number))
+    state = DossierState.DRAFT
+    title = factory.Sequence(lambda n: f"Projet de données n° {n}")
+    subtitle = "Mieux piloter l’action publique par la donnée"
+    category = factory.LazyAttribute(lambda o: CategoryFactory(call=o.call))
+    summary = "Résumé du projet."
+    description = "Description du projet."
+    benefits_self = "Gains pour l’administration."
+    benefits_others = "Gains pour les autres administrations."
+    technical_approach = "API et entrepôt de données."
+    sustainability = "Équipe pérenne."
+    timeline = "Six mois."
+    total_budget = Decimal("150000.00")
+    requested_amount = Decimal("75000.00")
+    contact_name = "Camille Martin"
+    contact_email = "camille.martin@exemple.gouv.fr"

@@ -1,0 +1,3 @@
+"""Applicant screens (agents of administrations)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Staff screens (instruction and preselection)."""
+
+urlpatterns = []
