@@ -1,0 +1,184 @@
+"""Shared form pieces, and how every form of Relance renders in DSFR.
+
+Rendering
+    Forms go through django-crispy-forms with the project's ``dsfr`` template pack
+    (``templates/dsfr/``): ``{% crispy form %}`` (with the form's ``helper``) or
+    ``{{ form|crispy }}`` / ``{{ form.field|as_crispy_field }}`` when the template writes the
+    ``<form>`` itself. Never write a field's markup by hand: labels, hints, required markers,
+    error states and ``aria-*`` attributes then stay the same everywhere.
+
+What the pack renders
+    - text, email, number, URL, password, textarea: ``fr-input-group`` / ``fr-input``;
+      ``DateInput``, ``DateTimeInput`` and ``TimeInput`` become native pickers
+      (``type="date"``, ``datetime-local``, ``time``) with ISO values, nothing to configure;
+    - ``Select`` / ``SelectMultiple``: ``fr-select-group`` / ``fr-select``;
+    - ``CheckboxInput``: ``fr-checkbox-group``; ``RadioSelect`` and
+      ``CheckboxSelectMultiple``: a ``fr-fieldset`` whose legend is the label (crispy's
+      ``InlineRadios`` / ``InlineCheckboxes`` put the options side by side);
+    - ``FileInput`` / ``ClearableFileInput``: ``fr-upload-group``; put the accepted formats
+      and the maximum size in ``help_text``; a stored file is named, with a « Supprimer le
+      fichier actuel » checkbox when the field is optional;
+    - a ``MultiWidget`` (e.g. ``SplitDateTimeWidget``): a ``fr-fieldset`` with a legend;
+    - crispy ``Fieldset("Légende", ...)``: ``<fieldset class="fr-fieldset">`` with a
+      ``fr-fieldset__legend``; ``Row`` / ``Column``: the DSFR grid (``fr-grid-row``,
+      ``fr-col-12 fr-col-md`` unless ``css_class`` names a ``fr-col-*``).
+    ``help_text`` is the DSFR hint (``<span class="fr-hint-text" id="<id>_helptext">`` inside
+    the label); errors follow the control as ``<p class="fr-error-text">`` inside
+    ``<div id="<id>_error">``, the ids Django itself puts in the control's
+    ``aria-describedby``; the control gets ``aria-invalid="true"``. A bound form also shows a
+    ``fr-alert fr-alert--error`` summary at its top: non-field errors, then one link per field
+    in error.
+
+Required fields
+    Required fields are marked with a visible `` *`` after the label (``<span
+    class="relance-required">``) and the ``required`` attribute. When crispy writes the
+    ``<form>`` (``helper.form_tag``, the default) it also writes the sentence « Les champs
+    marqués d’un astérisque (*) sont obligatoires. » before the fields; a template that writes
+    its own ``<form>`` includes ``dsfr/required_notice.html`` (needs ``form`` in context) once
+    before the fields. ``helper.show_required_notice = False`` removes the sentence.
+
+Buttons
+    ``DsfrFormHelper(form, submit_label=_("Enregistrer"), cancel_url=...)`` adds a primary
+    submit button and a secondary « Annuler » link, in a ``fr-btns-group``. In a layout, use
+    ``ButtonGroup(DsfrSubmit(...), CancelLink(url))``. crispy's own ``Submit`` / ``Button``
+    also render as ``fr-btn`` (``Button`` and ``Reset`` as ``fr-btn--secondary``).
+
+Browser validation
+    Forms rendered with their ``<form>`` by crispy carry ``novalidate``, so that every error is
+    the server's, in DSFR style; ``helper.browser_validation = True`` keeps the browser's.
+    Values already typed are redisplayed with the errors (files excepted: browsers cannot
+    refill a file input, so say so in the error if it matters).
+
+Example::
+
+    class ContactForm(forms.Form):
+        email = forms.EmailField(label=_("Adresse électronique"))
+        message = forms.CharField(label=_("Message"), widget=forms.Textarea,
+                                  help_text=_("Mille caractères au plus."))
+
+        def __init__(self, *args, cancel_url, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.helper = DsfrFormHelper(self, submit_label=_("Envoyer"), cancel_url=cancel_url)
+"""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import BaseInput, LayoutObject
+from crispy_forms.utils import TEMPLATE_PACK, render_field
+from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import password_validation
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+
+
+class DsfrSubmit(BaseInput):
+    """The primary button of a form: ``<button type="submit" class="fr-btn">``."""
+
+    input_type = "submit"
+    field_classes = "fr-btn"
+
+
+class DsfrButton(BaseInput):
+    """A secondary submit button, e.g. « Enregistrer le brouillon » next to « Déposer »."""
+
+    input_type = "submit"
+    field_classes = "fr-btn fr-btn--secondary"
+
+
+class CancelLink(BaseInput):
+    """A link styled as a secondary button, to leave the form without saving."""
+
+    input_type = "link"
+    field_classes = "fr-btn fr-btn--secondary"
+
+    def __init__(self, url, label=None, **kwargs):
+        kwargs.setdefault("css_id", "cancel-link")
+        super().__init__("cancel", label or _("Annuler"), **kwargs)
+        self.href = url
+
+
+class ButtonGroup(LayoutObject):
+    """Buttons side by side in a DSFR ``fr-btns-group`` (a list, one item per button)."""
+
+    template = "%s/layout/button_group.html"
+
+    def __init__(self, *fields, css_id=None, css_class=None, template=None):
+        self.fields = list(fields)
+        self.css_id = css_id
+        self.css_class = css_class
+        self.template = template or self.template
+
+    def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
+        buttons = [
+            render_field(field, form, context, template_pack=template_pack, **kwargs)
+            for field in self.fields
+        ]
+        return render_to_string(
+            self.get_template_name(template_pack), {"group": self, "buttons": buttons}
+        )
+
+
+class DsfrFormHelper(FormHelper):
+    """A crispy helper with the DSFR buttons: a submit button and, optionally, a cancel link."""
+
+    def __init__(self, form=None, *, submit_label=None, cancel_url=None, cancel_label=None):
+        super().__init__(form)
+        if submit_label:
+            self.add_input(DsfrSubmit("submit", submit_label))
+        if cancel_url:
+            self.add_input(CancelLink(cancel_url, cancel_label))
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    """Sign in with an email address (any case) and a password."""
+
+    username = forms.EmailField(
+        label=_("Adresse électronique"),
+        help_text=_("Format attendu : nom@domaine.gouv.fr"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+    error_messages = {
+        "invalid_login": _(
+            "Adresse électronique ou mot de passe incorrect. Vérifiez votre saisie ou "
+            "réinitialisez votre mot de passe."
+        ),
+        "inactive": _("Ce compte est désactivé."),
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["password"].label = _("Mot de passe")
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    email = forms.EmailField(
+        label=_("Adresse électronique"),
+        help_text=_("L’adresse de votre compte. Format attendu : nom@domaine.gouv.fr"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+class _PasswordRulesMixin:
+    """The password rules as a plain sentence: the DSFR hint sits in the label (no list)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rules = " ".join(str(text) for text in password_validation.password_validators_help_texts())
+        self.fields["new_password1"].label = _("Nouveau mot de passe")
+        self.fields["new_password1"].help_text = rules
+        self.fields["new_password2"].label = _("Confirmation du nouveau mot de passe")
+        self.fields["new_password2"].help_text = _("Saisissez le même mot de passe.")
+
+
+class SetPasswordForm(_PasswordRulesMixin, auth_forms.SetPasswordForm):
+    pass
+
+
+class PasswordChangeForm(_PasswordRulesMixin, auth_forms.PasswordChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = _("Mot de passe actuel")
