@@ -1,12 +1,20 @@
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import Call, CallStatus, Programme
 
+# The public list renders these selects with DSFR markup (see templates/calls/call_list.html).
+DSFR_SELECT = forms.Select(attrs={"class": "fr-select"})
+
 
 class CallFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
-        label=_("Statut"), choices=CallStatus.choices, method="filter_status", empty_label=_("Tous")
+        label=_("Statut"),
+        choices=CallStatus.choices,
+        method="filter_status",
+        empty_label=_("Tous"),
+        widget=DSFR_SELECT,
     )
     programme = django_filters.ModelChoiceFilter(
         label=_("Programme"),
@@ -14,6 +22,7 @@ class CallFilter(django_filters.FilterSet):
         field_name="programme",
         to_field_name="slug",
         empty_label=_("Tous"),
+        widget=DSFR_SELECT,
     )
 
     class Meta:

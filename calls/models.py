@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
@@ -103,6 +104,34 @@ class CallQuerySet(models.QuerySet):
     def open(self, now=None):
         return self.with_status_in([CallStatus.OPEN], now)
 
+    def grouped_by_status(self, now=None) -> CallGroups:
+        """The calls in one query, grouped for the public pages.
+
+        Open calls first, the nearest deadline first (continuous windows without a closing
+        date last); then upcoming calls, the soonest first; then past calls (closed or with
+        results published), the most recent first.
+        """
+        calls = list(self.with_status(now).order_by("opens_at", "title", "pk"))
+        by_status = {status: [] for status in CallStatus}
+        for call in calls:
+            by_status[call.status].append(call)
+        open_calls = sorted(
+            by_status[CallStatus.OPEN],
+            key=lambda c: (c.closes_at is None, c.closes_at or c.opens_at),
+        )
+        past_calls = sorted(
+            by_status[CallStatus.CLOSED] + by_status[CallStatus.RESULTS_PUBLISHED],
+            key=lambda c: (c.closes_at or c.opens_at, c.opens_at),
+            reverse=True,
+        )
+        return CallGroups(open=open_calls, upcoming=by_status[CallStatus.UPCOMING], past=past_calls)
+
+
+class CallGroups(NamedTuple):
+    open: list
+    upcoming: list
+    past: list
+
 
 class Call(models.Model):
     """A call for projects: a numbered round or a continuous window (guichet en continu).
@@ -199,6 +228,24 @@ class Call(models.Model):
                 errors["closes_at"] = _("Un appel numéroté doit avoir une date de clôture.")
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             errors["closes_at"] = _("La clôture doit être postérieure à l’ouverture.")
+        if (
+            self.kind == CallKind.ROUND
+            and self.number is not None
+            and self.programme_id is not None
+            and "number" not in errors
+        ):
+            # Said here in words: the database constraint would only give its name.
+            taken = (
+                Call.objects.filter(
+                    programme_id=self.programme_id, kind=CallKind.ROUND, number=self.number
+                )
+                .exclude(pk=self.pk)
+                .exists()
+            )
+            if taken:
+                errors["number"] = _("Ce programme a déjà un appel numéroté %(number)s.") % {
+                    "number": self.number
+                }
         if errors:
             raise ValidationError(errors)
 

@@ -18,8 +18,15 @@ class CallListView(FilterView):
             Call.objects.public()
             .with_status()
             .select_related("programme")
-            .order_by("-opens_at", "title")
+            # pk last: pages never overlap when two calls share a date and a title.
+            .order_by("-opens_at", "title", "pk")
         )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context["page_obj"]
+        context["page_range"] = page.paginator.get_elided_page_range(page.number)
+        return context
 
 
 class CallDetailView(DetailView):

@@ -1,0 +1,291 @@
+"""Demo data of calls: the France Relance programme « Développer l’utilisation de la donnée
+dans votre administration » (Etalab/DINUM), its three rounds and its 2021 continuous window,
+as announced on 2021-03-03, plus one demonstration call that is always open.
+
+Facts come from the announcement of the laureates of round 1 (2021-03-03). Values the
+announcement does not give are demo values and are said so on the pages: the exact opening
+and closing times of the rounds, the weights (1 each) and the scale (0 to 5) of the criteria.
+Idempotent: everything is keyed on slugs, names and labels.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from calls.models import AdministrationKind, Call, CallKind, Category, Criterion, Programme
+
+PARIS = ZoneInfo("Europe/Paris")
+
+PROGRAMME_SLUG = "france-relance-donnees"
+ROUND_1_SLUG = "france-relance-donnees-vague-1"
+ROUND_2_SLUG = "france-relance-donnees-vague-2"
+ROUND_3_SLUG = "france-relance-donnees-vague-3"
+CONTINUOUS_SLUG = "france-relance-donnees-guichet-continu-2021"
+DEMO_CALL_SLUG = "demonstration-donnees"
+REFERENCE_CALL_SLUGS = (ROUND_1_SLUG, ROUND_2_SLUG, ROUND_3_SLUG, CONTINUOUS_SLUG)
+
+# Demonstration call: opened this many days before the seed runs, closing weeks after.
+DEMO_OPENED_DAYS_AGO = 14
+DEMO_OPEN_FOR_DAYS = 8 * 7
+
+ANNOUNCEMENT_URL = "https://france-relance.transformation.gouv.fr/96c0-developper-lutilisation-de-la-donnee-dans-vot"
+LOCAL_AUTHORITIES_URL = "https://france-relance.transformation.gouv.fr/dbbc-developper-lutilisation-de-la-donnee-dans-vot/"
+
+PROGRAMME = {
+    "title": "Développer l’utilisation de la donnée dans votre administration",
+    "operator": "Etalab — Direction interministérielle du numérique (DINUM)",
+    "summary": (
+        "Dans le cadre du plan de relance numérique France Relance, Etalab, au sein de la "
+        "DINUM, porte le volet « Développer l’utilisation de la donnée dans votre "
+        "administration » donnant aux administrations la possibilité d’obtenir un "
+        "cofinancement pour leurs projets autour du pilotage public par la donnée, de "
+        "l’échange de données entre administrations, de l’exploitation de données ou de "
+        "l’ouverture des données."
+    ),
+    "description": (
+        "Ouvert aux administrations centrales et déconcentrées ainsi qu’aux opérateurs, le "
+        "volet se poursuit tout au long de l’année 2021 : un deuxième appel à projets au "
+        "deuxième trimestre, un troisième appel à projets au quatrième trimestre, et un "
+        "guichet en continu sur l’année 2021 pour les projets de moins de 100 000 euros, "
+        "ouvert depuis le 1er février 2021.\n\n"
+        "Les cas d’usage sont variés : amélioration du service public par une mise en "
+        "circulation des données entre administrations via le développement d’API, meilleur "
+        "pilotage de politiques publiques grâce à l’exploitation et la visualisation de "
+        "données, automatisation du processus de collecte des données pour les rendre "
+        "systématiquement disponibles et exploitables, plateformes de collecte d’échanges et "
+        "de partage de données.\n\n"
+        f"Toutes les informations : {ANNOUNCEMENT_URL}"
+    ),
+    "is_public": True,
+}
+
+CATEGORIES = (
+    "Plateformes d’échange, de collecte ou de visualisation intelligente des données",
+    "Projets de pilotage par la donnée",
+    "Développement d’API",
+    "Exploitation des données / Data Sciences",
+    "Montée en qualité et automatisation de la collecte des données",
+    "Catalogue de données",
+)
+
+# Weight 1 each and a 0–5 scale are demo choices: the announcement lists the criteria only.
+CRITERIA = (
+    (
+        "Bénéfices potentiels pour l’administration et pour les autres administrations "
+        "ou l’action publique",
+        "Les bénéfices pour l’administration porteuse elle-même et pour les autres "
+        "administrations ou l’action publique en général.",
+    ),
+    (
+        "Pertinence technique et crédibilité du projet",
+        "La pertinence des choix techniques et la crédibilité de l’équipe, du calendrier et "
+        "de la méthode.",
+    ),
+    (
+        "Pérennité",
+        "La capacité du projet à durer au-delà du cofinancement : organisation, "
+        "maintenance, financement du fonctionnement.",
+    ),
+    (
+        "Adéquation du budget",
+        "L’adéquation du budget présenté aux objectifs et au calendrier du projet.",
+    ),
+)
+CRITERION_WEIGHT = Decimal("1")
+CRITERION_SCALE_MAX = 5
+
+SCORING_NOTE = (
+    "Les dossiers sont évalués selon quatre critères : les bénéfices potentiels pour "
+    "l’administration et pour les autres administrations ou l’action publique, la pertinence "
+    "technique et la crédibilité du projet, sa pérennité, l’adéquation du budget présenté. "
+    "Barème de démonstration : chaque critère a le même poids et est noté sur 5."
+)
+
+INELIGIBLE_NOTE = (
+    "Les collectivités territoriales ne sont pas éligibles à cet appel. Elles peuvent "
+    "solliciter le fonds du plan France Relance dédié à la transformation numérique des "
+    "collectivités territoriales pour cofinancer leurs projets visant à développer un "
+    "meilleur usage des données pour les territoires (intelligence artificielle, open data, "
+    "archivage, tableaux de bord de pilotage des politiques publiques locales)."
+)
+
+HOW_TO_APPLY = (
+    "Le dossier est déposé en ligne par un agent de l’administration porteuse du projet. "
+    "Il présente le projet, ses bénéfices attendus, l’approche technique, la pérennité, le "
+    "calendrier et le budget, avec le montant du cofinancement demandé. Un accusé de "
+    "réception est envoyé au dépôt ; le dossier peut être modifié jusqu’à la clôture."
+)
+
+ELIGIBLE_KINDS = [
+    AdministrationKind.CENTRAL,
+    AdministrationKind.DECONCENTRATED,
+    AdministrationKind.OPERATOR,
+]
+
+
+def paris(year, month, day, hour=0, minute=0, second=0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=PARIS)
+
+
+def reference_calls() -> list[dict]:
+    """The four calls of the announcement (dates the announcement lacks are demo values)."""
+    return [
+        {
+            "slug": ROUND_1_SLUG,
+            "kind": CallKind.ROUND,
+            "number": 1,
+            "title": "Premier appel à projets « Développer l’utilisation de la donnée »",
+            "summary": (
+                "Premier appel à projets du volet, clos à la fin de l’année 2020 : 69 dossiers "
+                "déposés par 30 administrations de 12 ministères, 33 présélectionnés par la "
+                "DINUM et la DITP, 17 lauréats retenus par le jury."
+            ),
+            "description": (
+                "Après examen des dossiers déposés, les équipes de la direction "
+                "interministérielle du numérique (DINUM) et de la direction interministérielle "
+                "de la transformation publique (DITP) ont présélectionné 33 projets. Les "
+                "administrations porteuses ont ensuite été auditionnées pendant une journée "
+                "par un jury de 16 experts de la donnée et de la transformation publique et "
+                "numérique. Les résultats ont été publiés le 3 mars 2021.\n\n"
+                f"{SCORING_NOTE}\n\n"
+                "Dates d’ouverture et de clôture indicatives (valeurs de démonstration) : "
+                "l’annonce précise seulement que l’appel s’est clôturé à la fin de l’année 2020."
+            ),
+            "opens_at": paris(2020, 10, 27, 9, 0),
+            "closes_at": paris(2020, 12, 15, 23, 59, 59),
+            "results_published_at": paris(2021, 3, 3, 12, 4),
+            "amount_ceiling": None,
+        },
+        {
+            "slug": ROUND_2_SLUG,
+            "kind": CallKind.ROUND,
+            "number": 2,
+            "title": "Deuxième appel à projets « Développer l’utilisation de la donnée »",
+            "summary": (
+                "Deuxième appel à projets du volet, ouvert au deuxième trimestre 2021 aux "
+                "administrations centrales et déconcentrées ainsi qu’aux opérateurs."
+            ),
+            "description": (
+                f"{SCORING_NOTE}\n\n"
+                "Dates d’ouverture et de clôture indicatives (valeurs de démonstration) : "
+                "l’annonce précise seulement une ouverture au deuxième trimestre 2021."
+            ),
+            "opens_at": paris(2021, 4, 15),
+            "closes_at": paris(2021, 6, 15, 23, 59, 59),
+            "results_published_at": None,
+            "amount_ceiling": None,
+        },
+        {
+            "slug": ROUND_3_SLUG,
+            "kind": CallKind.ROUND,
+            "number": 3,
+            "title": "Troisième appel à projets « Développer l’utilisation de la donnée »",
+            "summary": (
+                "Troisième appel à projets du volet, ouvert au quatrième trimestre 2021 aux "
+                "administrations centrales et déconcentrées ainsi qu’aux opérateurs."
+            ),
+            "description": (
+                f"{SCORING_NOTE}\n\n"
+                "Dates d’ouverture et de clôture indicatives (valeurs de démonstration) : "
+                "l’annonce précise seulement une ouverture au quatrième trimestre 2021."
+            ),
+            "opens_at": paris(2021, 10, 1),
+            "closes_at": paris(2021, 11, 30, 23, 59, 59),
+            "results_published_at": None,
+            "amount_ceiling": None,
+        },
+        {
+            "slug": CONTINUOUS_SLUG,
+            "kind": CallKind.CONTINUOUS,
+            "number": None,
+            "title": "Guichet en continu 2021 : projets de moins de 100 000 euros",
+            "summary": (
+                "Un guichet en continu sur l’année 2021, ouvert depuis le 1er février 2021, "
+                "pour les projets de moins de 100 000 euros."
+            ),
+            "description": (
+                "Le cofinancement demandé doit être strictement inférieur à 100 000 euros. "
+                "Les dossiers sont examinés au fil de l’eau.\n\n"
+                f"{SCORING_NOTE}"
+            ),
+            "opens_at": paris(2021, 2, 1),
+            "closes_at": paris(2021, 12, 31, 23, 59, 59),
+            "results_published_at": None,
+            "amount_ceiling": Decimal("100000.00"),
+        },
+    ]
+
+
+def demo_call(today: date) -> dict:
+    """The demonstration call, open on ``today`` (its dates move each time the seed runs)."""
+    opens_on = today - timedelta(days=DEMO_OPENED_DAYS_AGO)
+    closes_on = today + timedelta(days=DEMO_OPEN_FOR_DAYS)
+    return {
+        "slug": DEMO_CALL_SLUG,
+        "kind": CallKind.ROUND,
+        # Out of the range of the real rounds, so that it never takes a real round's number.
+        "number": 99,
+        "title": "[Démonstration] Appel à projets pour essayer le service",
+        "summary": (
+            "Appel de démonstration, toujours ouvert : déposez un dossier fictif pour essayer "
+            "le service. Il n’ouvre droit à aucun cofinancement."
+        ),
+        "description": (
+            "Cet appel reprend les catégories et les critères du volet « Développer "
+            "l’utilisation de la donnée dans votre administration » ; ses dates sont "
+            "recalculées à chaque chargement des données de démonstration.\n\n"
+            f"{SCORING_NOTE}"
+        ),
+        "opens_at": datetime.combine(opens_on, time(0, 0), tzinfo=PARIS),
+        "closes_at": datetime.combine(closes_on, time(23, 59, 59), tzinfo=PARIS),
+        "results_published_at": None,
+        "amount_ceiling": None,
+        "is_demo": True,
+    }
+
+
+def load_call(programme: Programme, data: dict) -> Call:
+    data = dict(data)
+    slug = data.pop("slug")
+    call, _ = Call.objects.update_or_create(
+        slug=slug,
+        defaults={
+            "programme": programme,
+            "how_to_apply": HOW_TO_APPLY,
+            "eligible_kinds": ELIGIBLE_KINDS,
+            "ineligible_note": INELIGIBLE_NOTE,
+            "ineligible_link": LOCAL_AUTHORITIES_URL,
+            "is_public": True,
+            "is_demo": False,
+            **data,
+        },
+    )
+    for order, name in enumerate(CATEGORIES, start=1):
+        Category.objects.update_or_create(call=call, name=name, defaults={"order": order})
+    for order, (label, description) in enumerate(CRITERIA, start=1):
+        Criterion.objects.update_or_create(
+            call=call,
+            label=label,
+            defaults={
+                "description": description,
+                "weight": CRITERION_WEIGHT,
+                "scale_max": CRITERION_SCALE_MAX,
+                "order": order,
+            },
+        )
+    return call
+
+
+def load(stdout) -> list:
+    programme, _ = Programme.objects.update_or_create(slug=PROGRAMME_SLUG, defaults=PROGRAMME)
+    calls = [load_call(programme, data) for data in reference_calls()]
+    calls.append(load_call(programme, demo_call(timezone.localdate())))
+    stdout.write(
+        f"Programme « {programme.title} » : {len(calls)} appels, "
+        f"{len(CATEGORIES)} catégories et {len(CRITERIA)} critères par appel."
+    )
+    return []
