@@ -153,6 +153,8 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Relance <ne-pas-repondre@relance.localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Absolute links in emails are built from this address (no request at sending time).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Forms: every crispy form renders DSFR markup through the project-local "dsfr" pack.
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("dsfr",)
@@ -176,3 +178,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Largest attachment accepted on a dossier, in bytes (10 MiB by default).
+RELANCE_MAX_UPLOAD_BYTES = int(os.environ.get("RELANCE_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))

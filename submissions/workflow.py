@@ -7,12 +7,15 @@ sent after commit. Views and tests call these functions; nothing else sets ``sta
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -32,6 +35,8 @@ from submissions.models import (
     PreselectionPublication,
 )
 from submissions.permissions import is_instructor, is_member_of_administration, roles_of
+
+logger = logging.getLogger(__name__)
 
 S = DossierState
 APPLICANT = "applicant"
@@ -159,6 +164,28 @@ def _applicant_recipients(dossier):
     return emails
 
 
+def dossier_link(dossier) -> str:
+    """Absolute address of the applicant's dossier page, for emails (sent without a request)."""
+    site = getattr(settings, "SITE_URL", "").rstrip("/")
+    try:
+        return f"{site}{dossier.get_absolute_url()}"
+    except NoReverseMatch:
+        # Never let a missing page name roll back the decision the email reports.
+        logger.warning("No URL for dossier %s; linking to the site root.", dossier.pk)
+        return f"{site}/"
+
+
+def _email_context(dossier, **extra):
+    return {
+        "dossier": dossier,
+        "call": dossier.call,
+        "administration": dossier.administration,
+        "dossier_url": dossier_link(dossier),
+        "site_url": getattr(settings, "SITE_URL", "").rstrip("/"),
+        **extra,
+    }
+
+
 # Creation and editing ---------------------------------------------------------------
 
 
@@ -212,6 +239,8 @@ def create_dossier(user, call: Call, administration: Administration, *, title, t
         if token is not None:
             existing = Dossier.objects.filter(creation_token=token).first()
             if existing is not None:
+                if existing.created_by_id != user.pk:
+                    raise WorkflowError(_("Ce formulaire a déjà été utilisé.")) from None
                 return existing, False
         raise
     return dossier, True
@@ -285,6 +314,12 @@ def update_dossier(user, dossier, changes: dict, *, version: int) -> Dossier:
         if "category" in changes and locked.category and locked.category.call_id != locked.call_id:
             raise ValidationError({"category": _("Cette catégorie n’appartient pas à l’appel.")})
         locked.full_clean(exclude=["call", "administration", "created_by"])
+        if locked.state == S.SUBMITTED:
+            # An amendment must leave the dossier as submittable as it was (ceiling,
+            # required fields…), otherwise it would bypass the checks made at submission.
+            errors = locked.validation_errors()
+            if errors:
+                raise WorkflowError(" ".join(str(e) for e in errors))
         locked.version += 1
         locked.save()
         action = "amend" if locked.state == S.SUBMITTED else "edit"
@@ -300,8 +335,16 @@ def _jsonable(value):
     return str(value)
 
 
+BUDGET_LINE_FIELDS = ("label", "nature", "amount")
+
+
 def replace_budget_lines(user, dossier, lines: list[dict], *, version: int) -> Dossier:
-    """Replace the budget lines (label, nature, amount) in one step."""
+    """Replace the budget lines (label, nature, amount) in one step.
+
+    Other keys of each dict (e.g. a formset's ``id``/``DELETE``) are ignored; an invalid
+    line raises ``ValidationError`` and nothing is replaced.
+    """
+    lines = [{name: line.get(name) for name in BUDGET_LINE_FIELDS} for line in lines]
     with transaction.atomic():
         locked = _lock(dossier)
         _check_applicant_can_edit(user, locked, timezone.now())
@@ -309,11 +352,12 @@ def replace_budget_lines(user, dossier, lines: list[dict], *, version: int) -> D
             raise StaleEditError(
                 _("Ce dossier a été modifié entre-temps : rechargez la page avant d’enregistrer.")
             )
+        new_lines = [BudgetLine(dossier=locked, order=i, **line) for i, line in enumerate(lines)]
+        for line in new_lines:
+            line.full_clean(exclude=["dossier"])
         old = list(locked.budget_lines.values("label", "nature", "amount"))
         locked.budget_lines.all().delete()
-        BudgetLine.objects.bulk_create(
-            BudgetLine(dossier=locked, order=i, **line) for i, line in enumerate(lines)
-        )
+        BudgetLine.objects.bulk_create(new_lines)
         locked.version += 1
         locked.save(update_fields=["version", "updated_at"])
         audit.record(
@@ -376,13 +420,14 @@ def submit(user, dossier) -> Dossier:
     """Submit a draft. After the deadline the draft is kept intact and the refusal says why."""
     with transaction.atomic():
         locked = _lock(dossier)
+        # The role first, so that nobody else learns anything about the dossier's state.
+        if APPLICANT not in roles_of(user, locked):
+            raise WorkflowError(_("Vous n’avez pas le droit de déposer ce dossier."))
         if locked.state == S.SUBMITTED:
             # A second click or a second tab: the dossier is already submitted.
             raise WorkflowError(_("Ce dossier a déjà été déposé."))
         if locked.state not in TRANSITIONS["submit"].sources:
             _fire(user, locked, "submit")  # raises the refusal with the state's name
-        if APPLICANT not in roles_of(user, locked):
-            raise WorkflowError(_("Vous n’avez pas le droit de déposer ce dossier."))
         now = timezone.now()
         call = locked.call
         if not call.is_open_at(now):
@@ -405,7 +450,7 @@ def submit(user, dossier) -> Dossier:
         notifications.queue(
             "submissions/emails/acknowledgement",
             [user.email, *_applicant_recipients(locked)],
-            {"dossier": locked, "submitted_at": now},
+            _email_context(locked, submitted_at=locked.submitted_at),
             topic="acknowledgement",
         )
         return locked
@@ -415,7 +460,7 @@ def complete(user, dossier, *, reply="") -> Dossier:
     """The applicant sends back a dossier staff asked to complete."""
     with transaction.atomic():
         locked = _lock(dossier)
-        if locked.state == S.INCOMPLETE:
+        if locked.state == S.INCOMPLETE and APPLICANT in roles_of(user, locked):
             # Completion is not bound to the deadline (staff asked for it), but the dossier
             # must be as complete and valid as at submission.
             errors = locked.validation_errors()
@@ -465,7 +510,7 @@ def request_additions(user, dossier, *, message) -> Dossier:
         notifications.queue(
             "submissions/emails/request_additions",
             _applicant_recipients(locked),
-            {"dossier": locked, "message": message},
+            _email_context(locked, message=message),
             topic="request_additions",
         )
         return locked
@@ -485,7 +530,7 @@ def send_message(user, dossier, *, body) -> DossierMessage:
         notifications.queue(
             "submissions/emails/message",
             _applicant_recipients(locked),
-            {"dossier": locked, "message": body},
+            _email_context(locked, message=body),
             topic="message",
         )
         return msg
@@ -528,6 +573,8 @@ def record_preselection(user, dossier, *, decision, reason="") -> Dossier:
 
 def record_preselection_bulk(user, dossiers, *, decision, reason="") -> int:
     """Record the same decision on several dossiers, all or nothing."""
+    # Lock in a stable order so that two concurrent bulk actions cannot deadlock.
+    dossiers = sorted(dossiers, key=lambda d: d.pk if isinstance(d, Dossier) else int(d))
     with transaction.atomic():
         count = 0
         for dossier in dossiers:
@@ -590,7 +637,9 @@ def publish_preselection(user, call: Call) -> PreselectionPublication:
             notifications.queue(
                 "submissions/emails/preselection_outcome",
                 _applicant_recipients(dossier),
-                {"dossier": dossier, "preselected": name == "preselect"},
+                _email_context(
+                    dossier, preselected=name == "preselect", reason=dossier.decision_reason
+                ),
                 topic="preselection",
             )
         publication = PreselectionPublication.objects.create(

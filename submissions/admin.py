@@ -1,0 +1,334 @@
+"""Admin of ministries, administrations and dossiers.
+
+Dossier states, references and preselection decisions change only through
+``submissions.workflow``: the admin shows them read-only. Attachments are listed by name,
+size and type, never linked: files are served only by the permission-checked view.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+
+from relance import audit
+from submissions.models import (
+    Administration,
+    Attachment,
+    BudgetLine,
+    Dossier,
+    DossierMessage,
+    InternalNote,
+    Membership,
+    Ministry,
+    PreselectionPublication,
+)
+from submissions.resources import AdministrationResource, FrenchCSV, MinistryResource
+from submissions.workflow import EDITABLE_FIELDS
+
+
+class CSVImportMixin:
+    """CSV import (comma or semicolon, UTF-8 with or without BOM) plus the usual exports."""
+
+    import_formats = [FrenchCSV]
+    from_encoding = "utf-8-sig"
+
+    def has_import_permission(self, request):
+        # Importing creates and updates rows: it needs both rights on the model.
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+
+class ReadOnlyInline:
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Viewable by staff with the view permission; nothing is added, changed or deleted."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# Ministries and administrations -------------------------------------------------------
+
+
+@admin.register(Ministry)
+class MinistryAdmin(CSVImportMixin, ImportExportModelAdmin):
+    resource_classes = [MinistryResource]
+    list_display = ["name", "acronym", "administration_count"]
+    search_fields = ["name", "acronym"]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).annotate(_administration_count=Count("administrations"))
+        )
+
+    @admin.display(description=_("administrations"), ordering="_administration_count")
+    def administration_count(self, obj):
+        return obj._administration_count
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Administration)
+class AdministrationAdmin(CSVImportMixin, ImportExportModelAdmin):
+    resource_classes = [AdministrationResource]
+    list_display = ["name", "acronym", "kind", "ministry", "siret"]
+    list_filter = ["kind", "ministry"]
+    search_fields = ["name", "acronym", "siret", "ministry__name", "ministry__acronym"]
+    list_select_related = ["ministry"]
+    autocomplete_fields = ["ministry"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "administration", "created_at"]
+    list_filter = ["administration__kind", "administration__ministry"]
+    search_fields = [
+        "user__email",
+        "user__first_name",
+        "user__last_name",
+        "administration__name",
+        "administration__acronym",
+    ]
+    list_select_related = ["user", "administration"]
+    autocomplete_fields = ["user", "administration"]
+    readonly_fields = ["created_at"]
+
+
+# Dossiers ----------------------------------------------------------------------------------
+
+
+class BudgetLineInline(ReadOnlyInline, admin.TabularInline):
+    model = BudgetLine
+    fields = ["order", "label", "nature", "amount"]
+    readonly_fields = fields
+
+
+class AttachmentInline(ReadOnlyInline, admin.TabularInline):
+    model = Attachment
+    # No ``file`` field: its widget would print the storage URL.
+    fields = ["original_name", "human_size", "content_type", "description", "uploaded_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("taille"))
+    def human_size(self, obj):
+        return filesizeformat(obj.size)
+
+
+class DossierMessageInline(ReadOnlyInline, admin.StackedInline):
+    model = DossierMessage
+    fields = ["kind", "author", "created_at", "body"]
+    readonly_fields = fields
+
+
+class InternalNoteInline(ReadOnlyInline, admin.StackedInline):
+    model = InternalNote
+    fields = ["author", "created_at", "body"]
+    readonly_fields = fields
+
+
+class DossierAdminForm(forms.ModelForm):
+    class Meta:
+        model = Dossier
+        fields = sorted(EDITABLE_FIELDS)
+
+    def clean(self):
+        cleaned = super().clean()
+        category = cleaned.get("category")
+        if (
+            category is not None
+            and self.instance.call_id
+            and category.call_id != self.instance.call_id
+        ):
+            self.add_error("category", _("Cette catégorie n’appartient pas à l’appel du dossier."))
+        return cleaned
+
+
+@admin.register(Dossier)
+class DossierAdmin(admin.ModelAdmin):
+    """Content can be corrected; state, numbering and decisions only move through the workflow."""
+
+    form = DossierAdminForm
+    list_display = [
+        "reference",
+        "title",
+        "administration",
+        "call",
+        "state",
+        "pending_decision",
+        "requested_amount",
+        "submitted_at",
+    ]
+    list_filter = [
+        "state",
+        "call",
+        ("administration__ministry", admin.RelatedOnlyFieldListFilter),
+        "administration__kind",
+        "category",
+        "pending_decision",
+    ]
+    search_fields = ["reference", "title", "administration__name", "administration__acronym"]
+    list_select_related = ["call", "administration", "category"]
+    date_hierarchy = "submitted_at"
+    readonly_fields = [
+        "reference",
+        "call",
+        "administration",
+        "state",
+        "pending_decision",
+        "decision_reason",
+        "submitted_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "version",
+    ]
+    fieldsets = [
+        (
+            _("Dossier"),
+            {
+                "fields": [
+                    "reference",
+                    "call",
+                    "administration",
+                    "state",
+                    "submitted_at",
+                    "pending_decision",
+                    "decision_reason",
+                ]
+            },
+        ),
+        (
+            _("Projet"),
+            {
+                "fields": [
+                    "title",
+                    "subtitle",
+                    "category",
+                    "summary",
+                    "description",
+                    "benefits_self",
+                    "benefits_others",
+                    "technical_approach",
+                    "sustainability",
+                    "timeline",
+                ]
+            },
+        ),
+        (_("Budget"), {"fields": ["total_budget", "requested_amount"]}),
+        (_("Contact"), {"fields": ["contact_name", "contact_email", "contact_phone"]}),
+        (
+            _("Suivi"),
+            {"fields": ["created_by", "created_at", "updated_at", "version"]},
+        ),
+    ]
+    inlines = [BudgetLineInline, AttachmentInline, DossierMessageInline, InternalNoteInline]
+
+    def has_add_permission(self, request):
+        # Numbering and the reference are allocated by the workflow when a dossier starts.
+        return False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and "category" in form.base_fields:
+            form.base_fields["category"].queryset = obj.call.categories.all()
+        return form
+
+    def save_model(self, request, obj, form, change):
+        # An admin correction makes open applicant forms stale and is kept in the history.
+        obj.version += 1
+        super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            audit.record(
+                request.user,
+                "admin_edit",
+                obj,
+                data={"fields": sorted(form.changed_data)},
+            )
+
+
+@admin.register(BudgetLine)
+class BudgetLineAdmin(ReadOnlyAdmin):
+    list_display = ["dossier", "label", "nature", "amount"]
+    list_filter = ["nature"]
+    search_fields = ["label", "dossier__reference", "dossier__title"]
+    list_select_related = ["dossier"]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "dossier", "human_size", "content_type", "uploaded_at"]
+    list_filter = ["content_type"]
+    search_fields = ["original_name", "dossier__reference", "dossier__title"]
+    list_select_related = ["dossier"]
+    fields = [
+        "dossier",
+        "original_name",
+        "human_size",
+        "content_type",
+        "sha256",
+        "description",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("taille"), ordering="size")
+    def human_size(self, obj):
+        return filesizeformat(obj.size)
+
+
+@admin.register(DossierMessage)
+class DossierMessageAdmin(ReadOnlyAdmin):
+    list_display = ["dossier", "kind", "author", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["body", "dossier__reference", "dossier__title"]
+    list_select_related = ["dossier", "author"]
+
+
+@admin.register(InternalNote)
+class InternalNoteAdmin(ReadOnlyAdmin):
+    list_display = ["dossier", "author", "created_at"]
+    search_fields = ["body", "dossier__reference", "dossier__title"]
+    list_select_related = ["dossier", "author"]
+
+
+@admin.register(PreselectionPublication)
+class PreselectionPublicationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "call",
+        "published_at",
+        "published_by",
+        "preselected_count",
+        "not_preselected_count",
+    ]
+    list_filter = ["call"]
+    list_select_related = ["call", "published_by"]
