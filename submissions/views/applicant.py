@@ -1,3 +1,575 @@
-"""Applicant screens (agents of administrations)."""
+"""Applicant screens (agents of administrations): their dossiers, from the draft to the outcome.
 
-urlpatterns = []
+Views are thin: they read through ``submissions.permissions`` (a dossier of another
+administration answers 404) and change things only through ``submissions.workflow``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format, time_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from calls.models import Call
+from submissions import workflow
+from submissions.forms import (
+    SECTIONS,
+    AttachmentForm,
+    CompleteForm,
+    DossierCreateForm,
+    WithdrawForm,
+    budget_line_formset,
+    format_euros,
+)
+from submissions.models import (
+    Administration,
+    Attachment,
+    Dossier,
+    DossierMessage,
+    DossierState,
+)
+from submissions.permissions import get_dossier_or_404
+
+S = DossierState
+# The actions an applicant may see on their dossier, with the page that performs each.
+ACTION_URLS = {
+    "submit": "submissions:dossier_submit",
+    "complete": "submissions:dossier_complete",
+    "withdraw": "submissions:dossier_withdraw",
+}
+PUBLISHED_DECISION_STATES = (S.PRESELECTED, S.NOT_PRESELECTED)
+
+
+def _applicant_dossier(request, pk) -> Dossier:
+    return get_dossier_or_404(request.user, pk, as_applicant=True)
+
+
+def next_action(dossier: Dossier, now) -> str:
+    """What the applicant should do (or expect) next, in one sentence."""
+    call = dossier.call
+    is_open = call.is_open_at(now)
+    if dossier.state == S.DRAFT:
+        if not is_open:
+            return _("Appel clos : ce brouillon ne peut plus être déposé.")
+        if call.closes_at:
+            return _("Compléter puis déposer avant le %(date)s à %(time)s.") % {
+                "date": _date(call.closes_at),
+                "time": _time(call.closes_at),
+            }
+        return _("Compléter puis déposer le dossier.")
+    if dossier.state == S.INCOMPLETE:
+        return _("Compléter le dossier à la demande de l’équipe d’instruction.")
+    if dossier.state == S.SUBMITTED:
+        if is_open and call.closes_at:
+            return _("Déposé. Modifiable jusqu’à la clôture, le %(date)s à %(time)s.") % {
+                "date": _date(call.closes_at),
+                "time": _time(call.closes_at),
+            }
+        return _("Déposé : en cours d’instruction.")
+    if dossier.state == S.PRESELECTED:
+        return _("Présélectionné : attendre la convocation à l’audition.")
+    if dossier.state == S.LAUREATE:
+        return _("Lauréat : l’équipe du programme vous contactera.")
+    return _("Aucune action attendue.")
+
+
+def _date(value):
+    return date_format(timezone.localtime(value), "j F Y")
+
+
+def _time(value):
+    return time_format(timezone.localtime(value), "H:i")
+
+
+def applicant_actions(user, dossier) -> list[dict]:
+    """Links to the transitions this applicant may fire now (from the workflow's table)."""
+    actions = []
+    for transition in workflow.allowed_transitions(user, dossier):
+        if workflow.APPLICANT not in transition.roles or transition.name not in ACTION_URLS:
+            continue
+        actions.append(
+            {
+                "name": transition.name,
+                "label": transition.label,
+                "url": reverse(ACTION_URLS[transition.name], kwargs={"pk": dossier.pk}),
+            }
+        )
+    return actions
+
+
+@dataclass
+class SummaryRow:
+    label: str
+    value: object
+    kind: str  # "text", "long", "money"
+
+
+def dossier_summary(dossier: Dossier) -> list[dict]:
+    """The dossier's content by section, as label/value rows for the summary pages."""
+    sections = []
+    for section in SECTIONS.values():
+        rows = []
+        for name in section.fields:
+            field = Dossier._meta.get_field(name)
+            value = getattr(dossier, name)
+            kind = "text"
+            if name in ("total_budget", "requested_amount"):
+                kind = "money"
+                value = format_euros(value) if value is not None else None
+            elif field.get_internal_type() == "TextField":
+                kind = "long"
+            rows.append(SummaryRow(capfirst(field.verbose_name), value, kind))
+        sections.append({"section": section, "rows": rows})
+    return sections
+
+
+def _acknowledgement_emails(user, dossier) -> list[str]:
+    emails = [user.email]
+    if dossier.contact_email and dossier.contact_email.lower() != user.email.lower():
+        emails.append(dossier.contact_email)
+    return emails
+
+
+# « Mes dossiers » ---------------------------------------------------------------------
+
+
+@login_required
+def dossier_list(request):
+    user = request.user
+    now = timezone.now()
+    dossiers = (
+        Dossier.objects.of_applicant(user)
+        .select_related("call", "administration")
+        .order_by("-call__opens_at", "call__title", "call_id", "number")
+    )
+    calls = list(
+        Call.objects.filter(dossiers__administration__memberships__user=user)
+        .distinct()
+        .order_by("-opens_at", "title")
+    )
+    selected_call = None
+    call_slug = request.GET.get("appel", "")
+    if call_slug:
+        selected_call = next((c for c in calls if c.slug == call_slug), None)
+        if selected_call is not None:
+            dossiers = dossiers.filter(call=selected_call)
+    dossiers = list(dossiers)
+    for dossier in dossiers:
+        dossier.next_action = next_action(dossier, now)
+    administrations = list(Administration.objects.filter(memberships__user=user))
+    open_calls = (
+        list(Call.objects.public().open(now).select_related("programme").order_by("closes_at"))
+        if administrations
+        else []
+    )
+    return render(
+        request,
+        "submissions/applicant/dossier_list.html",
+        {
+            "dossiers": dossiers,
+            "calls": calls,
+            "selected_call": selected_call,
+            "administrations": administrations,
+            "open_calls": open_calls,
+        },
+    )
+
+
+# Starting a dossier -------------------------------------------------------------------
+
+
+@login_required
+def dossier_create(request, call_slug):
+    call = get_object_or_404(
+        Call.objects.public().with_status().select_related("programme"), slug=call_slug
+    )
+    administrations = Administration.objects.filter(memberships__user=request.user).order_by("name")
+    eligible = administrations.filter(kind__in=call.eligible_kinds)
+    context = {"call": call, "refusal": None}
+    if not call.is_open:
+        context["refusal"] = "closed"
+    elif not administrations.exists():
+        context["refusal"] = "no_membership"
+    elif not eligible.exists():
+        context["refusal"] = "ineligible"
+        context["administrations"] = list(administrations)
+        context["administration_names"] = ", ".join(a.name for a in context["administrations"])
+    if context["refusal"]:
+        status = 403 if request.method == "POST" else 200
+        return render(request, "submissions/applicant/dossier_create.html", context, status=status)
+
+    if request.method == "POST":
+        form = DossierCreateForm(request.POST, administrations=eligible)
+        if form.is_valid():
+            try:
+                dossier, created = workflow.create_dossier(
+                    request.user,
+                    call,
+                    form.cleaned_data["administration"],
+                    title=form.cleaned_data["title"],
+                    token=form.cleaned_data["token"],
+                )
+            except workflow.WorkflowError as exc:
+                form.add_error(None, exc.message)
+            else:
+                if created:
+                    messages.success(
+                        request,
+                        _("Dossier %(ref)s créé. Complétez-le section par section.")
+                        % {"ref": dossier.reference},
+                    )
+                return redirect(dossier)
+    else:
+        form = DossierCreateForm(administrations=eligible, initial={"token": uuid.uuid4()})
+    context["form"] = form
+    return render(request, "submissions/applicant/dossier_create.html", context)
+
+
+# The dossier page -----------------------------------------------------------------------
+
+
+@login_required
+def dossier_detail(request, pk):
+    dossier = _applicant_dossier(request, pk)
+    return render(
+        request,
+        "submissions/applicant/dossier_detail.html",
+        {
+            "dossier": dossier,
+            "summary": dossier_summary(dossier),
+            "budget_lines": list(dossier.budget_lines.all()),
+            "attachments": list(dossier.attachments.all()),
+            "dossier_messages": list(dossier.messages.all()),
+            "actions": applicant_actions(request.user, dossier),
+            "editable": dossier.is_editable_by_applicant,
+            "decision_published": dossier.state in PUBLISHED_DECISION_STATES,
+        },
+    )
+
+
+# Editing by sections ------------------------------------------------------------------
+
+
+def _not_editable(request, dossier):
+    messages.warning(
+        request,
+        _("Ce dossier « %(state)s » ne peut plus être modifié.")
+        % {"state": dossier.get_state_display()},
+    )
+    return redirect(dossier)
+
+
+@login_required
+def dossier_edit(request, pk, section):
+    spec = SECTIONS.get(section)
+    if spec is None:
+        raise Http404
+    dossier = _applicant_dossier(request, pk)
+    if request.method != "POST" and not dossier.is_editable_by_applicant:
+        return _not_editable(request, dossier)
+    error = None
+    if request.method == "POST":
+        form = spec.form_class(request.POST, dossier=dossier)
+        formset = (
+            budget_line_formset(request.POST, dossier=dossier) if spec.has_budget_lines else None
+        )
+        if form.is_valid() and (formset is None or formset.is_valid()):
+            try:
+                _save_section(request.user, dossier, form, formset)
+            except workflow.WorkflowError as exc:
+                # Stale version, deadline, closed state: the typed values are shown again.
+                error = exc.message
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                messages.success(
+                    request,
+                    _("Section « %(section)s » enregistrée.") % {"section": spec.title},
+                )
+                return redirect(f"{dossier.get_absolute_url()}#section-{spec.slug}")
+    else:
+        form = spec.form_class(dossier=dossier)
+        formset = budget_line_formset(dossier=dossier) if spec.has_budget_lines else None
+    return render(
+        request,
+        "submissions/applicant/dossier_edit.html",
+        {
+            "dossier": dossier,
+            "section": spec,
+            "sections": SECTIONS.values(),
+            "form": form,
+            "formset": formset,
+            "error": error,
+        },
+    )
+
+
+def _save_section(user, dossier, form, formset):
+    # One transaction: the fields and the budget lines are saved together or not at all.
+    with transaction.atomic():
+        updated = workflow.update_dossier(
+            user, dossier, form.changes(), version=form.cleaned_data["version"]
+        )
+        if formset is None:
+            return
+        lines = formset.lines()
+        current = [
+            {"label": line.label, "nature": line.nature, "amount": line.amount}
+            for line in dossier.budget_lines.all()
+        ]
+        if lines != current:
+            workflow.replace_budget_lines(user, updated, lines, version=updated.version)
+
+
+# Attachments ------------------------------------------------------------------------------
+
+
+@login_required
+def attachments(request, pk):
+    dossier = _applicant_dossier(request, pk)
+    error = None
+    if request.method == "POST":
+        form = AttachmentForm(request.POST, request.FILES)
+        if form.is_valid():
+            content_type, size, sha256 = form.checked
+            upload = form.cleaned_data["file"]
+            try:
+                attachment = workflow.add_attachment(
+                    request.user,
+                    dossier,
+                    file=upload,
+                    original_name=upload.name,
+                    content_type=content_type,
+                    size=size,
+                    sha256=sha256,
+                    description=form.cleaned_data["description"],
+                )
+            except workflow.WorkflowError as exc:
+                error = exc.message
+            else:
+                messages.success(
+                    request, _("Pièce « %(name)s » ajoutée.") % {"name": attachment.original_name}
+                )
+                return redirect("submissions:dossier_attachments", pk=dossier.pk)
+    else:
+        form = AttachmentForm()
+    return render(
+        request,
+        "submissions/applicant/attachments.html",
+        {
+            "dossier": dossier,
+            "attachments": list(dossier.attachments.all()),
+            "form": form,
+            "error": error,
+            "editable": dossier.is_editable_by_applicant,
+        },
+    )
+
+
+@login_required
+def attachment_download(request, pk, attachment_pk):
+    # Shared with the staff screens: members of the administration and instructors.
+    dossier = get_dossier_or_404(request.user, pk)
+    attachment = get_object_or_404(Attachment, pk=attachment_pk, dossier=dossier)
+    try:
+        handle = attachment.file.storage.open(attachment.file.name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def attachment_delete(request, pk, attachment_pk):
+    dossier = _applicant_dossier(request, pk)
+    attachment = get_object_or_404(Attachment, pk=attachment_pk, dossier=dossier)
+    try:
+        workflow.remove_attachment(request.user, attachment)
+    except workflow.WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Pièce « %(name)s » supprimée.") % {"name": attachment.original_name}
+        )
+    return redirect("submissions:dossier_attachments", pk=dossier.pk)
+
+
+# Submission ------------------------------------------------------------------------------
+
+
+@login_required
+def dossier_submit(request, pk):
+    dossier = _applicant_dossier(request, pk)
+    error = None
+    if request.method == "POST":
+        try:
+            workflow.submit(request.user, dossier)
+        except workflow.WorkflowError as exc:
+            current = _applicant_dossier(request, pk)
+            if current.state == S.SUBMITTED:
+                # A second click or a second tab: no second transition, say so.
+                messages.info(request, _("Ce dossier a déjà été déposé."))
+                return redirect("submissions:dossier_acknowledgement", pk=pk)
+            error = exc.message
+            dossier = current
+        else:
+            messages.success(request, _("Votre dossier a bien été déposé."))
+            return redirect("submissions:dossier_acknowledgement", pk=pk)
+    elif dossier.state == S.SUBMITTED:
+        messages.info(request, _("Ce dossier a déjà été déposé."))
+        return redirect("submissions:dossier_acknowledgement", pk=pk)
+    elif dossier.state != S.DRAFT:
+        messages.info(
+            request,
+            _("Un dossier « %(state)s » ne peut pas être déposé.")
+            % {"state": dossier.get_state_display()},
+        )
+        return redirect(dossier)
+    now = timezone.now()
+    return render(
+        request,
+        "submissions/applicant/dossier_submit.html",
+        {
+            "dossier": dossier,
+            "summary": dossier_summary(dossier),
+            "budget_lines": list(dossier.budget_lines.all()),
+            "attachments": list(dossier.attachments.all()),
+            "problems": dossier.validation_errors(),
+            "call_open": dossier.call.is_open_at(now),
+            "error": error,
+        },
+    )
+
+
+@login_required
+def dossier_acknowledgement(request, pk):
+    dossier = _applicant_dossier(request, pk)
+    if dossier.submitted_at is None:
+        return redirect(dossier)
+    return render(
+        request,
+        "submissions/applicant/acknowledgement.html",
+        {"dossier": dossier, "emails": _acknowledgement_emails(request.user, dossier)},
+    )
+
+
+# Completion, withdrawal --------------------------------------------------------------------
+
+
+@login_required
+def dossier_complete(request, pk):
+    dossier = _applicant_dossier(request, pk)
+    if dossier.state != S.INCOMPLETE:
+        messages.info(request, _("Aucun complément n’est demandé pour ce dossier."))
+        return redirect(dossier)
+    error = None
+    if request.method == "POST":
+        form = CompleteForm(request.POST)
+        if form.is_valid():
+            try:
+                workflow.complete(request.user, dossier, reply=form.cleaned_data["reply"])
+            except workflow.WorkflowError as exc:
+                error = exc.message
+            else:
+                messages.success(
+                    request,
+                    _("Dossier complété : il est de nouveau transmis à l’équipe d’instruction."),
+                )
+                return redirect(dossier)
+    else:
+        form = CompleteForm()
+    request_message = (
+        dossier.messages.filter(kind=DossierMessage.Kind.REQUEST_ADDITIONS)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return render(
+        request,
+        "submissions/applicant/dossier_complete.html",
+        {
+            "dossier": dossier,
+            "request_message": request_message,
+            "problems": dossier.validation_errors(),
+            "sections": SECTIONS.values(),
+            "form": form,
+            "error": error,
+        },
+    )
+
+
+@login_required
+def dossier_withdraw(request, pk):
+    dossier = _applicant_dossier(request, pk)
+    can_withdraw = any(a["name"] == "withdraw" for a in applicant_actions(request.user, dossier))
+    if not can_withdraw:
+        messages.info(
+            request,
+            _("Un dossier « %(state)s » ne peut pas être retiré.")
+            % {"state": dossier.get_state_display()},
+        )
+        return redirect(dossier)
+    error = None
+    if request.method == "POST":
+        form = WithdrawForm(request.POST)
+        if form.is_valid():
+            try:
+                workflow.withdraw(request.user, dossier, reason=form.cleaned_data["reason"])
+            except workflow.WorkflowError as exc:
+                error = exc.message
+            else:
+                messages.success(request, _("Le dossier a été retiré."))
+                return redirect(dossier)
+    else:
+        form = WithdrawForm()
+    return render(
+        request,
+        "submissions/applicant/dossier_withdraw.html",
+        {"dossier": dossier, "form": form, "error": error},
+    )
+
+
+urlpatterns = [
+    path("dossiers/", dossier_list, name="dossier_list"),
+    path("dossiers/nouveau/<slug:call_slug>/", dossier_create, name="dossier_create"),
+    path("dossiers/<int:pk>/", dossier_detail, name="dossier_detail"),
+    path("dossiers/<int:pk>/modifier/<slug:section>/", dossier_edit, name="dossier_edit"),
+    path("dossiers/<int:pk>/pieces/", attachments, name="dossier_attachments"),
+    path(
+        "dossiers/<int:pk>/pieces/<int:attachment_pk>/",
+        attachment_download,
+        name="attachment_download",
+    ),
+    path(
+        "dossiers/<int:pk>/pieces/<int:attachment_pk>/supprimer/",
+        attachment_delete,
+        name="attachment_delete",
+    ),
+    path("dossiers/<int:pk>/deposer/", dossier_submit, name="dossier_submit"),
+    path(
+        "dossiers/<int:pk>/accuse-de-reception/",
+        dossier_acknowledgement,
+        name="dossier_acknowledgement",
+    ),
+    path("dossiers/<int:pk>/completer/", dossier_complete, name="dossier_complete"),
+    path("dossiers/<int:pk>/retirer/", dossier_withdraw, name="dossier_withdraw"),
+]

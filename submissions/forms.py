@@ -1,0 +1,290 @@
+"""Applicant forms: starting a dossier, editing it section by section, attachments, replies.
+
+Every field is optional until submission (except the title): a partially filled section is
+saved as a draft, and ``Dossier.validation_errors()`` lists what is missing when submitting.
+Each section form carries the dossier ``version`` it was opened on (optimistic locking).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from decimal import Decimal
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from submissions.files import accept_attribute, check_upload, format_size, max_upload_bytes
+from submissions.models import Administration, BudgetLine, Dossier
+
+# Spaces people type or paste as thousand separators: space, no-break, narrow no-break, thin.
+GROUPING_SPACES = (" ", "\u00a0", "\u202f", "\u2009")
+
+
+def format_euros(amount: Decimal) -> str:
+    """``Decimal("100000")`` → ``100 000,00 €`` in the active language's format."""
+    return f"{number_format(amount, 2, force_grouping=True)} €"
+
+
+class FrenchDecimalField(forms.DecimalField):
+    """A localized amount: accepts « 99 999,99 » as well as « 99999.99 »."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("localize", True)
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+        # A text input (not type=number) so that spaces and commas can be typed.
+        self.widget.attrs.setdefault("inputmode", "decimal")
+        self.widget.attrs.setdefault("autocomplete", "off")
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            for space in GROUPING_SPACES:
+                value = value.replace(space, "")
+        return super().to_python(value)
+
+
+def _helper() -> FormHelper:
+    # Templates write the <form> tag, the CSRF token and the buttons themselves, so that a
+    # form and a formset can share one <form>.
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    return helper
+
+
+class DossierCreateForm(forms.Form):
+    administration = forms.ModelChoiceField(
+        label=_("Administration qui dépose le dossier"),
+        queryset=Administration.objects.none(),
+        empty_label=None,
+    )
+    title = forms.CharField(
+        label=_("Titre du projet"),
+        max_length=200,
+        help_text=_("Vous pourrez le modifier ensuite."),
+    )
+    # Generated when the page is displayed: the same form posted twice creates one dossier.
+    token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, administrations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["administration"].queryset = administrations
+        self.helper = _helper()
+
+
+class SectionForm(forms.ModelForm):
+    """Base of the section forms: a hidden ``version`` and the changes to save."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, dossier: Dossier, **kwargs):
+        self.dossier = dossier
+        kwargs.setdefault("initial", {})["version"] = dossier.version
+        # The form works on a copy: an invalid form must not alter the dossier displayed.
+        super().__init__(*args, instance=copy.copy(dossier), **kwargs)
+        for field in self.fields.values():
+            field.required = False
+        self.helper = _helper()
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class ProjectForm(SectionForm):
+    class Meta:
+        model = Dossier
+        fields = ["title", "subtitle", "category", "summary", "description"]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "description": forms.Textarea(attrs={"rows": 10}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The dossier always keeps a title (it names it in every list).
+        self.fields["title"].required = True
+        self.fields["category"].queryset = self.dossier.call.categories.all()
+        self.fields["category"].empty_label = _("— Choisir une catégorie —")
+
+
+class BenefitsForm(SectionForm):
+    class Meta:
+        model = Dossier
+        fields = [
+            "benefits_self",
+            "benefits_others",
+            "technical_approach",
+            "sustainability",
+            "timeline",
+        ]
+        widgets = {name: forms.Textarea(attrs={"rows": 6}) for name in fields}
+
+
+class BudgetForm(SectionForm):
+    total_budget = FrenchDecimalField(
+        label=_("Budget total du projet (€)"),
+        required=False,
+        min_value=Decimal("0.01"),
+        help_text=_("En euros, par exemple 150 000,00."),
+    )
+    requested_amount = FrenchDecimalField(
+        label=_("Cofinancement demandé (€)"), required=False, min_value=Decimal("0.01")
+    )
+
+    class Meta:
+        model = Dossier
+        fields = ["total_budget", "requested_amount"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ceiling = self.dossier.call.amount_ceiling
+        hint = _("Au plus le budget total du projet.")
+        if ceiling is not None:
+            hint = _(
+                "Au plus le budget total du projet, et strictement inférieur à %(ceiling)s "
+                "pour cet appel."
+            ) % {"ceiling": format_euros(ceiling)}
+        self.fields["requested_amount"].help_text = hint
+
+    def clean(self):
+        cleaned = super().clean()
+        total = cleaned.get("total_budget")
+        requested = cleaned.get("requested_amount")
+        call = self.dossier.call
+        if requested is not None and not call.accepts_amount(requested):
+            self.add_error(
+                "requested_amount",
+                _("Le cofinancement demandé doit être strictement inférieur à %(ceiling)s.")
+                % {"ceiling": format_euros(call.amount_ceiling)},
+            )
+        elif requested is not None and total is not None and requested > total:
+            self.add_error(
+                "requested_amount",
+                _("Le cofinancement demandé dépasse le budget total du projet."),
+            )
+        return cleaned
+
+
+class ContactForm(SectionForm):
+    class Meta:
+        model = Dossier
+        fields = ["contact_name", "contact_email", "contact_phone"]
+
+
+class BudgetLineForm(forms.Form):
+    label = forms.CharField(label=_("Intitulé"), max_length=255)
+    # An empty first choice, so that the blank extra lines are left out when saving.
+    nature = forms.ChoiceField(
+        label=_("Nature"), choices=[("", _("— Choisir —")), *BudgetLine.Nature.choices]
+    )
+    amount = FrenchDecimalField(label=_("Montant (€)"), min_value=Decimal("0.01"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class BaseBudgetLineFormSet(forms.BaseFormSet):
+    def lines(self) -> list[dict]:
+        """The lines kept, in order (deleted and untouched empty forms left out)."""
+        lines = []
+        for index, form in enumerate(self.forms):
+            if self._should_delete_form(form):
+                continue
+            if index >= self.initial_form_count() and not form.has_changed():
+                continue
+            lines.append({name: form.cleaned_data[name] for name in ("label", "nature", "amount")})
+        return lines
+
+
+BudgetLineFormSet = forms.formset_factory(
+    BudgetLineForm, formset=BaseBudgetLineFormSet, extra=2, can_delete=True, max_num=50
+)
+
+
+def budget_line_formset(data=None, *, dossier: Dossier) -> BaseBudgetLineFormSet:
+    initial = [
+        {"label": line.label, "nature": line.nature, "amount": line.amount}
+        for line in dossier.budget_lines.all()
+    ]
+    return BudgetLineFormSet(data, initial=initial, prefix="lignes")
+
+
+@dataclass(frozen=True)
+class Section:
+    slug: str
+    title: object
+    form_class: type[SectionForm]
+    has_budget_lines: bool = False
+
+    @property
+    def fields(self) -> list[str]:
+        return list(self.form_class._meta.fields)
+
+
+SECTIONS = {
+    section.slug: section
+    for section in [
+        Section("projet", _("Projet"), ProjectForm),
+        Section("benefices", _("Bénéfices et approche"), BenefitsForm),
+        Section("budget", _("Budget"), BudgetForm, has_budget_lines=True),
+        Section("contact", _("Contact"), ContactForm),
+    ]
+}
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label=_("Fichier"),
+        # Emptiness is reported by ``check_upload`` with the same wording as the other checks.
+        allow_empty_file=True,
+        widget=forms.ClearableFileInput(attrs={"accept": accept_attribute()}),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=255,
+        required=False,
+        help_text=_("Par exemple : « Devis du prestataire », « Lettre de soutien »."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "Formats acceptés : PDF, ODT, DOCX, ODS, XLSX. Taille maximale : %(size)s."
+        ) % {"size": format_size(max_upload_bytes())}
+        self.helper = _helper()
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        self.checked = check_upload(file)
+        return file
+
+
+class CompleteForm(forms.Form):
+    reply = forms.CharField(
+        label=_("Votre réponse à l’équipe d’instruction"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Facultatif : précisez ce que vous avez complété ou modifié."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif du retrait"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Facultatif."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
