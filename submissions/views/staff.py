@@ -1,3 +1,541 @@
-"""Staff screens (instruction and preselection)."""
+"""Staff screens (instruction and preselection), all under ``/instruction/``.
 
-urlpatterns = []
+Every page requires the ``submissions.instruct`` permission: anonymous users are sent to
+the login page, other accounts get a 404 so the screens' existence does not leak. Views
+are thin: they read, filter and render; every change goes through ``submissions.workflow``.
+
+Staff only ever see dossiers submitted at least once (``submitted_at`` set): a draft that
+was never submitted belongs to its administration alone, and is only counted.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from calls.models import Call
+from relance import audit
+from submissions import exports, workflow
+from submissions.filters import SORTS, DossierFilter, parse_sort, sort_dossiers
+from submissions.models import (
+    Dossier,
+    DossierState,
+    PreselectionDecision,
+    PreselectionPublication,
+)
+from submissions.permissions import get_dossier_or_404
+from submissions.staff_forms import (
+    BulkDecisionForm,
+    DecisionForm,
+    MessageForm,
+    NoteForm,
+    RequestAdditionsForm,
+)
+from submissions.views.applicant import dossier_summary
+
+S = DossierState
+PAGE_SIZE = 50
+# States a preselection decision can be recorded on (the workflow checks it again).
+DECIDABLE_STATES = (S.SUBMITTED, S.INCOMPLETE)
+# States counted on the instruction pages, in the order they are shown.
+COUNTED_STATES = (
+    S.SUBMITTED,
+    S.INCOMPLETE,
+    S.PRESELECTED,
+    S.NOT_PRESELECTED,
+    S.LAUREATE,
+    S.NOT_SELECTED,
+    S.WITHDRAWN,
+)
+
+ACTION_LABELS = {
+    "create": gettext_lazy("Création du brouillon"),
+    "edit": gettext_lazy("Modification du brouillon"),
+    "amend": gettext_lazy("Modification après dépôt"),
+    "attach": gettext_lazy("Ajout d’une pièce jointe"),
+    "detach": gettext_lazy("Suppression d’une pièce jointe"),
+    "submit": gettext_lazy("Dépôt"),
+    "request_additions": gettext_lazy("Demande de compléments"),
+    "complete": gettext_lazy("Dossier complété"),
+    "withdraw": gettext_lazy("Retrait"),
+    "message": gettext_lazy("Message à l’administration"),
+    "record_decision": gettext_lazy("Décision de présélection enregistrée"),
+    "clear_decision": gettext_lazy("Décision de présélection effacée"),
+    "preselect": gettext_lazy("Présélection publiée"),
+    "not_preselect": gettext_lazy("Non-présélection publiée"),
+    "select": gettext_lazy("Retenu comme lauréat"),
+    "not_select": gettext_lazy("Non retenu"),
+}
+
+
+def staff_required(view):
+    """Anonymous → login page; an account without the instruct permission → 404."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.has_perm("submissions.instruct"):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def state_counts(prefix: str = "") -> dict:
+    """Aggregates counting dossiers by state; ``prefix`` is the path to the dossiers.
+
+    Every count is a ``FILTER`` clause of one aggregate, so a page needs one query for all.
+    """
+    submitted_once = Q(**{f"{prefix}submitted_at__isnull": False})
+    counts = {
+        f"n_{state}": Count(f"{prefix}pk", filter=submitted_once & Q(**{f"{prefix}state": state}))
+        for state in COUNTED_STATES
+    }
+    counts["n_draft"] = Count(f"{prefix}pk", filter=Q(**{f"{prefix}state": S.DRAFT}))
+    counts["n_listed"] = Count(f"{prefix}pk", filter=submitted_once)
+    for decision in PreselectionDecision.values:
+        counts[f"n_pending_{decision}"] = Count(
+            f"{prefix}pk", filter=submitted_once & Q(**{f"{prefix}pending_decision": decision})
+        )
+    counts["n_pending"] = Count(
+        f"{prefix}pk",
+        filter=submitted_once & Q(**{f"{prefix}pending_decision__in": PreselectionDecision.values}),
+    )
+    counts["n_undecided"] = Count(
+        f"{prefix}pk",
+        filter=Q(**{f"{prefix}state": S.SUBMITTED, f"{prefix}pending_decision": ""}),
+    )
+    return counts
+
+
+def count_rows(counts: dict) -> list[dict]:
+    """The counts as labelled rows, each with the ``etat`` filter value it links to."""
+    rows = [
+        {"label": S(state).label, "value": counts[f"n_{state}"], "etat": state, "state": state}
+        for state in COUNTED_STATES
+        if counts[f"n_{state}"] or state not in (S.LAUREATE, S.NOT_SELECTED)
+    ]
+    rows.append(
+        {
+            "label": _("Brouillons (jamais déposés, non listés)"),
+            "value": counts["n_draft"],
+            "state": S.DRAFT,
+        }
+    )
+    rows.append(
+        {
+            "label": _("Décisions enregistrées non publiées"),
+            "value": counts["n_pending"],
+            "decision": "enregistree",
+            "state": "pending",
+        }
+    )
+    return rows
+
+
+def _call_or_404(call_slug) -> Call:
+    return get_object_or_404(Call.objects.with_status().select_related("programme"), slug=call_slug)
+
+
+def listed_dossiers(call):
+    """The dossiers of ``call`` staff see: those submitted at least once."""
+    return Dossier.objects.filter(call=call, submitted_at__isnull=False)
+
+
+def _staff_dossier(request, pk) -> Dossier:
+    return get_dossier_or_404(
+        request.user,
+        pk,
+        queryset=Dossier.objects.filter(submitted_at__isnull=False).select_related(
+            "call__programme", "administration__ministry"
+        ),
+    )
+
+
+def _list_url(call, querystring: str = "") -> str:
+    url = reverse("submissions:instruction_call", kwargs={"call_slug": call.slug})
+    # Re-encoded, so that only a query string (never another address) is appended.
+    query = QueryDict(querystring.lstrip("?")).urlencode() if querystring else ""
+    return f"{url}?{query}" if query else url
+
+
+def _sort_links(request) -> dict:
+    """For each sortable column: the address sorting by it (toggling), and its state."""
+    current, descending = parse_sort(request.GET.get("tri"))
+    links = {}
+    for key in SORTS:
+        params = request.GET.copy()
+        params.pop("page", None)
+        active = key == current
+        params["tri"] = f"-{key}" if active and not descending else key
+        links[key] = {
+            "url": f"?{params.urlencode()}",
+            "active": active,
+            "descending": active and descending,
+            "aria_sort": ("descending" if descending else "ascending") if active else "",
+        }
+    return links
+
+
+# The list of calls ------------------------------------------------------------------------
+
+
+@staff_required
+def call_list(request):
+    calls = list(
+        Call.objects.with_status()
+        .select_related("programme")
+        .annotate(**state_counts("dossiers__"))
+        .order_by("-opens_at", "title")
+    )
+    return render(request, "submissions/staff/call_list.html", {"calls": calls})
+
+
+# One call: counts, filtered list, bulk decisions ------------------------------------------
+
+
+@staff_required
+def call_dossiers(request, call_slug):
+    call = _call_or_404(call_slug)
+    counts = Dossier.objects.filter(call=call).aggregate(**state_counts())
+    filterset = DossierFilter(request.GET or None, queryset=listed_dossiers(call), call=call)
+    dossiers = sort_dossiers(filterset.qs, request.GET.get("tri")).select_related(
+        "category", "administration", "administration__ministry"
+    )
+    page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_range = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    params = request.GET.copy()
+    params.pop("page", None)
+    filters_query = params.urlencode()
+    return render(
+        request,
+        "submissions/staff/call_dossiers.html",
+        {
+            "call": call,
+            "counts": counts,
+            "count_rows": count_rows(counts),
+            "filter": filterset,
+            "page_obj": page,
+            "page_range": list(page_range),
+            "sort": _sort_links(request),
+            "current_query": request.GET.urlencode(),
+            "filters_query": filters_query,
+            "decidable_states": DECIDABLE_STATES,
+            "decisions": PreselectionDecision,
+            "export_formats": exports.FORMATS,
+        },
+    )
+
+
+@staff_required
+@require_POST
+def bulk_decision(request, call_slug):
+    call = _call_or_404(call_slug)
+    back = _list_url(call, request.POST.get("retour", ""))
+    form = BulkDecisionForm(request.POST, dossiers=listed_dossiers(call))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    decision = form.cleaned_data["decision"]
+    try:
+        count = workflow.record_preselection_bulk(
+            request.user,
+            list(form.cleaned_data["dossiers"]),
+            decision=decision,
+            reason=form.cleaned_data["reason"],
+        )
+    except workflow.WorkflowError as exc:
+        # All or nothing: the workflow rolled back every decision of the batch.
+        messages.error(
+            request,
+            _("Aucune décision n’a été enregistrée. %(error)s") % {"error": exc.message},
+        )
+    else:
+        messages.success(
+            request,
+            _("Décision « %(decision)s » enregistrée pour %(count)s dossier(s).")
+            % {"decision": PreselectionDecision(decision).label, "count": count},
+        )
+    return redirect(back)
+
+
+# Publication of the preselection -----------------------------------------------------------
+
+
+@staff_required
+def publish(request, call_slug):
+    call = _call_or_404(call_slug)
+    error = None
+    if request.method == "POST":
+        try:
+            publication = workflow.publish_preselection(request.user, call)
+        except workflow.WorkflowError as exc:
+            # Includes a second click: the first publication left nothing to publish.
+            error = exc.message
+        else:
+            messages.success(
+                request,
+                _(
+                    "Présélection publiée : %(pre)s dossier(s) présélectionné(s), %(not)s non "
+                    "présélectionné(s). Les administrations sont prévenues par courriel."
+                )
+                % {
+                    "pre": publication.preselected_count,
+                    "not": publication.not_preselected_count,
+                },
+            )
+            return redirect("submissions:instruction_call", call_slug=call.slug)
+    counts = Dossier.objects.filter(call=call).aggregate(**state_counts())
+    undecided = list(
+        listed_dossiers(call)
+        .filter(state=S.SUBMITTED, pending_decision="")
+        .order_by("number")
+        .values_list("pk", "reference", "title")
+    )
+    publications = list(
+        PreselectionPublication.objects.filter(call=call)
+        .select_related("published_by")
+        .order_by("-published_at")
+    )
+    return render(
+        request,
+        "submissions/staff/publish.html",
+        {
+            "call": call,
+            "counts": counts,
+            "undecided": undecided,
+            "publications": publications,
+            # The workflow publishes a round only once it has closed.
+            "call_still_open": call.closes_at is not None and timezone.now() < call.closes_at,
+            "error": error,
+        },
+    )
+
+
+# Export of the filtered list ---------------------------------------------------------------
+
+
+@staff_required
+def export(request, call_slug, fmt):
+    if fmt not in exports.FORMATS:
+        raise Http404
+    call = _call_or_404(call_slug)
+    filterset = DossierFilter(request.GET or None, queryset=listed_dossiers(call), call=call)
+    if filterset.is_bound and not filterset.form.is_valid():
+        # Never export more than asked because a filter was ignored.
+        messages.error(request, _("Corrigez les filtres avant d’exporter la liste."))
+        return redirect(_list_url(call, request.GET.urlencode()))
+    dossiers = sort_dossiers(filterset.qs, request.GET.get("tri"))
+    response = HttpResponse(
+        exports.export(dossiers, fmt), content_type=exports.FORMATS[fmt].content_type
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=exports.filename(call, fmt)
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# One dossier -------------------------------------------------------------------------------
+
+
+def _field_label(name: str) -> str:
+    try:
+        return capfirst(str(Dossier._meta.get_field(name).verbose_name))
+    except FieldDoesNotExist:
+        return name
+
+
+def _history(dossier) -> list[dict]:
+    entries = []
+    for entry in audit.history(dossier):
+        details = ""
+        data = entry.data or {}
+        if entry.action == "record_decision" and data.get("new") in PreselectionDecision.values:
+            details = PreselectionDecision(data["new"]).label
+        elif entry.action in ("attach", "detach") and data.get("name"):
+            details = data["name"]
+        elif entry.action in ("edit", "amend") and isinstance(data.get("fields"), dict):
+            details = ", ".join(_field_label(name) for name in data["fields"])
+        elif entry.action in ("edit", "amend") and "budget_lines" in data:
+            details = _("Lignes de budget")
+        entries.append(
+            {
+                "at": entry.at,
+                "actor": entry.actor,
+                "action": ACTION_LABELS.get(entry.action, entry.action),
+                "from_state": S(entry.from_state).label if entry.from_state in S.values else "",
+                "to_state": S(entry.to_state).label if entry.to_state in S.values else "",
+                "reason": entry.reason,
+                "details": details,
+            }
+        )
+    return entries
+
+
+def _render_dossier(request, dossier, *, forms=None, error=None, error_form=None):
+    forms = forms or {}
+    can_request_additions = dossier.state in workflow.TRANSITIONS["request_additions"].sources
+    context = {
+        "dossier": dossier,
+        "call": dossier.call,
+        "summary": dossier_summary(dossier),
+        "budget_lines": list(dossier.budget_lines.all()),
+        "attachments": list(dossier.attachments.all()),
+        "dossier_messages": list(dossier.messages.select_related("author")),
+        "notes": list(dossier.notes.select_related("author")),
+        "history": _history(dossier),
+        "can_decide": dossier.state in DECIDABLE_STATES,
+        "can_request_additions": can_request_additions,
+        "request_form": forms.get("complements") or RequestAdditionsForm(),
+        "message_form": forms.get("message") or MessageForm(),
+        "note_form": forms.get("note") or NoteForm(),
+        "decision_form": forms.get("decision")
+        or DecisionForm(
+            initial={"decision": dossier.pending_decision, "reason": dossier.decision_reason}
+        ),
+        "error": error,
+        "error_form": error_form,
+    }
+    return render(request, "submissions/staff/dossier_detail.html", context)
+
+
+@staff_required
+def dossier_detail(request, pk):
+    return _render_dossier(request, _staff_dossier(request, pk))
+
+
+def _dossier_action(request, pk, form_class, act, success):
+    """Validate ``form_class``, run ``act(dossier, cleaned_data)``; on refusal show the page."""
+    dossier = _staff_dossier(request, pk)
+    form = form_class(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            act(dossier, form.cleaned_data)
+        except workflow.WorkflowError as exc:
+            error = exc.message
+        else:
+            messages.success(request, success)
+            return redirect("submissions:instruction_dossier", pk=dossier.pk)
+    # What was typed is shown again next to the error; nothing is lost.
+    return _render_dossier(
+        request,
+        _staff_dossier(request, pk),
+        forms={form.form_prefix: form},
+        error=error,
+        error_form=form.form_prefix,
+    )
+
+
+@staff_required
+@require_POST
+def request_additions(request, pk):
+    return _dossier_action(
+        request,
+        pk,
+        RequestAdditionsForm,
+        lambda dossier, data: workflow.request_additions(
+            request.user, dossier, message=data["message"]
+        ),
+        _("Demande de compléments envoyée : le dossier est « À compléter »."),
+    )
+
+
+@staff_required
+@require_POST
+def send_message(request, pk):
+    return _dossier_action(
+        request,
+        pk,
+        MessageForm,
+        lambda dossier, data: workflow.send_message(request.user, dossier, body=data["body"]),
+        _("Message envoyé à l’administration."),
+    )
+
+
+@staff_required
+@require_POST
+def add_note(request, pk):
+    return _dossier_action(
+        request,
+        pk,
+        NoteForm,
+        lambda dossier, data: workflow.add_note(request.user, dossier, body=data["body"]),
+        _("Note interne ajoutée."),
+    )
+
+
+@staff_required
+@require_POST
+def record_decision(request, pk):
+    return _dossier_action(
+        request,
+        pk,
+        DecisionForm,
+        lambda dossier, data: workflow.record_preselection(
+            request.user, dossier, decision=data["decision"], reason=data["reason"]
+        ),
+        _("Décision enregistrée. Elle sera communiquée à la publication de la présélection."),
+    )
+
+
+@staff_required
+@require_POST
+def clear_decision(request, pk):
+    dossier = _staff_dossier(request, pk)
+    try:
+        workflow.clear_preselection(request.user, dossier)
+    except workflow.WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Décision effacée."))
+    return redirect("submissions:instruction_dossier", pk=dossier.pk)
+
+
+urlpatterns = [
+    path("instruction/", call_list, name="instruction_home"),
+    path("instruction/appels/<slug:call_slug>/", call_dossiers, name="instruction_call"),
+    path(
+        "instruction/appels/<slug:call_slug>/decisions/",
+        bulk_decision,
+        name="instruction_bulk_decision",
+    ),
+    path("instruction/appels/<slug:call_slug>/publier/", publish, name="instruction_publish"),
+    path(
+        "instruction/appels/<slug:call_slug>/export.<str:fmt>",
+        export,
+        name="instruction_export",
+    ),
+    path("instruction/dossiers/<int:pk>/", dossier_detail, name="instruction_dossier"),
+    path(
+        "instruction/dossiers/<int:pk>/complements/",
+        request_additions,
+        name="instruction_request_additions",
+    ),
+    path("instruction/dossiers/<int:pk>/message/", send_message, name="instruction_message"),
+    path("instruction/dossiers/<int:pk>/note/", add_note, name="instruction_note"),
+    path("instruction/dossiers/<int:pk>/decision/", record_decision, name="instruction_decision"),
+    path(
+        "instruction/dossiers/<int:pk>/decision/effacer/",
+        clear_decision,
+        name="instruction_clear_decision",
+    ),
+]

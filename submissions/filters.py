@@ -1,0 +1,141 @@
+"""Filters and sorting of the staff dossier list (also used by its exports)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from calls.models import AdministrationKind, Category
+from submissions.forms import FrenchDecimalField
+from submissions.models import Dossier, DossierState, Ministry, PreselectionDecision
+
+# The decision filter also finds the dossiers still waiting for one.
+NO_DECISION = "aucune"
+ANY_DECISION = "enregistree"
+
+
+class AmountFilter(django_filters.NumberFilter):
+    # Accepts « 50 000 » and « 49 999,99 » as typed in French.
+    field_class = FrenchDecimalField
+
+
+class DossierFilter(django_filters.FilterSet):
+    """The staff list of one call's dossiers; ``call`` restricts the category choices."""
+
+    q = django_filters.CharFilter(
+        label=_("Recherche"),
+        method="filter_text",
+        help_text=_("Titre, référence, nom ou sigle de l’administration."),
+    )
+    etat = django_filters.ChoiceFilter(
+        label=_("État"),
+        field_name="state",
+        # Drafts are never listed to staff: only dossiers submitted at least once.
+        choices=[c for c in DossierState.choices if c[0] != DossierState.DRAFT],
+        empty_label=_("Tous"),
+    )
+    decision = django_filters.ChoiceFilter(
+        label=_("Décision enregistrée"),
+        method="filter_decision",
+        choices=[
+            (NO_DECISION, _("Aucune décision")),
+            (ANY_DECISION, _("Décision enregistrée")),
+            *PreselectionDecision.choices,
+        ],
+        empty_label=_("Toutes"),
+    )
+    ministere = django_filters.ModelChoiceFilter(
+        label=_("Ministère"),
+        field_name="administration__ministry",
+        queryset=Ministry.objects.order_by("name"),
+        empty_label=_("Tous"),
+    )
+    type = django_filters.ChoiceFilter(
+        label=_("Type d’administration"),
+        field_name="administration__kind",
+        choices=AdministrationKind.choices,
+        empty_label=_("Tous"),
+    )
+    categorie = django_filters.ModelChoiceFilter(
+        label=_("Catégorie"),
+        field_name="category",
+        queryset=Category.objects.none(),
+        empty_label=_("Toutes"),
+    )
+    montant_min = AmountFilter(
+        label=_("Cofinancement demandé minimum (€)"),
+        field_name="requested_amount",
+        lookup_expr="gte",
+    )
+    montant_max = AmountFilter(
+        label=_("Cofinancement demandé maximum (€)"),
+        field_name="requested_amount",
+        lookup_expr="lte",
+    )
+
+    class Meta:
+        model = Dossier
+        fields: list[str] = []
+
+    def __init__(self, *args, call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.call = call
+        self.filters["categorie"].queryset = Category.objects.filter(call=call).order_by(
+            "order", "pk"
+        )
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(reference__icontains=value)
+            | Q(administration__name__icontains=value)
+            | Q(administration__acronym__icontains=value)
+        )
+
+    def filter_decision(self, queryset, name, value):
+        if value == NO_DECISION:
+            return queryset.filter(pending_decision="")
+        if value == ANY_DECISION:
+            return queryset.exclude(pending_decision="")
+        return queryset.filter(pending_decision=value)
+
+
+# States sort in the order of the lifecycle, not alphabetically by their code.
+STATE_ORDER = Case(
+    *[When(state=value, then=Value(index)) for index, value in enumerate(DossierState.values)],
+    output_field=IntegerField(),
+)
+
+# ``?tri=`` keys (a leading « - » sorts descending) and what they sort on. Anything else is
+# ignored: only these expressions ever reach ``order_by``.
+SORTS = {
+    "reference": F("number"),
+    "titre": F("title"),
+    "administration": F("administration__name"),
+    "montant": F("requested_amount"),
+    "etat": STATE_ORDER,
+    "depot": F("submitted_at"),
+}
+DEFAULT_SORT = "reference"
+
+
+def parse_sort(value: str | None) -> tuple[str, bool]:
+    """``"-montant"`` → ``("montant", True)``; unknown values give the default sort."""
+    value = (value or "").strip()
+    descending = value.startswith("-")
+    key = value[1:] if descending else value
+    if key not in SORTS:
+        return DEFAULT_SORT, False
+    return key, descending
+
+
+def sort_dossiers(queryset, value: str | None):
+    key, descending = parse_sort(value)
+    expression = SORTS[key]
+    # Empty amounts last either way; the number breaks ties so pages never overlap.
+    expression = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+    return queryset.order_by(expression, "number")
