@@ -234,6 +234,26 @@ class Recommendation(models.TextChoices):
     UNFAVOURABLE = "unfavourable", _("Défavorable")
 
 
+def active_conflict(member_ref="member", dossier_ref="dossier"):
+    """``Exists`` of an unlifted conflict between the outer row's member and dossier."""
+    return models.Exists(
+        ConflictOfInterest.objects.filter(
+            member=models.OuterRef(member_ref),
+            dossier=models.OuterRef(dossier_ref),
+            lifted_at__isnull=True,
+        )
+    )
+
+
+class EvaluationQuerySet(models.QuerySet):
+    def without_conflicts(self):
+        return self.filter(~active_conflict())
+
+    def countable(self):
+        """Evaluations that enter aggregates: submitted, by a member not in conflict."""
+        return self.without_conflicts().filter(submitted_at__isnull=False)
+
+
 class Evaluation(models.Model):
     """One member's evaluation of one dossier: draft until ``submitted_at`` is set."""
 
@@ -251,6 +271,8 @@ class Evaluation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = EvaluationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("évaluation")

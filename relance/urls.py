@@ -45,6 +45,8 @@ auth_patterns = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # The jury app comes first: it adds the published results to the call pages.
+    path("", include("jury.urls")),
     path("appels/", include("calls.urls")),
     path("", include("submissions.urls")),
     path("compte/", include(auth_patterns)),
