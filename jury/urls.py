@@ -1,4 +1,4 @@
-from jury.views import hearings, juror, public, ranking, staff_jury
+from jury.views import hearings, juror, opendata, public, ranking, staff_jury, stats
 
 app_name = "jury"
 
@@ -9,4 +9,6 @@ urlpatterns = [
     *hearings.urlpatterns,
     *ranking.urlpatterns,
     *public.urlpatterns,
+    *stats.urlpatterns,
+    *opendata.urlpatterns,
 ]
