@@ -177,6 +177,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # Django's own console handler would print every warning a second time through the root.
+    "loggers": {"django": {"handlers": [], "propagate": True}},
 }
 
 # Largest attachment accepted on a dossier, in bytes (10 MiB by default).
