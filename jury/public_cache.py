@@ -32,13 +32,20 @@ def results_changed_at():
     return max((d for d in (published, amended) if d is not None), default=None)
 
 
+def _changed_at(request):
+    # Asked for the ETag, Last-Modified and the response headers: one lookup per request.
+    if not hasattr(request, "_results_changed_at"):
+        request._results_changed_at = results_changed_at()
+    return request._results_changed_at
+
+
 def _viewer(request):
     # The page header differs for signed-in visitors: they never share a copy with others.
     return f"u{request.user.pk}" if request.user.is_authenticated else "anon"
 
 
 def _etag(request, *args, **kwargs):
-    changed = results_changed_at()
+    changed = _changed_at(request)
     raw = "|".join(
         [
             changed.isoformat() if changed else "-",
@@ -51,7 +58,7 @@ def _etag(request, *args, **kwargs):
 
 
 def _last_modified(request, *args, **kwargs):
-    return results_changed_at()
+    return _changed_at(request)
 
 
 def results_version():
@@ -85,7 +92,7 @@ def public_results(view=None, *, store=False):
                 response = response.render()
             if store and response.status_code == 200:
                 cache.set(key, response, CACHE_SECONDS)
-        changed = results_changed_at()
+        changed = _changed_at(request)
         if changed is not None:
             response.headers.setdefault("Last-Modified", http_date(changed.timestamp()))
         patch_vary_headers(response, ["Cookie", "Accept-Language"])

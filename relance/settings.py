@@ -183,3 +183,10 @@ LOGGING = {
 
 # Largest attachment accepted on a dossier, in bytes (10 MiB by default).
 RELANCE_MAX_UPLOAD_BYTES = int(os.environ.get("RELANCE_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+
+# The grantor named in the SCDL « subventions » open data file (nomAttribuant, idAttribuant:
+# a 14-digit SIRET).
+RELANCE_GRANTOR_NAME = os.environ.get(
+    "RELANCE_GRANTOR_NAME", "Direction interministérielle du numérique"
+)
+RELANCE_GRANTOR_SIRET = os.environ.get("RELANCE_GRANTOR_SIRET", "13002526500013")

@@ -1,1 +1,113 @@
-urlpatterns = []
+"""Open data: the page describing the datasets, and the dataset files.
+
+Files are cached whole (``public_results(store=True)``: they carry no token) under a key
+that publishing or amending results changes; conditional requests answer 304.
+"""
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
+
+from jury import opendata
+from jury.public_cache import public_results, results_changed_at, results_version
+
+CSV = "text/csv; charset=utf-8"
+JSON = "application/json; charset=utf-8"
+
+
+def _file(content, content_type, filename):
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    # Open data: any site may read it from a browser.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@public_results(store=True)
+def laureates_csv(request):
+    rows = opendata.laureate_rows()
+    return _file(opendata.to_csv(opendata.LAUREATE_FIELDS, rows), CSV, "laureats.csv")
+
+
+@public_results(store=True)
+def laureates_json(request):
+    return _file(opendata.to_json(opendata.laureate_rows()), JSON, "laureats.json")
+
+
+@public_results(store=True)
+def grants_csv(request):
+    rows, _pending = opendata.grant_rows()
+    return _file(opendata.to_csv(opendata.GRANT_FIELDS, rows), CSV, "subventions.csv")
+
+
+@public_results(store=True)
+def calls_json(request):
+    return _file(opendata.to_json(opendata.call_rows()), JSON, "appels.json")
+
+
+def _datasets():
+    _rows, pending = opendata.grant_rows()
+    return {
+        "datasets": [
+            {
+                "id": "laureats",
+                "title": _("Lauréats des appels à projets"),
+                "description": _(
+                    "Une ligne par lauréat publié : projet, administration, ministère, "
+                    "cofinancement accordé quand le jury le publie."
+                ),
+                "files": [
+                    ("CSV", "jury:laureates_csv", "laureats.csv"),
+                    ("JSON", "jury:laureates_json", "laureats.json"),
+                ],
+                "fields": opendata.LAUREATE_FIELDS,
+            },
+            {
+                "id": "subventions",
+                "title": _("Subventions accordées (format SCDL « subventions » 2.1)"),
+                "description": _(
+                    "Les données essentielles des conventions de subvention, au format du "
+                    "socle commun des données locales. Un lauréat y figure dès que sa "
+                    "convention est signée et renseignée (date, période de versement, SIRET "
+                    "du bénéficiaire) et que le montant accordé est publié."
+                ),
+                "files": [("CSV", "jury:grants_csv", "subventions.csv")],
+                "fields": opendata.GRANT_FIELDS,
+                "pending": pending,
+            },
+            {
+                "id": "appels",
+                "title": _("Appels à projets"),
+                "description": _(
+                    "Les appels publics, leurs dates et leur statut ; pour ceux dont les "
+                    "résultats sont publiés, le nombre de dossiers déposés, présélectionnés "
+                    "et de lauréats."
+                ),
+                "files": [("JSON", "jury:calls_json", "appels.json")],
+                "fields": opendata.CALL_FIELDS,
+            },
+        ],
+        "changed_at": results_changed_at(),
+    }
+
+
+@public_results
+def open_data_page(request):
+    # Read only when the cached fragment is missing.
+    data = SimpleLazyObject(_datasets)
+    return render(
+        request,
+        "jury/opendata/open_data.html",
+        {"data": data, "results_version": results_version()},
+    )
+
+
+urlpatterns = [
+    path("donnees/", open_data_page, name="open_data"),
+    path("donnees/laureats.csv", laureates_csv, name="laureates_csv"),
+    path("donnees/laureats.json", laureates_json, name="laureates_json"),
+    path("donnees/subventions.csv", grants_csv, name="grants_csv"),
+    path("donnees/appels.json", calls_json, name="calls_json"),
+]

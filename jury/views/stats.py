@@ -1,1 +1,99 @@
-urlpatterns = []
+"""Public statistics page: from submitted dossiers to laureates, per programme and call."""
+
+from django.shortcuts import render
+from django.urls import path
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
+
+from jury.charts import bar_chart
+from jury.public_cache import public_results, results_version
+from jury.stats import statistics
+from relance.templatetags.relance_format import format_euros, format_number
+
+
+def _funnel_chart(chart_id, title, funnel):
+    return bar_chart(
+        chart_id,
+        title,
+        [(label, [value]) for _key, label, value in funnel.steps()],
+        [_("Nombre")],
+        format_number,
+    )
+
+
+def _breakdown_chart(chart_id, title, rows):
+    return bar_chart(
+        chart_id,
+        title,
+        [(row.label, [row.dossiers, row.laureates]) for row in rows],
+        [_("Dossiers déposés"), _("Lauréats")],
+        format_number,
+    )
+
+
+def _amounts_chart(chart_id, title, amounts):
+    rows = [
+        (_("Cofinancement demandé par les dossiers déposés"), [amounts.requested]),
+        (_("Cofinancement demandé par les lauréats"), [amounts.requested_by_laureates]),
+    ]
+    if amounts.granted is not None:
+        rows.append((_("Cofinancement accordé aux lauréats"), [amounts.granted]))
+    return bar_chart(chart_id, title, rows, [_("Montant")], format_euros)
+
+
+def _with_charts(programmes):
+    for programme in programmes:
+        name = programme.programme.title
+        programme.funnel_chart = _funnel_chart(
+            f"programme-{programme.programme.pk}-funnel",
+            _("%(programme)s : du dépôt à la sélection, tous appels") % {"programme": name},
+            programme.funnel,
+        )
+        for stats in programme.calls:
+            call = stats.call
+            prefix = f"call-{call.pk}"
+            stats.charts = {
+                "funnel": _funnel_chart(
+                    f"{prefix}-funnel",
+                    _("%(call)s : du dépôt à la sélection") % {"call": call.title},
+                    stats.funnel,
+                ),
+                "ministry": _breakdown_chart(
+                    f"{prefix}-ministry",
+                    _("%(call)s : dossiers et lauréats par ministère") % {"call": call.title},
+                    stats.by_ministry,
+                ),
+                "category": _breakdown_chart(
+                    f"{prefix}-category",
+                    _("%(call)s : dossiers et lauréats par catégorie") % {"call": call.title},
+                    stats.by_category,
+                ),
+                "kind": _breakdown_chart(
+                    f"{prefix}-kind",
+                    _("%(call)s : dossiers et lauréats par type d’administration")
+                    % {"call": call.title},
+                    stats.by_kind,
+                ),
+                "amounts": _amounts_chart(
+                    f"{prefix}-amounts",
+                    _("%(call)s : cofinancements demandés et accordés") % {"call": call.title},
+                    stats.amounts,
+                ),
+            }
+    return programmes
+
+
+@public_results
+def statistics_page(request):
+    # Computed only if the cached fragment is missing (the template reads it lazily).
+    programmes = SimpleLazyObject(lambda: _with_charts(statistics()))
+    return render(
+        request,
+        "jury/stats/statistics.html",
+        {"programmes": programmes, "results_version": results_version()},
+    )
+
+
+urlpatterns = [
+    path("statistiques/", statistics_page, name="statistics"),
+]

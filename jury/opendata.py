@@ -1,0 +1,288 @@
+"""Open data: rows of the published datasets and their description.
+
+Every row comes from ``jury.published`` (laureates of calls whose results are published) or
+from public calls; nothing internal is read (no draft, score, comment, unpublished decision
+or contact). Formats:
+
+- amounts are decimal strings in euros with a dot and two decimals (``75000.00``), empty
+  (CSV) or ``null`` (JSON) when the deliberation does not publish amounts;
+- datetimes are ISO 8601 in Paris time with their offset (``2021-03-03T10:00:00+01:00``),
+  dates ``YYYY-MM-DD``;
+- CSV files are UTF-8 **without** byte order mark, comma separated, with a header row: the
+  header then reads exactly as documented in every tool and validator. A text a spreadsheet
+  could run as a formula (starting with ``=``, ``+``, ``-``, ``@``, ``|``, ``%``, a tab or a
+  carriage return) gets a leading apostrophe, as in the staff exports; every other value is
+  written as stored. JSON files hold the exact values.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from decimal import Decimal
+
+from defusedcsv import csv as defusedcsv
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from calls.models import Call
+from jury.published import published_calls, published_laureates, shown_amount
+from jury.stats import PRESELECTED_STATES
+from submissions.exports import neutralise, paris_iso
+
+OBJECT_MAX = 256  # SCDL « objet »: 256 characters at most
+
+LAUREATE_FIELDS = [
+    ("programme", _("texte"), _("Titre du programme.")),
+    ("appel", _("texte"), _("Titre de l’appel à projets.")),
+    ("appel_slug", _("texte"), _("Identifiant de l’appel (dernière partie de son adresse).")),
+    ("categorie", _("texte"), _("Catégorie du projet (vide si aucune).")),
+    ("titre", _("texte"), _("Titre du projet lauréat.")),
+    ("sous_titre", _("texte"), _("Sous-titre du projet.")),
+    ("administration", _("texte"), _("Administration porteuse du projet.")),
+    ("ministere", _("texte"), _("Ministère de rattachement (vide pour une collectivité).")),
+    ("type_administration", _("texte"), _("Type d’administration.")),
+    (
+        "montant_accorde",
+        _("nombre décimal (texte)"),
+        _(
+            "Cofinancement accordé en euros, point décimal et deux décimales (75000.00) ; "
+            "vide (CSV) ou null (JSON) si le jury ne publie pas les montants."
+        ),
+    ),
+    (
+        "date_publication",
+        _("date et heure ISO 8601"),
+        _("Publication des résultats de l’appel, heure de Paris avec son décalage."),
+    ),
+    ("reference", _("texte"), _("Référence du dossier.")),
+]
+
+GRANT_FIELDS = [
+    ("nomAttribuant", _("texte"), _("Nom de l’attribuant.")),
+    ("idAttribuant", _("texte (14 chiffres)"), _("SIRET de l’attribuant.")),
+    ("dateConvention", _("date AAAA-MM-JJ"), _("Date de la convention.")),
+    (
+        "referenceDecision",
+        _("texte"),
+        _("Référence de la décision d’attribution, à défaut référence du dossier."),
+    ),
+    ("nomBeneficiaire", _("texte"), _("Administration bénéficiaire.")),
+    ("idBeneficiaire", _("texte (14 chiffres)"), _("SIRET du bénéficiaire.")),
+    ("rnaBeneficiaire", _("texte"), _("Numéro RNA (toujours vide : pas d’association).")),
+    ("objet", _("texte (256 caractères au plus)"), _("Titre et sous-titre du projet.")),
+    ("montant", _("nombre décimal"), _("Montant accordé en euros, point décimal.")),
+    ("nature", _("texte"), _("« aide en numéraire », « aide en nature » ou les deux.")),
+    ("conditionsVersement", _("texte"), _("« unique », « échelonné » ou « autre ».")),
+    (
+        "datesPeriodeVersement",
+        _("date ou période ISO 8601"),
+        _("AAAA-MM-JJ ou AAAA-MM-JJ/AAAA-MM-JJ."),
+    ),
+    ("idRAE", _("texte"), _("Identifiant au répertoire des aides aux entreprises (vide).")),
+    ("notificationUE", _("oui / non"), _("Aide d’État notifiée à la Commission européenne.")),
+    ("pourcentageSubvention", _("nombre décimal"), _("Part du montant versée : 1.00.")),
+    ("dispositifAide", _("texte"), _("Programme et appel à projets.")),
+]
+
+CALL_FIELDS = [
+    ("slug", _("texte"), _("Identifiant de l’appel (dernière partie de son adresse).")),
+    ("title", _("texte"), _("Titre de l’appel.")),
+    ("programme", _("texte"), _("Titre du programme.")),
+    ("kind", _("texte"), _("« round » (appel numéroté) ou « continuous » (guichet en continu).")),
+    ("number", _("entier ou null"), _("Numéro de la vague (appels numérotés).")),
+    ("opens_at", _("date et heure ISO 8601"), _("Ouverture.")),
+    ("closes_at", _("date et heure ISO 8601 ou null"), _("Clôture (null : pas de clôture).")),
+    (
+        "status",
+        _("texte"),
+        _("« upcoming », « open », « closed » ou « results_published »."),
+    ),
+    (
+        "amount_ceiling",
+        _("nombre décimal (texte) ou null"),
+        _("Plafond du cofinancement demandé, en euros."),
+    ),
+    (
+        "results_published_at",
+        _("date et heure ISO 8601 ou null"),
+        _("Publication des résultats (null tant qu’ils ne sont pas publiés)."),
+    ),
+    (
+        "dossiers_submitted",
+        _("entier ou null"),
+        _("Dossiers déposés (null tant que les résultats ne sont pas publiés)."),
+    ),
+    (
+        "dossiers_preselected",
+        _("entier ou null"),
+        _("Dossiers présélectionnés (null tant que les résultats ne sont pas publiés)."),
+    ),
+    (
+        "laureates",
+        _("entier ou null"),
+        _("Lauréats (null tant que les résultats ne sont pas publiés)."),
+    ),
+]
+
+
+def field_names(fields):
+    return [name for name, _type, _meaning in fields]
+
+
+def money(value: Decimal | None) -> str | None:
+    """``Decimal("75000")`` → ``"75000.00"`` (dot, two decimals, no grouping)."""
+    if value is None:
+        return None
+    return format(Decimal(value).quantize(Decimal("0.01")), "f")
+
+
+def laureate_queryset(now=None):
+    return published_laureates(now).order_by(
+        "dossier__call__programme__title",
+        "dossier__call__opens_at",
+        "dossier__call_id",
+        "dossier__category__order",
+        "dossier__title",
+        "pk",
+    )
+
+
+def laureate_rows(now=None) -> list[dict]:
+    """One dict per published laureate, keys in ``LAUREATE_FIELDS`` order."""
+    rows = []
+    for award in laureate_queryset(now):
+        dossier = award.dossier
+        call = dossier.call
+        administration = dossier.administration
+        rows.append(
+            {
+                "programme": call.programme.title,
+                "appel": call.title,
+                "appel_slug": call.slug,
+                "categorie": dossier.category.name if dossier.category_id else "",
+                "titre": dossier.title,
+                "sous_titre": dossier.subtitle,
+                "administration": administration.name,
+                "ministere": administration.ministry.name if administration.ministry_id else "",
+                "type_administration": str(administration.get_kind_display()),
+                "montant_accorde": money(shown_amount(award)),
+                "date_publication": paris_iso(call.results_published_at),
+                "reference": dossier.reference,
+            }
+        )
+    return rows
+
+
+def grant_object(dossier) -> str:
+    """« Title — subtitle », cut at a word boundary to fit the SCDL 256 characters."""
+    text = " — ".join(part for part in (dossier.title.strip(), dossier.subtitle.strip()) if part)
+    if len(text) <= OBJECT_MAX:
+        return text
+    cut = text[: OBJECT_MAX - 1]
+    # Whole words only, unless a single word fills the space; no dangling separator.
+    if " " in cut[OBJECT_MAX // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" —-,;:.") + "…"
+
+
+def grant_row(award) -> dict | None:
+    """The SCDL row of a laureate, or ``None`` while a value the schema requires is missing.
+
+    Required by SCDL « subventions » 2.1 and possibly not known yet: the convention date,
+    the payment date or period, the amount (not shown when the deliberation withholds
+    amounts) and a beneficiary identifier (SIRET; administrations have no RNA number).
+    """
+    dossier = award.dossier
+    call = dossier.call
+    amount = shown_amount(award)
+    siret = dossier.administration.siret
+    if not (award.convention_date and award.payment_period and amount is not None and siret):
+        return None
+    return {
+        "nomAttribuant": settings.RELANCE_GRANTOR_NAME,
+        "idAttribuant": settings.RELANCE_GRANTOR_SIRET,
+        "dateConvention": award.convention_date.isoformat(),
+        "referenceDecision": award.decision_reference or dossier.reference,
+        "nomBeneficiaire": dossier.administration.name,
+        "idBeneficiaire": siret,
+        "rnaBeneficiaire": "",
+        "objet": grant_object(dossier),
+        "montant": money(amount),
+        "nature": award.aid_nature,
+        "conditionsVersement": award.payment_terms,
+        "datesPeriodeVersement": award.payment_period,
+        "idRAE": "",
+        "notificationUE": "oui" if award.eu_notification else "non",
+        "pourcentageSubvention": "1.00",
+        "dispositifAide": f"{call.programme.title} — {call.title}",
+    }
+
+
+def grant_rows(now=None) -> tuple[list[dict], int]:
+    """SCDL rows of the published laureates, and how many are left out for now."""
+    rows, pending = [], 0
+    for award in laureate_queryset(now):
+        row = grant_row(award)
+        if row is None:
+            pending += 1
+        else:
+            rows.append(row)
+    return rows, pending
+
+
+def call_rows(now=None) -> list[dict]:
+    """Public calls; counts only where results are published (``None`` otherwise)."""
+    now = now or timezone.now()
+    published_ids = set(published_calls(now).values_list("pk", flat=True))
+    laureates = published_laureates(now).values("pk")
+    calls = (
+        Call.objects.public()
+        .with_status(now)
+        .select_related("programme")
+        .annotate(
+            n_submitted=Count("dossiers", filter=Q(dossiers__submitted_at__isnull=False)),
+            n_preselected=Count("dossiers", filter=Q(dossiers__state__in=PRESELECTED_STATES)),
+            n_laureates=Count("dossiers", filter=Q(dossiers__award__in=laureates)),
+        )
+        .order_by("programme__title", "opens_at", "pk")
+    )
+    rows = []
+    for call in calls:
+        published = call.pk in published_ids
+        rows.append(
+            {
+                "slug": call.slug,
+                "title": call.title,
+                "programme": call.programme.title,
+                "kind": call.kind,
+                "number": call.number,
+                "opens_at": paris_iso(call.opens_at),
+                "closes_at": paris_iso(call.closes_at) or None,
+                "status": str(call.status.value),
+                "amount_ceiling": money(call.amount_ceiling),
+                "results_published_at": paris_iso(call.results_published_at) if published else None,
+                "dossiers_submitted": call.n_submitted if published else None,
+                "dossiers_preselected": call.n_preselected if published else None,
+                "laureates": call.n_laureates if published else None,
+            }
+        )
+    return rows
+
+
+def to_csv(fields, rows) -> bytes:
+    """UTF-8 without BOM, comma, header row; formula-like texts made inert."""
+    buffer = io.StringIO()
+    writer = defusedcsv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(field_names(fields))
+    for row in rows:
+        writer.writerow(
+            ["" if row[name] is None else neutralise(row[name]) for name in field_names(fields)]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+def to_json(rows) -> bytes:
+    return json.dumps(rows, ensure_ascii=False, indent=1).encode("utf-8")
