@@ -57,33 +57,47 @@ def _etag(request, *args, **kwargs):
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def _last_modified(request, *args, **kwargs):
-    return _changed_at(request)
-
-
-def results_version():
+def results_version(request=None):
     """A short token that changes whenever results are published or amended.
 
     HTML pages cache their expensive fragments under it (``{% cache … results_version %}``):
-    whole pages are not shared, since each carries the visitor's CSRF token.
+    whole pages are not shared, since each carries the visitor's CSRF token. Given the
+    request, it reuses the lookup already made for the ETag.
     """
-    changed = results_changed_at()
+    changed = _changed_at(request) if request is not None else results_changed_at()
     return changed.strftime("%Y%m%d%H%M%S%f") if changed else "none"
 
 
-def public_results(view=None, *, store=False):
+def public_results(view=None, *, store=False, changed_at=None):
     """Conditional GET (ETag + Last-Modified) for a public view.
 
     With ``store=True`` (datasets: no token, no header) the whole response is also kept in
     the shared cache under a key that publishing or amending results changes.
+
+    ``changed_at(request, *args, **kwargs)``, if given, is the last change of what the page
+    shows besides results (e.g. the call it presents); the validators then follow both.
     """
     if view is None:
-        return lambda v: public_results(v, store=store)
+        return lambda v: public_results(v, store=store, changed_at=changed_at)
+
+    def _page_changed_at(request, *args, **kwargs):
+        if not hasattr(request, "_page_changed_at"):
+            moments = [_changed_at(request)]
+            if changed_at is not None:
+                moments.append(changed_at(request, *args, **kwargs))
+            request._page_changed_at = max((m for m in moments if m is not None), default=None)
+        return request._page_changed_at
+
+    def etag(request, *args, **kwargs):
+        if changed_at is None:
+            return _etag(request, *args, **kwargs)
+        page = _page_changed_at(request, *args, **kwargs)
+        return _etag(request, *args, **kwargs) + (page.strftime("%Y%m%d%H%M%S%f") if page else "")
 
     @wraps(view)
     def cached(request, *args, **kwargs):
         response = None
-        key = "public-results:" + _etag(request, *args, **kwargs)
+        key = "public-results:" + etag(request, *args, **kwargs)
         if store:
             response = cache.get(key)
         if response is None:
@@ -92,11 +106,11 @@ def public_results(view=None, *, store=False):
                 response = response.render()
             if store and response.status_code == 200:
                 cache.set(key, response, CACHE_SECONDS)
-        changed = _changed_at(request)
+        changed = _page_changed_at(request, *args, **kwargs)
         if changed is not None:
             response.headers.setdefault("Last-Modified", http_date(changed.timestamp()))
         patch_vary_headers(response, ["Cookie", "Accept-Language"])
         patch_cache_control(response, max_age=60)
         return response
 
-    return condition(etag_func=_etag, last_modified_func=_last_modified)(cached)
+    return condition(etag_func=etag, last_modified_func=_page_changed_at)(cached)

@@ -1,1 +1,241 @@
-urlpatterns = []
+"""Public results: the laureates list, one laureate's page, and the results on a call's page.
+
+Everything shown comes from ``jury.published``. Pages answer conditional requests through
+``public_results``; their expensive parts are template fragments cached under
+``results_version`` (whole pages are never cached: they carry the visitor's CSRF token), and
+the data behind a fragment is read lazily, only when the fragment is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Count, F, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.functional import SimpleLazyObject
+
+from calls.models import CallStatus
+from calls.views.public import CallDetailView
+from jury.filters import PARAMETERS, LaureateFilter
+from jury.models import HearingSlot, JuryMember
+from jury.public_cache import public_results, results_version
+from jury.published import published_laureates, shown_amount
+from jury.stats import PRESELECTED_STATES, Funnel
+from submissions.models import Dossier
+
+
+def laureate_url(award):
+    """The public address of a laureate: its slug, or its id while it has none."""
+    return reverse("jury:laureate", kwargs={"slug": award.slug or str(award.pk)})
+
+
+def results_updated_at(call):
+    """When the call's published results were last amended (``None`` if never)."""
+    deliberation = getattr(getattr(call, "jury", None), "deliberation", None)
+    return deliberation.results_updated_at if deliberation is not None else None
+
+
+def ordered(laureates):
+    """Latest published call first, then the call's category order, then titles."""
+    return laureates.order_by(
+        F("dossier__call__results_published_at").desc(),
+        "dossier__call_id",
+        F("dossier__category__order").asc(nulls_last=True),
+        F("dossier__category").asc(nulls_last=True),
+        "dossier__title",
+        "pk",
+    )
+
+
+@dataclass
+class CategoryGroup:
+    category: object  # ``None``: laureates filed without a category
+    laureates: list = field(default_factory=list)
+
+
+@dataclass
+class CallGroup:
+    call: object
+    updated_at: object
+    categories: list = field(default_factory=list)
+
+
+def group_laureates(awards):
+    """Awards (already ordered) grouped by call, then by category."""
+    groups = []
+    for award in awards:
+        award.amount = shown_amount(award)
+        award.url = laureate_url(award)
+        dossier = award.dossier
+        if not groups or groups[-1].call.pk != dossier.call_id:
+            groups.append(CallGroup(dossier.call, results_updated_at(dossier.call)))
+        categories = groups[-1].categories
+        if not categories or categories[-1].category != dossier.category:
+            categories.append(CategoryGroup(dossier.category))
+        categories[-1].laureates.append(award)
+    return groups
+
+
+@dataclass
+class LaureateList:
+    groups: list
+    count: int
+    invalid: bool = False
+
+
+def _filter_key(request):
+    # The fragment depends on the filters only (not on other parameters).
+    return urlencode([(name, value) for name in PARAMETERS for value in request.GET.getlist(name)])
+
+
+@public_results
+def laureates(request):
+    filterset = LaureateFilter(request.GET or None, queryset=published_laureates(), request=request)
+
+    def read():
+        # Bad filter values are said next to their field; nothing is listed meanwhile.
+        if filterset.is_bound and not filterset.is_valid():
+            return LaureateList([], 0, invalid=True)
+        awards = list(ordered(filterset.qs))
+        return LaureateList(group_laureates(awards), len(awards))
+
+    return render(
+        request,
+        "jury/public/laureates.html",
+        {
+            "filter": filterset,
+            "results": SimpleLazyObject(read),
+            "filtered": bool(_filter_key(request)),
+            "filter_key": _filter_key(request),
+            "results_version": results_version(request),
+        },
+    )
+
+
+@public_results
+def laureate(request, slug):
+    awards = published_laureates()
+    award = awards.filter(slug=slug).first()
+    if award is None:
+        # Numeric ids are accepted too; they lead to the slug address once there is one.
+        if not slug.isdigit():
+            raise Http404
+        award = get_object_or_404(awards, pk=int(slug))
+        if award.slug:
+            return redirect(laureate_url(award), permanent=True)
+    award.amount = shown_amount(award)
+    call = award.dossier.call
+    return render(
+        request,
+        "jury/public/laureate.html",
+        {
+            "award": award,
+            "dossier": award.dossier,
+            "call": call,
+            "updated_at": results_updated_at(call),
+            "results_version": results_version(request),
+        },
+    )
+
+
+# The call page, with its results once they are published.
+
+
+@dataclass
+class CallResults:
+    funnel: Funnel
+    groups: list
+    members: list
+    composition_published: bool
+    granted: Decimal | None
+
+
+def call_results(call):
+    """What a call's page shows of its published results."""
+    awards = list(ordered(published_laureates().filter(dossier__call=call)))
+    counts = Dossier.objects.filter(call=call, submitted_at__isnull=False).aggregate(
+        submitted=Count("pk"),
+        administrations=Count("administration", distinct=True),
+        ministries=Count("administration__ministry", distinct=True),
+        preselected=Count("pk", filter=Q(state__in=PRESELECTED_STATES)),
+    )
+    jury = getattr(call, "jury", None)
+    published = jury is not None and jury.composition_published
+    members = []
+    if published:
+        # Only what the members agreed to show: name, title, affiliation.
+        members = list(
+            JuryMember.objects.filter(jury=jury).only("public_name", "title", "affiliation", "role")
+        )
+    funnel = Funnel(
+        heard=HearingSlot.objects.filter(dossier__call=call, absent=False).count(),
+        laureates=len(awards),
+        jury_members=(
+            len(members) if published else JuryMember.objects.filter(jury__call=call).count()
+        ),
+        **counts,
+    )
+    groups = group_laureates(awards)
+    granted = None
+    if awards and all(award.amount is not None for award in awards):
+        granted = sum((award.amount for award in awards), Decimal("0"))
+    return CallResults(funnel, groups, members, published, granted)
+
+
+def _call_queryset():
+    # The call page's own lookup, plus the deliberation for « Mis à jour le ».
+    return CallDetailView().get_queryset().select_related("jury__deliberation")
+
+
+def _public_call(request, slug):
+    # Looked up once per request: by the validators and by the page.
+    if getattr(request, "_public_call_slug", None) != slug:
+        request._public_call = get_object_or_404(_call_queryset(), slug=slug)
+        request._public_call_slug = slug
+    return request._public_call
+
+
+class CallResultsView(CallDetailView):
+    template_name = "jury/public/call_detail.html"
+
+    def get_object(self, queryset=None):
+        return _public_call(self.request, self.kwargs["slug"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        call = self.object
+        if call.status == CallStatus.RESULTS_PUBLISHED:
+            context["results_published"] = True
+            context["results"] = SimpleLazyObject(lambda: call_results(call))
+            context["results_updated_at"] = results_updated_at(call)
+            context["results_version"] = results_version(self.request)
+            context["laureates_url"] = (
+                reverse("jury:laureates") + "?" + urlencode({"appel": call.slug})
+            )
+        return context
+
+
+_call_page = CallResultsView.as_view()
+# Once published, the page also follows the call itself (an edited description shows).
+_published_call_page = public_results(
+    _call_page, changed_at=lambda request, slug: _public_call(request, slug).updated_at
+)
+
+
+def call_detail(request, slug):
+    call = _public_call(request, slug)
+    if call.status == CallStatus.RESULTS_PUBLISHED:
+        return _published_call_page(request, slug=slug)
+    # Before publication: the call's page as it is, with no result and no extra query.
+    return _call_page(request, slug=slug)
+
+
+urlpatterns = [
+    path("laureats/", laureates, name="laureates"),
+    path("laureats/<slug:slug>/", laureate, name="laureate"),
+    path("appels/<slug:slug>/", call_detail, name="call_detail"),
+]
