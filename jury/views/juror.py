@@ -1,1 +1,309 @@
-urlpatterns = []
+"""Juror screens, under ``/jury/``: my juries, my dossiers, scoring, conflicts.
+
+Every page needs a login and the membership of the jury in the URL
+(``jury.permissions.get_member_or_404``); a dossier comes from ``juror_dossiers(member)``,
+which leaves out the dossiers the member is in conflict with: those answer 404 here.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+
+from calls.models import Criterion
+from jury import workflow
+from jury.forms import ConflictForm, EvaluationForm, criterion_field_name
+from jury.models import ConflictOfInterest, Deliberation, Evaluation
+from jury.permissions import get_juror_dossier_or_404, get_member_or_404, juror_dossiers
+from submissions.models import Attachment
+from submissions.views.applicant import dossier_summary
+
+ORDER = (F("category__order").asc(nulls_last=True), "category_id", "reference")
+
+
+def _ordered_dossiers(member):
+    return juror_dossiers(member).order_by(*ORDER)
+
+
+def _deliberation_closed(member) -> bool:
+    return Deliberation.objects.filter(jury_id=member.jury_id, closed_at__isnull=False).exists()
+
+
+@login_required
+def juror_home(request):
+    members = list(
+        request.user.jury_memberships.select_related("jury__call__programme").order_by(
+            "-jury__call__opens_at", "jury_id"
+        )
+    )
+    if not members:
+        raise Http404
+    return render(request, "jury/juror/home.html", {"members": members})
+
+
+@login_required
+def juror_dossier_list(request, jury_id):
+    member = get_member_or_404(request.user, jury_id)
+    mine = Evaluation.objects.filter(member=member, dossier=OuterRef("pk"))
+    dossiers = list(
+        _ordered_dossiers(member)
+        .select_related("administration", "category")
+        .annotate(
+            has_evaluation=Exists(mine),
+            evaluation_submitted_at=Subquery(mine.values("submitted_at")[:1]),
+        )
+    )
+    conflicts = list(
+        ConflictOfInterest.objects.filter(member=member, lifted_at__isnull=True)
+        .select_related("dossier__administration")
+        .order_by("dossier__reference")
+    )
+    counts = {
+        "total": len(dossiers),
+        "submitted": sum(1 for d in dossiers if d.evaluation_submitted_at),
+        "drafts": sum(1 for d in dossiers if d.has_evaluation and not d.evaluation_submitted_at),
+    }
+    return render(
+        request,
+        "jury/juror/dossier_list.html",
+        {
+            "member": member,
+            "jury": member.jury,
+            "call": member.jury.call,
+            "dossiers": dossiers,
+            "conflicts": conflicts,
+            "counts": counts,
+        },
+    )
+
+
+def _next_dossier_pk(member, dossier):
+    pks = list(_ordered_dossiers(member).values_list("pk", flat=True))
+    try:
+        index = pks.index(dossier.pk)
+    except ValueError:
+        return None
+    return pks[index + 1] if index + 1 < len(pks) else None
+
+
+def _criteria(call):
+    return list(Criterion.objects.filter(call=call).order_by("order", "pk"))
+
+
+def _evaluation_initial(evaluation):
+    if evaluation is None:
+        return {"version": 0}
+    initial = {
+        "comment": evaluation.comment,
+        "recommendation": evaluation.recommendation,
+        "version": evaluation.version,
+    }
+    for score in evaluation.scores.all():
+        initial[f"criterion_{score.criterion_id}"] = score.value
+    return initial
+
+
+@login_required
+def juror_dossier(request, jury_id, pk):
+    member = get_member_or_404(request.user, jury_id)
+    dossier = get_juror_dossier_or_404(member, pk)
+    criteria = _criteria(dossier.call)
+    evaluation = (
+        Evaluation.objects.filter(member=member, dossier=dossier).prefetch_related("scores").first()
+    )
+    closed = _deliberation_closed(member)
+    submitted = evaluation is not None and evaluation.is_submitted
+    form = None
+    if request.method == "POST" and not closed:
+        form = EvaluationForm(request.POST, criteria=criteria, submitted=submitted)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                saved = workflow.save_evaluation(
+                    request.user,
+                    member,
+                    dossier,
+                    scores=form.scores(),
+                    comment=data["comment"],
+                    recommendation=data["recommendation"],
+                    version=data.get("version"),
+                )
+            except workflow.WorkflowError as exc:
+                messages.error(request, exc.message)
+            else:
+                if EvaluationForm.SUBMIT in request.POST and not saved.is_submitted:
+                    try:
+                        workflow.submit_evaluation(request.user, saved)
+                    except workflow.WorkflowError as exc:
+                        # The draft is saved: nothing typed is lost, the page says what is missing.
+                        messages.warning(
+                            request,
+                            _("Brouillon enregistré, mais l’évaluation n’est pas soumise : %(why)s")
+                            % {"why": exc.message},
+                        )
+                    else:
+                        messages.success(request, _("Évaluation soumise. Merci !"))
+                elif saved.is_submitted:
+                    messages.success(
+                        request, _("Modifications enregistrées ; l’évaluation reste soumise.")
+                    )
+                else:
+                    messages.success(request, _("Brouillon enregistré."))
+                return redirect("jury:juror_dossier", jury_id=member.jury_id, pk=dossier.pk)
+    elif request.method == "POST":
+        messages.error(
+            request,
+            _("La délibération est close : les évaluations ne peuvent plus être modifiées."),
+        )
+        return redirect("jury:juror_dossier", jury_id=member.jury_id, pk=dossier.pk)
+    if form is None:
+        form = EvaluationForm(
+            initial=_evaluation_initial(evaluation), criteria=criteria, submitted=submitted
+        )
+    form.helper.form_action = reverse(
+        "jury:juror_dossier", kwargs={"jury_id": member.jury_id, "pk": dossier.pk}
+    )
+    next_pk = _next_dossier_pk(member, dossier)
+    return render(
+        request,
+        "jury/juror/dossier_detail.html",
+        {
+            "member": member,
+            "jury": member.jury,
+            "call": dossier.call,
+            "dossier": dossier,
+            "summary": dossier_summary(dossier),
+            "budget_lines": list(dossier.budget_lines.all()),
+            "attachments": list(dossier.attachments.all()),
+            "criteria": criteria,
+            "evaluation": evaluation,
+            "form": form,
+            "closed": closed,
+            "next_url": reverse(
+                "jury:juror_dossier", kwargs={"jury_id": member.jury_id, "pk": next_pk}
+            )
+            if next_pk
+            else None,
+            "criterion_field_name": criterion_field_name,
+        },
+    )
+
+
+@login_required
+def juror_attachment(request, jury_id, pk, attachment_pk):
+    member = get_member_or_404(request.user, jury_id)
+    dossier = get_juror_dossier_or_404(member, pk)
+    attachment = get_object_or_404(Attachment, pk=attachment_pk, dossier=dossier)
+    try:
+        handle = attachment.file.storage.open(attachment.file.name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def juror_conflict(request, jury_id, pk):
+    member = get_member_or_404(request.user, jury_id)
+    dossier = get_juror_dossier_or_404(member, pk)
+    cancel_url = reverse("jury:juror_dossier", kwargs={"jury_id": member.jury_id, "pk": dossier.pk})
+    form = ConflictForm(request.POST or None, cancel_url=cancel_url)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.declare_conflict(
+                request.user,
+                member,
+                dossier,
+                kind=form.cleaned_data["kind"],
+                comment=form.cleaned_data["comment"],
+            )
+        except workflow.WorkflowError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Conflit d’intérêts déclaré : le dossier %(ref)s n’apparaît plus dans vos "
+                    "évaluations et votre avis ne comptera pas."
+                )
+                % {"ref": dossier.reference},
+            )
+            return redirect("jury:juror_dossier_list", jury_id=member.jury_id)
+    return render(
+        request,
+        "jury/juror/conflict.html",
+        {"member": member, "jury": member.jury, "dossier": dossier, "form": form},
+    )
+
+
+@login_required
+def juror_evaluations(request, jury_id, pk):
+    member = get_member_or_404(request.user, jury_id)
+    dossier = get_juror_dossier_or_404(member, pk)
+    mine = Evaluation.objects.filter(member=member, dossier=dossier).first()
+    may_see = mine is not None and mine.is_submitted
+    others = []
+    if may_see:
+        # Drafts are never shown, nor the evaluations of members in conflict.
+        others = list(
+            Evaluation.objects.countable()
+            .filter(dossier=dossier)
+            .exclude(member=member)
+            .select_related("member")
+            .prefetch_related("scores")
+            .order_by("member__public_name", "pk")
+        )
+    criteria = _criteria(dossier.call)
+    rows = [
+        {
+            "evaluation": evaluation,
+            "scores": [
+                next((s.value for s in evaluation.scores.all() if s.criterion_id == c.pk), None)
+                for c in criteria
+            ],
+        }
+        for evaluation in others
+    ]
+    return render(
+        request,
+        "jury/juror/evaluations.html",
+        {
+            "member": member,
+            "jury": member.jury,
+            "dossier": dossier,
+            "may_see": may_see,
+            "mine": mine,
+            "criteria": criteria,
+            "rows": rows,
+        },
+    )
+
+
+urlpatterns = [
+    path("jury/", juror_home, name="juror_home"),
+    path("jury/<int:jury_id>/", juror_dossier_list, name="juror_dossier_list"),
+    path("jury/<int:jury_id>/dossiers/<int:pk>/", juror_dossier, name="juror_dossier"),
+    path("jury/<int:jury_id>/dossiers/<int:pk>/conflit/", juror_conflict, name="juror_conflict"),
+    path(
+        "jury/<int:jury_id>/dossiers/<int:pk>/evaluations/",
+        juror_evaluations,
+        name="juror_evaluations",
+    ),
+    path(
+        "jury/<int:jury_id>/dossiers/<int:pk>/pieces/<int:attachment_pk>/",
+        juror_attachment,
+        name="juror_attachment",
+    ),
+]

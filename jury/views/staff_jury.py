@@ -1,1 +1,277 @@
-urlpatterns = []
+"""Staff screens of a call's jury, under ``/instruction/appels/<slug>/jury/``.
+
+Staff only (anonymous → login, other accounts → 404, like every ``/instruction/`` page).
+Every change goes through ``jury.workflow``; a refusal is shown with what was typed.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from calls.models import Call
+from jury import workflow
+from jury.forms import ConflictForm, JuryCreateForm, LiftConflictForm, MemberForm
+from jury.models import ConflictOfInterest, Jury, JuryMember
+from jury.permissions import jury_dossiers
+from submissions.views.staff import staff_required
+
+
+def _call(call_slug) -> Call:
+    return get_object_or_404(Call.objects.select_related("programme"), slug=call_slug)
+
+
+def _jury(call_slug) -> Jury:
+    return get_object_or_404(Jury.objects.select_related("call__programme"), call__slug=call_slug)
+
+
+def _member(jury, member_pk) -> JuryMember:
+    return get_object_or_404(JuryMember.objects.select_related("user"), jury=jury, pk=member_pk)
+
+
+def _jury_url(call):
+    return reverse("jury:staff_jury", kwargs={"call_slug": call.slug})
+
+
+@staff_required
+def jury_page(request, call_slug):
+    call = _call(call_slug)
+    jury = Jury.objects.filter(call=call).first()
+    if jury is None:
+        form = JuryCreateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                workflow.create_jury(request.user, call, name=form.cleaned_data["name"])
+            except workflow.WorkflowError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Jury créé. Ajoutez maintenant ses membres."))
+            return redirect(_jury_url(call))
+        return render(request, "jury/staff/jury_create.html", {"call": call, "form": form})
+    members = list(
+        jury.members.select_related("user").annotate(
+            n_submitted=Count(
+                "evaluations", distinct=True, filter=Q(evaluations__submitted_at__isnull=False)
+            ),
+            n_drafts=Count(
+                "evaluations", distinct=True, filter=Q(evaluations__submitted_at__isnull=True)
+            ),
+            n_conflicts=Count(
+                "conflicts", distinct=True, filter=Q(conflicts__lifted_at__isnull=True)
+            ),
+        )
+    )
+    conflicts = list(
+        ConflictOfInterest.objects.filter(member__jury=jury)
+        .select_related("member", "dossier__administration", "declared_by", "lifted_by")
+        .order_by("lifted_at", "-declared_at")
+    )
+    lift_forms = {c.pk: LiftConflictForm(conflict=c) for c in conflicts if c.lifted_at is None}
+    for conflict in conflicts:
+        conflict.lift_form = lift_forms.get(conflict.pk)
+        if conflict.lift_form is not None:
+            conflict.lift_form.helper.form_action = reverse(
+                "jury:staff_conflict_lift",
+                kwargs={"call_slug": call.slug, "conflict_pk": conflict.pk},
+            )
+    return render(
+        request,
+        "jury/staff/jury.html",
+        {
+            "call": call,
+            "jury": jury,
+            "members": members,
+            "conflicts": conflicts,
+            "n_dossiers": jury_dossiers(jury).count(),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def publish_composition(request, call_slug):
+    jury = _jury(call_slug)
+    published = request.POST.get("published") == "1"
+    try:
+        workflow.set_composition_published(request.user, jury, published)
+    except workflow.WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Composition du jury publiée.") if published else _("Composition du jury masquée."),
+        )
+    return redirect(_jury_url(jury.call))
+
+
+MEMBER_FIELDS = ("public_name", "title", "affiliation", "affiliation_kind", "role")
+
+
+@staff_required
+def member_add(request, call_slug):
+    jury = _jury(call_slug)
+    form = MemberForm(request.POST or None, cancel_url=_jury_url(jury.call))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member = workflow.add_member(
+                request.user, jury, email=data["email"], **{f: data[f] for f in MEMBER_FIELDS}
+            )
+        except workflow.WorkflowError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s a été ajouté·e au jury ; une invitation a été envoyée à %(email)s.")
+                % {"name": member.public_name, "email": member.user.email},
+            )
+            return redirect(_jury_url(jury.call))
+    return render(
+        request,
+        "jury/staff/member_form.html",
+        {"call": jury.call, "jury": jury, "form": form, "title": _("Ajouter un membre")},
+    )
+
+
+@staff_required
+def member_edit(request, call_slug, member_pk):
+    jury = _jury(call_slug)
+    member = _member(jury, member_pk)
+    form = MemberForm(
+        request.POST or None,
+        initial={f: getattr(member, f) for f in MEMBER_FIELDS},
+        cancel_url=_jury_url(jury.call),
+        submit_label=_("Enregistrer"),
+        with_email=False,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.update_member(
+                request.user, member, **{f: form.cleaned_data[f] for f in MEMBER_FIELDS}
+            )
+        except workflow.WorkflowError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Membre modifié."))
+            return redirect(_jury_url(jury.call))
+    return render(
+        request,
+        "jury/staff/member_form.html",
+        {
+            "call": jury.call,
+            "jury": jury,
+            "member": member,
+            "form": form,
+            "title": _("Modifier %(name)s") % {"name": member.public_name},
+        },
+    )
+
+
+@staff_required
+def member_remove(request, call_slug, member_pk):
+    jury = _jury(call_slug)
+    member = _member(jury, member_pk)
+    if request.method == "POST":
+        try:
+            workflow.remove_member(request.user, member)
+        except workflow.WorkflowError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("%(name)s a été retiré·e du jury.") % {"name": member.public_name}
+            )
+        return redirect(_jury_url(jury.call))
+    n_submitted = member.evaluations.filter(submitted_at__isnull=False).count()
+    return render(
+        request,
+        "jury/staff/member_remove.html",
+        {"call": jury.call, "jury": jury, "member": member, "n_submitted": n_submitted},
+    )
+
+
+@staff_required
+def conflict_add(request, call_slug, member_pk):
+    jury = _jury(call_slug)
+    member = _member(jury, member_pk)
+    dossiers = (
+        jury_dossiers(jury)
+        .exclude(
+            pk__in=ConflictOfInterest.objects.filter(member=member, lifted_at__isnull=True).values(
+                "dossier_id"
+            )
+        )
+        .order_by("reference")
+    )
+    form = ConflictForm(
+        request.POST or None,
+        dossiers=dossiers,
+        cancel_url=_jury_url(jury.call),
+        submit_label=_("Enregistrer le conflit d’intérêts"),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            workflow.declare_conflict(
+                request.user, member, data["dossier"], kind=data["kind"], comment=data["comment"]
+            )
+        except workflow.WorkflowError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Conflit d’intérêts enregistré pour %(name)s sur le dossier %(ref)s.")
+                % {"name": member.public_name, "ref": data["dossier"].reference},
+            )
+            return redirect(_jury_url(jury.call))
+    return render(
+        request,
+        "jury/staff/conflict_form.html",
+        {"call": jury.call, "jury": jury, "member": member, "form": form},
+    )
+
+
+@staff_required
+@require_POST
+def conflict_lift(request, call_slug, conflict_pk):
+    jury = _jury(call_slug)
+    conflict = get_object_or_404(
+        ConflictOfInterest.objects.select_related("member", "dossier"),
+        pk=conflict_pk,
+        member__jury=jury,
+    )
+    form = LiftConflictForm(request.POST, conflict=conflict)
+    if not form.is_valid():
+        messages.error(request, _("Indiquez le motif de la levée du conflit d’intérêts."))
+        return redirect(_jury_url(jury.call))
+    try:
+        workflow.lift_conflict(request.user, conflict, reason=form.cleaned_data["reason"])
+    except workflow.WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Conflit d’intérêts levé : %(name)s peut de nouveau évaluer le dossier %(ref)s.")
+            % {"name": conflict.member.public_name, "ref": conflict.dossier.reference},
+        )
+    return redirect(_jury_url(jury.call))
+
+
+PREFIX = "instruction/appels/<slug:call_slug>/jury/"
+
+urlpatterns = [
+    path(PREFIX, jury_page, name="staff_jury"),
+    path(f"{PREFIX}publication/", publish_composition, name="staff_jury_publish"),
+    path(f"{PREFIX}membres/ajouter/", member_add, name="staff_member_add"),
+    path(f"{PREFIX}membres/<int:member_pk>/", member_edit, name="staff_member_edit"),
+    path(f"{PREFIX}membres/<int:member_pk>/retirer/", member_remove, name="staff_member_remove"),
+    path(
+        f"{PREFIX}membres/<int:member_pk>/conflits/ajouter/",
+        conflict_add,
+        name="staff_conflict_add",
+    ),
+    path(f"{PREFIX}conflits/<int:conflict_pk>/lever/", conflict_lift, name="staff_conflict_lift"),
+]
