@@ -1,1 +1,236 @@
-urlpatterns = []
+"""Staff ranking of a jury's dossiers, under ``/instruction/jurys/<jury_id>/classement/``.
+
+Read only: the statistics come from ``jury.aggregates`` (see its docstring for the scoring
+arithmetic). Staff only: anonymous users go to the login page, any other account gets a 404.
+The ranking informs the deliberation; it does not decide it.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import ROUND_HALF_UP, Decimal
+
+import tablib
+from defusedcsv import csv as defusedcsv
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+
+from jury import aggregates
+from jury.models import Jury
+from submissions.exports import FORMATS, PARIS, neutralise
+from submissions.views.staff import staff_required
+
+NORMALISED_MODE = "normalise"
+RAW_MODE = "brut"
+EXPORT_FORMATS = ("csv", "xlsx")
+
+# ``?tri=`` keys (French, as in the other staff lists) → ``aggregates.ORDERS`` keys.
+SORTS = {
+    "rang": "rank",
+    "reference": "reference",
+    "titre": "title",
+    "categorie": "category",
+    "moyenne": "mean",
+    "mediane": "median",
+    "ecart": "spread",
+    "normalise": "normalised",
+    "nombre": "count",
+}
+# A first click on these columns shows the highest values first.
+DESCENDING_FIRST = {"moyenne", "mediane", "ecart", "normalise", "nombre"}
+DEFAULT_SORT = "rang"
+
+
+def _jury_or_404(jury_id) -> Jury:
+    return get_object_or_404(Jury.objects.select_related("call__programme"), pk=jury_id)
+
+
+def _parse_sort(value: str | None) -> tuple[str, bool]:
+    value = (value or "").strip()
+    descending = value.startswith("-")
+    key = value[1:] if descending else value
+    if key not in SORTS:
+        return DEFAULT_SORT, False
+    return key, descending
+
+
+def _options(request) -> dict:
+    """Mode and sort read from the query string; anything unknown gives the defaults."""
+    normalised = request.GET.get("mode") == NORMALISED_MODE
+    key, descending = _parse_sort(request.GET.get("tri"))
+    return {
+        "normalised": normalised,
+        "sort_key": key,
+        "descending": descending,
+        "order": ("-" if descending else "") + SORTS[key],
+    }
+
+
+def _query(mode: str, tri: str) -> str:
+    return f"mode={mode}&tri={tri}"
+
+
+def _sort_links(options) -> dict:
+    mode = NORMALISED_MODE if options["normalised"] else RAW_MODE
+    links = {}
+    for key in SORTS:
+        active = key == options["sort_key"]
+        if active:
+            tri = key if options["descending"] else f"-{key}"
+        else:
+            tri = f"-{key}" if key in DESCENDING_FIRST else key
+        links[key] = {
+            "url": f"?{_query(mode, tri)}",
+            "active": active,
+            "descending": active and options["descending"],
+            "aria_sort": (
+                ("descending" if options["descending"] else "ascending") if active else ""
+            ),
+        }
+    return links
+
+
+def _rows(jury, options, criteria):
+    return aggregates.ranking(
+        jury, normalised=options["normalised"], order=options["order"], criteria_list=criteria
+    )
+
+
+@staff_required
+def ranking_page(request, jury_id):
+    jury = _jury_or_404(jury_id)
+    options = _options(request)
+    criteria = aggregates.criteria(jury)
+    rows = _rows(jury, options, criteria)
+    tri = ("-" if options["descending"] else "") + options["sort_key"]
+    return render(
+        request,
+        "jury/ranking/ranking.html",
+        {
+            "jury": jury,
+            "call": jury.call,
+            "rows": rows,
+            "criteria": criteria,
+            "normalised": options["normalised"],
+            "sort": _sort_links(options),
+            "raw_query": _query(RAW_MODE, DEFAULT_SORT),
+            "normalised_query": _query(NORMALISED_MODE, DEFAULT_SORT),
+            "current_query": _query(NORMALISED_MODE if options["normalised"] else RAW_MODE, tri),
+            "export_formats": EXPORT_FORMATS,
+            "n_ranked": sum(1 for row in rows if row.rank is not None),
+        },
+    )
+
+
+# Exports -----------------------------------------------------------------------------------
+
+
+def export_headers(criteria) -> list[str]:
+    return [
+        _("Rang (moyenne)"),
+        _("Rang (score normalisé)"),
+        _("Référence"),
+        _("Titre"),
+        _("Catégorie"),
+        _("Administration"),
+        _("Évaluations comptées"),
+        _("Moyenne (/20)"),
+        _("Médiane (/20)"),
+        _("Écart-type"),
+        _("Minimum (/20)"),
+        _("Maximum (/20)"),
+        _("Score normalisé"),
+        _("Membres en conflit"),
+        _("Membres n’ayant pas soumis"),
+        *[
+            _("%(label)s — moyenne (/%(max)s)") % {"label": c.label, "max": c.scale_max}
+            for c in criteria
+        ],
+    ]
+
+
+def _number(value):
+    """Two decimals, as a ``Decimal`` (a number in XLSX, a dot decimal in CSV)."""
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def export_row(row) -> list:
+    return [
+        row.rank_raw,
+        row.rank_normalised,
+        row.reference,
+        row.title,
+        row.category.name if row.category_id else "",
+        row.administration.name,
+        row.n_evaluations,
+        _number(row.mean),
+        _number(row.median),
+        _number(row.spread),
+        _number(row.min_total),
+        _number(row.max_total),
+        _number(row.normalised),
+        row.n_conflicted,
+        row.n_not_submitted,
+        *[_number(item.mean) for item in row.criterion_means],
+    ]
+
+
+def _csv_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
+
+
+def to_csv(headers, rows) -> bytes:
+    buffer = io.StringIO()
+    writer = defusedcsv.writer(buffer)
+    writer.writerow([neutralise(value) for value in headers])
+    for row in rows:
+        writer.writerow([_csv_cell(neutralise(value)) for value in row])
+    # UTF-8 with a BOM, like the other exports: Excel then reads accents correctly.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(headers, rows) -> bytes:
+    dataset = tablib.Dataset(
+        headers=[neutralise(value) for value in headers], title=_("Classement")
+    )
+    for row in rows:
+        dataset.append([neutralise(value) for value in row])
+    return dataset.export("xlsx")
+
+
+@staff_required
+def ranking_export(request, jury_id, fmt):
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    jury = _jury_or_404(jury_id)
+    criteria = aggregates.criteria(jury)
+    rows = [export_row(row) for row in _rows(jury, _options(request), criteria)]
+    headers = export_headers(criteria)
+    content = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows)
+    response = HttpResponse(content, content_type=FORMATS[fmt].content_type)
+    day = timezone.localtime(timezone.now(), PARIS).date().isoformat()
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"relance-{jury.call.slug}-classement-{day}.{fmt}"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+urlpatterns = [
+    path("instruction/jurys/<int:jury_id>/classement/", ranking_page, name="ranking"),
+    path(
+        "instruction/jurys/<int:jury_id>/classement.<str:fmt>",
+        ranking_export,
+        name="ranking_export",
+    ),
+]
