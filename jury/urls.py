@@ -1,4 +1,4 @@
-from jury.views import hearings, juror, opendata, public, ranking, staff_jury, stats
+from jury.views import deliberation, hearings, juror, opendata, public, ranking, staff_jury, stats
 
 app_name = "jury"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     *staff_jury.urlpatterns,
     *hearings.urlpatterns,
     *ranking.urlpatterns,
+    *deliberation.urlpatterns,
     *public.urlpatterns,
     *stats.urlpatterns,
     *opendata.urlpatterns,

@@ -95,6 +95,21 @@ TRANSITIONS = {
         ),
         _t("select", [S.PRESELECTED], S.LAUREATE, [STAFF], gettext_lazy("retenir")),
         _t("not_select", [S.PRESELECTED], S.NOT_SELECTED, [STAFF], gettext_lazy("ne pas retenir")),
+        # Amendments of published results.
+        _t(
+            "amend_add_laureate",
+            [S.NOT_SELECTED],
+            S.LAUREATE,
+            [STAFF],
+            gettext_lazy("ajouter aux lauréats"),
+        ),
+        _t(
+            "amend_remove_laureate",
+            [S.LAUREATE],
+            S.NOT_SELECTED,
+            [STAFF],
+            gettext_lazy("retirer des lauréats"),
+        ),
         _t(
             "withdraw",
             [S.DRAFT, S.SUBMITTED, S.INCOMPLETE],

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -49,7 +49,9 @@ ACTION_URLS = {
     "complete": "submissions:dossier_complete",
     "withdraw": "submissions:dossier_withdraw",
 }
-PUBLISHED_DECISION_STATES = (S.PRESELECTED, S.NOT_PRESELECTED)
+PUBLISHED_DECISION_STATES = (S.PRESELECTED, S.NOT_PRESELECTED, S.LAUREATE, S.NOT_SELECTED)
+# The jury's outcome comes after the preselection; the callout says which decision it is.
+JURY_DECISION_STATES = (S.LAUREATE, S.NOT_SELECTED)
 
 
 def _applicant_dossier(request, pk) -> Dossier:
@@ -239,6 +241,38 @@ def dossier_create(request, call_slug):
 
 # The dossier page -----------------------------------------------------------------------
 
+# States in which a dossier may have a hearing slot to show.
+HEARD_STATES = (S.PRESELECTED, S.LAUREATE, S.NOT_SELECTED)
+
+
+def published_hearing_slot(dossier: Dossier):
+    """The dossier's hearing slot (with its session) once the schedule is published.
+
+    Hearings belong to the ``jury`` app, which depends on this one: the slot is reached
+    through the reverse relation's name, never by importing it.
+    """
+    if dossier.state not in HEARD_STATES:
+        return None
+    try:
+        slot_model = Dossier._meta.get_field("hearing_slot").related_model
+    except FieldDoesNotExist:
+        return None
+    return (
+        slot_model.objects.filter(dossier=dossier, session__published_at__isnull=False)
+        .select_related("session")
+        .first()
+    )
+
+
+def granted_amount(dossier: Dossier):
+    """The cofinancing granted to a laureate, through the ``award`` reverse relation."""
+    if dossier.state != S.LAUREATE:
+        return None
+    try:
+        return dossier.award.granted_amount
+    except ObjectDoesNotExist:
+        return None
+
 
 @login_required
 def dossier_detail(request, pk):
@@ -255,6 +289,9 @@ def dossier_detail(request, pk):
             "actions": applicant_actions(request.user, dossier),
             "editable": dossier.is_editable_by_applicant,
             "decision_published": dossier.state in PUBLISHED_DECISION_STATES,
+            "jury_decision": dossier.state in JURY_DECISION_STATES,
+            "granted_amount": granted_amount(dossier),
+            "hearing_slot": published_hearing_slot(dossier),
         },
     )
 

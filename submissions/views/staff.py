@@ -79,6 +79,21 @@ ACTION_LABELS = {
     "not_preselect": gettext_lazy("Non-présélection publiée"),
     "select": gettext_lazy("Retenu comme lauréat"),
     "not_select": gettext_lazy("Non retenu"),
+    # Recorded by the jury app on the dossier.
+    "record_award": gettext_lazy("Décision du jury enregistrée"),
+    "clear_award": gettext_lazy("Décision du jury effacée"),
+    "update_grant_details": gettext_lazy("Modalités de la subvention modifiées"),
+    "hearing_absent": gettext_lazy("Absent à l’audition"),
+    "hearing_present": gettext_lazy("Présent à l’audition"),
+    "amend_add_laureate": gettext_lazy("Ajouté aux lauréats"),
+    "amend_remove_laureate": gettext_lazy("Retiré des lauréats"),
+    "amend_results_add_laureate": gettext_lazy("Résultats modifiés : ajout d’un lauréat"),
+    "amend_results_remove_laureate": gettext_lazy("Résultats modifiés : retrait d’un lauréat"),
+    "amend_results_correct_title": gettext_lazy("Résultats modifiés : titre ou sous-titre"),
+    "amend_results_change_administration": gettext_lazy(
+        "Résultats modifiés : changement d’administration"
+    ),
+    "amend_results_change_amount": gettext_lazy("Résultats modifiés : montant accordé"),
 }
 
 

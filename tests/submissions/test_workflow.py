@@ -128,6 +128,8 @@ def test_table_is_the_documented_lifecycle():
         "not_preselect": ({S.SUBMITTED, S.INCOMPLETE}, S.NOT_PRESELECTED, {STAFF}),
         "select": ({S.PRESELECTED}, S.LAUREATE, {STAFF}),
         "not_select": ({S.PRESELECTED}, S.NOT_SELECTED, {STAFF}),
+        "amend_add_laureate": ({S.NOT_SELECTED}, S.LAUREATE, {STAFF}),
+        "amend_remove_laureate": ({S.LAUREATE}, S.NOT_SELECTED, {STAFF}),
         "withdraw": ({S.DRAFT, S.SUBMITTED, S.INCOMPLETE}, S.WITHDRAWN, {APPLICANT}),
     }
 
