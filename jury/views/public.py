@@ -152,6 +152,7 @@ class CallResults:
     members: list
     composition_published: bool
     granted: Decimal | None
+    jury_name: str = ""
 
 
 def call_results(call):
@@ -183,7 +184,9 @@ def call_results(call):
     granted = None
     if awards and all(award.amount is not None for award in awards):
         granted = sum((award.amount for award in awards), Decimal("0"))
-    return CallResults(funnel, groups, members, published, granted)
+    # The jury's name says, for instance, that a demonstration composition is fictitious.
+    jury_name = jury.name if published else ""
+    return CallResults(funnel, groups, members, published, granted, jury_name)
 
 
 def _call_queryset():

@@ -227,7 +227,8 @@ def test_round_1_has_the_announced_numbers(seeded):
     assert dossiers.count() == 69
     assert dossiers.values("administration").distinct().count() == 30
     assert dossiers.values("administration__ministry").distinct().count() == 12
-    assert dossiers.filter(state=S.PRESELECTED).count() == 33
+    # The jury's demo data then moves the 33 preselected dossiers to their outcome.
+    assert dossiers.filter(state__in=[S.PRESELECTED, S.LAUREATE, S.NOT_SELECTED]).count() == 33
     assert dossiers.filter(state=S.NOT_PRESELECTED).count() == 36
     assert sorted(dossiers.values_list("reference", flat=True)) == [
         f"R1-2020-{n:03d}" for n in range(1, 70)
@@ -255,7 +256,7 @@ def test_laureates_are_those_of_the_announcement(seeded):
     assert [
         (d.title, d.subtitle, d.category.name, d.administration.name) for d in dossiers
     ] == LAUREATES
-    assert {d.state for d in dossiers} == {S.PRESELECTED}
+    assert {d.state for d in dossiers} == {S.LAUREATE}
     # Names are the announcement's lines, in normal case with their official punctuation.
     assert [as_announced(d.administration.name) for d in dossiers] == [
         as_announced(line) for line in ANNOUNCEMENT_LINES
@@ -308,14 +309,19 @@ def test_round_1_dossiers_are_complete_and_labelled_as_demo(seeded):
 
 def test_round_1_history_is_in_the_audit_log(seeded):
     staff = User.objects.get(email=STAFF_LOGIN.email)
+    # The jury's demo data then moves each preselected dossier to its outcome.
+    outcomes = {S.LAUREATE: "select", S.NOT_SELECTED: "not_select"}
     for dossier in Dossier.objects.filter(call=round_1()):
         entries = {entry.action: entry for entry in audit.history(dossier)}
-        assert set(entries) == {"submit", dossier.state.replace("preselected", "preselect")}
+        outcome = outcomes.get(dossier.state)
+        state = S.PRESELECTED if outcome else dossier.state
+        expected = {"submit", state.replace("preselected", "preselect")}
+        assert set(entries) == (expected | {outcome} if outcome else expected)
         assert entries["submit"].at == dossier.submitted_at
-        decision = entries["preselect" if dossier.state == S.PRESELECTED else "not_preselect"]
-        assert (decision.from_state, decision.to_state) == (S.SUBMITTED, dossier.state)
+        decision = entries["preselect" if state == S.PRESELECTED else "not_preselect"]
+        assert (decision.from_state, decision.to_state) == (S.SUBMITTED, state)
         assert decision.actor == staff
-        assert decision.reason == dossier.decision_reason
+        assert decision.reason == (demo.PRESELECTED_REASON if outcome else dossier.decision_reason)
     publication = audit.history(round_1()).get(action="publish_preselection")
     assert publication.data["preselected"] == 33
     assert publication.data["not_preselected"] == 36
@@ -360,7 +366,7 @@ def test_a_rerun_restores_round_1_but_keeps_what_was_done_since():
     edited.refresh_from_db()
     assert edited.title != "Titre modifié" and edited.total_budget is not None
     assert Dossier.objects.filter(call=call, state=S.LAUREATE).count() == 17
-    assert Dossier.objects.filter(call=call, state=S.PRESELECTED).count() == 16
+    assert Dossier.objects.filter(call=call, state=S.NOT_SELECTED).count() == 16
     draft.refresh_from_db()
     assert draft.timeline == "Six mois."
 
