@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db.models import Max
 from django.utils import timezone
 
 from jury.models import Award, HearingSlot, Score
@@ -210,6 +211,9 @@ def build(publish_amounts=True) -> Dataset:
 
 def bulk_laureates(call, count, start=1000):
     """``count`` laureates of ``call`` in a few queries, spread over administrations."""
+    # Numbers above whatever the factories' sequence already gave in this call.
+    taken = call.dossiers.aggregate(top=Max("number"))["top"] or 0
+    start = max(start, taken + 1)
     ministries = [MinistryFactory() for _ in range(3)]
     categories = [CategoryFactory(call=call) for _ in range(3)]
     administrations = [
