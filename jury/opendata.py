@@ -191,15 +191,16 @@ def grant_object(dossier) -> str:
 def grant_row(award) -> dict | None:
     """The SCDL row of a laureate, or ``None`` while a value the schema requires is missing.
 
-    Required by SCDL « subventions » 2.1 and possibly not known yet: the convention date,
-    the payment date or period, the amount (not shown when the deliberation withholds
-    amounts) and a beneficiary identifier (SIRET; administrations have no RNA number).
+    Required and possibly not known yet: the convention date, the payment date or period
+    and the amount (not shown when the deliberation withholds amounts). The beneficiary's
+    SIRET stays empty when the administration has none on file (administrations have no
+    RNA number either): the row is still worth publishing.
     """
     dossier = award.dossier
     call = dossier.call
     amount = shown_amount(award)
-    siret = dossier.administration.siret
-    if not (award.convention_date and award.payment_period and amount is not None and siret):
+    siret = dossier.administration.siret or ""
+    if not (award.convention_date and award.payment_period and amount is not None):
         return None
     return {
         "nomAttribuant": settings.RELANCE_GRANTOR_NAME,

@@ -1,14 +1,15 @@
 """Demo data of the jury, loaded by ``seed_demo``: round 1 from the jury to the results."""
 
+import csv
+import io
+import json
+import re
 from datetime import date, datetime
 from decimal import Decimal
+from html import unescape
 from io import StringIO
 from itertools import pairwise
 from zoneinfo import ZoneInfo
-
-import json
-import re
-from html import unescape
 
 import pytest
 from django.apps import apps
@@ -335,7 +336,8 @@ def test_the_laureates_list_of_round_1_is_the_announcement(seeded, client):
             # « Administration (ACRONYM) — Ministry ».
             administration = re.sub(r" \([^()]*\)$", "", line.split(" — ")[0])
             assert administration == administrations[title]
-            assert " — Ministère" in line
+            # The ministry follows, unless the administration is the ministry itself.
+            assert (" — Ministère" in line) != administration.startswith("Ministère")
     assert sum(len(cards) for _, cards in groups) == 17
 
 
@@ -353,6 +355,16 @@ def test_the_laureates_dataset_lists_the_17_laureates(seeded, client):
     orders = [CATEGORIES.index(row["categorie"]) for row in rows]
     assert orders == sorted(orders)
     assert all(row["montant_accorde"] and row["ministere"] for row in rows)
+
+
+def test_the_grants_file_has_a_row_per_laureate(seeded, client):
+    response = client.get(reverse("jury:grants_csv"))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    assert len(rows) == 17
+    assert sorted(row["nomBeneficiaire"] for row in rows) == sorted(
+        laureate[3] for laureate in LAUREATES
+    )
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["dateConvention"]) for row in rows)
 
 
 def funnel_numbers(content, numbers_id):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from calls.models import Call
 from jury.models import Deliberation
 from jury.opendata import OBJECT_MAX, grant_object
-from submissions.models import Dossier
+from submissions.models import Administration, Dossier
 from tests.factories import DossierFactory
 from tests.jury.factories import DeliberationFactory, JuryFactory
 from tests.jury.stats_data import GRANT_SIRET, SECRETS, build, bulk_laureates
@@ -175,6 +175,17 @@ def test_grants_csv_follows_scdl(client, settings):
     page = client.get(reverse("jury:open_data")).content.decode()
     assert 'id="subventions-pending"' in page
     assert data.laureates[1].dossier.title not in rows[1]
+
+
+def test_grant_without_beneficiary_siret_is_published_with_an_empty_identifier(client):
+    data = build()
+    award = data.laureates[0]
+    Administration.objects.filter(pk=award.dossier.administration_id).update(siret="")
+    rows = read_csv(client.get(reverse("jury:grants_csv")))
+    assert len(rows) == 2
+    row = dict(zip(SCDL_COLUMNS, rows[1], strict=True))
+    assert row["nomBeneficiaire"] == award.dossier.administration.name
+    assert row["idBeneficiaire"] == ""
 
 
 def test_grant_reference_falls_back_to_dossier_and_object_is_cut_cleanly(client):
