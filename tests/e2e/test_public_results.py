@@ -103,6 +103,8 @@ def test_every_public_results_page(page, screenshot):
     screenshot("statistics")
     # The table alternative opens from its accordion.
     button = round_1.locator(".fr-accordion__btn").first
+    # A click lands only once the DSFR script has taken the accordion in hand.
+    page.wait_for_selector(".fr-collapse[data-fr-js-collapse]", state="attached")
     button.click()
     assert button.get_attribute("aria-expanded") == "true"
     table = round_1.locator("table").first

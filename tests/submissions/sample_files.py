@@ -51,7 +51,9 @@ def _zip(entries, *, stored_first=False) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for index, (name, data) in enumerate(entries):
             compress = zipfile.ZIP_STORED if stored_first and index == 0 else zipfile.ZIP_DEFLATED
-            archive.writestr(name, data, compress_type=compress)
+            # A fixed timestamp: the same entries always give the same bytes.
+            info = zipfile.ZipInfo(name, date_time=(2021, 3, 3, 12, 0, 0))
+            archive.writestr(info, data, compress_type=compress)
     return buffer.getvalue()
 
 
