@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, F, OuterRef, Subquery
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
@@ -20,8 +20,7 @@ from jury import workflow
 from jury.forms import ConflictForm, EvaluationForm, criterion_field_name
 from jury.models import ConflictOfInterest, Deliberation, Evaluation
 from jury.permissions import get_juror_dossier_or_404, get_member_or_404, juror_dossiers
-from submissions.models import Attachment
-from submissions.views.applicant import dossier_summary
+from submissions.views.applicant import attachment_response, dossier_summary
 
 ORDER = (F("category__order").asc(nulls_last=True), "category_id", "reference")
 
@@ -198,20 +197,7 @@ def juror_dossier(request, jury_id, pk):
 def juror_attachment(request, jury_id, pk, attachment_pk):
     member = get_member_or_404(request.user, jury_id)
     dossier = get_juror_dossier_or_404(member, pk)
-    attachment = get_object_or_404(Attachment, pk=attachment_pk, dossier=dossier)
-    try:
-        handle = attachment.file.storage.open(attachment.file.name, "rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(dossier, attachment_pk)
 
 
 @login_required

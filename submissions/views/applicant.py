@@ -419,6 +419,11 @@ def attachments(request, pk):
 def attachment_download(request, pk, attachment_pk):
     # Shared with the staff screens: members of the administration and instructors.
     dossier = get_dossier_or_404(request.user, pk)
+    return attachment_response(dossier, attachment_pk)
+
+
+def attachment_response(dossier: Dossier, attachment_pk) -> FileResponse:
+    """The file of one of ``dossier``'s attachments, once the caller has checked access."""
     attachment = get_object_or_404(Attachment, pk=attachment_pk, dossier=dossier)
     try:
         handle = attachment.file.storage.open(attachment.file.name, "rb")
