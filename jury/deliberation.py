@@ -482,12 +482,14 @@ def publish_results(user, call) -> dict:
         for dossier in dossiers:
             award = awards[dossier.pk]
             laureate = award.decision == Award.Decision.LAUREATE
-            fired = dossier_workflow.fire(
-                user, dossier, "select" if laureate else "not_select", reason=award.reason
-            )
             # The applicant's dossier page shows this reason with the outcome.
-            fired.decision_reason = award.reason
-            fired.save(update_fields=["decision_reason"])
+            fired = dossier_workflow.fire(
+                user,
+                dossier,
+                "select" if laureate else "not_select",
+                reason=award.reason,
+                decision_reason=award.reason,
+            )
             if laureate:
                 award.dossier = fired
                 _give_slug(award)
@@ -568,10 +570,10 @@ def add_laureate(user, dossier, *, granted_amount, reason) -> ResultAmendment:
         amount = _amount(granted_amount, locked)
         award = _lock_award(locked)
         before = _state_award_snapshot(locked, award)
-        locked = dossier_workflow.fire(user, locked, "amend_add_laureate", reason=reason)
         # The reason for not selecting no longer holds; the before JSON keeps it.
-        locked.decision_reason = ""
-        locked.save(update_fields=["decision_reason"])
+        locked = dossier_workflow.fire(
+            user, locked, "amend_add_laureate", reason=reason, decision_reason=""
+        )
         if award is None:
             award = Award(dossier=locked)
         award.dossier = locked
@@ -605,9 +607,9 @@ def remove_laureate(user, dossier, *, reason) -> ResultAmendment:
             raise WorkflowError(_("%(ref)s n’est pas lauréat.") % {"ref": locked.reference})
         award = _lock_award(locked)
         before = _state_award_snapshot(locked, award)
-        locked = dossier_workflow.fire(user, locked, "amend_remove_laureate", reason=reason)
-        locked.decision_reason = reason
-        locked.save(update_fields=["decision_reason"])
+        locked = dossier_workflow.fire(
+            user, locked, "amend_remove_laureate", reason=reason, decision_reason=reason
+        )
         if award is None:
             award = Award(dossier=locked)
         award.dossier = locked

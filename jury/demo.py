@@ -411,13 +411,14 @@ def apply_outcomes(call, dossiers, awards, staff) -> None:
         name = "select" if laureate else "not_select"
         if dossier.state == S.PRESELECTED:
             # A system action of the seed: ``fire`` skips the role check without a user.
-            workflow.fire(None, dossier, name, reason=award.reason)
+            workflow.fire(None, dossier, name, reason=award.reason, decision_reason=award.reason)
         elif dossier.state != target:
             # Converge after results were amended while trying the service.
             amend = "amend_add_laureate" if laureate else "amend_remove_laureate"
-            workflow.fire(None, dossier, amend, reason=award.reason)
-        # The applicant's dossier page shows this reason with the outcome.
-        Dossier.objects.filter(pk=dossier.pk).update(decision_reason=award.reason)
+            workflow.fire(None, dossier, amend, reason=award.reason, decision_reason=award.reason)
+        else:
+            # Already at its outcome: restore the reason the applicant reads.
+            Dossier.objects.filter(pk=dossier.pk).update(decision_reason=award.reason)
         history_entry(
             dossier,
             name,

@@ -140,8 +140,13 @@ def _lock(dossier) -> Dossier:
     )
 
 
-def _fire(user, dossier: Dossier, name: str, *, reason="", data=None) -> Dossier:
-    """Check and apply transition ``name`` on a dossier already locked by the caller."""
+def _fire(
+    user, dossier: Dossier, name: str, *, reason="", data=None, decision_reason=None
+) -> Dossier:
+    """Check and apply transition ``name`` on a dossier already locked by the caller.
+
+    ``decision_reason``, when given, replaces the reason the applicant reads with the outcome.
+    """
     transition = TRANSITIONS[name]
     if dossier.state not in transition.sources:
         raise WorkflowError(
@@ -155,17 +160,23 @@ def _fire(user, dossier: Dossier, name: str, *, reason="", data=None) -> Dossier
     old = dossier.state
     dossier.state = transition.target
     dossier.version += 1
-    dossier.save(update_fields=["state", "version", "updated_at"])
+    fields = ["state", "version", "updated_at"]
+    if decision_reason is not None:
+        dossier.decision_reason = decision_reason
+        fields.append("decision_reason")
+    dossier.save(update_fields=fields)
     audit.record(
         user, name, dossier, from_state=old, to_state=dossier.state, reason=reason, data=data
     )
     return dossier
 
 
-def fire(user, dossier, name, *, reason="", data=None) -> Dossier:
+def fire(user, dossier, name, *, reason="", data=None, decision_reason=None) -> Dossier:
     """Fire a transition in its own transaction (used by the jury's results publication)."""
     with transaction.atomic():
-        return _fire(user, _lock(dossier), name, reason=reason, data=data)
+        return _fire(
+            user, _lock(dossier), name, reason=reason, data=data, decision_reason=decision_reason
+        )
 
 
 def _applicant_recipients(dossier):
