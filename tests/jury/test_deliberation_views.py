@@ -417,3 +417,8 @@ def test_applicants_read_their_outcome_and_never_a_score(client, staff, jury, pu
     page = client.get(url).content.decode()
     assert "Décision du jury" in page and "Budget trop imprécis." in page
     assert "Cofinancement accordé" not in page
+
+
+def test_each_amendment_form_has_its_own_hint(staff_client, jury, published):
+    page = staff_client.get(dossier_url(jury, published["laureate"])).content.decode()
+    assert page.count("L’adresse publique du projet ne change pas.") == 1
