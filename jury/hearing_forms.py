@@ -66,8 +66,13 @@ class SessionForm(forms.ModelForm):
 
 class BreakForm(forms.Form):
     label = forms.CharField(label=_("Intitulé"), max_length=100, required=False)
-    starts_at = forms.TimeField(label=_("Début"), widget=forms.TimeInput(format="%H:%M"))
-    ends_at = forms.TimeField(label=_("Fin"), widget=forms.TimeInput(format="%H:%M"))
+    # Not required one by one: a blank row is no break, a started row needs both times.
+    starts_at = forms.TimeField(
+        label=_("Début"), widget=forms.TimeInput(format="%H:%M"), required=False
+    )
+    ends_at = forms.TimeField(
+        label=_("Fin"), widget=forms.TimeInput(format="%H:%M"), required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,6 +81,11 @@ class BreakForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("starts_at"), cleaned.get("ends_at")
+        filled = cleaned.get("label") or start or end
+        if filled and start is None and "starts_at" not in self.errors:
+            self.add_error("starts_at", _("Indiquez l’heure de début de la pause."))
+        if filled and end is None and "ends_at" not in self.errors:
+            self.add_error("ends_at", _("Indiquez l’heure de fin de la pause."))
         if start and end and end <= start:
             self.add_error("ends_at", _("La pause doit finir après son début."))
         return cleaned
@@ -90,6 +100,8 @@ class BaseBreakFormSet(forms.BaseFormSet):
                 continue
             if index >= self.initial_form_count() and not form.has_changed():
                 continue
+            if not any(form.cleaned_data.get(name) for name in ("label", "starts_at", "ends_at")):
+                continue  # emptied: no break
             kept.append(
                 {name: form.cleaned_data[name] for name in ("label", "starts_at", "ends_at")}
             )

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import time
 
 import pytest
@@ -191,6 +192,20 @@ def test_an_invalid_form_is_shown_with_its_errors(staff_client, setup):
     )
     assert response.status_code == 400
     assert "La session doit finir après son début." in html(response)
+    assert not HearingSession.objects.exists()
+
+
+def test_a_break_needs_both_times_but_a_blank_row_is_no_break(staff_client, setup):
+    form = html(staff_client.get(url("hearing_sessions", jury=setup.jury)))
+    # Blank break rows are optional: no field of theirs is marked required.
+    label = re.search(r'<label[^>]*for="id_pauses-1-starts_at".*?</label>', form, re.S).group(0)
+    assert "relance-required" not in label
+
+    data = session_data(**{"pauses-1-label": "Café"})
+    response = staff_client.post(url("hearing_sessions", jury=setup.jury), data)
+    assert response.status_code == 400
+    page = html(response)
+    assert "Indiquez l’heure de début de la pause." in page and 'value="Café"' in page
     assert not HearingSession.objects.exists()
 
 
