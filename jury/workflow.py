@@ -208,7 +208,11 @@ def add_member(
         account = User.objects.filter(email__iexact=email).first()
         created = account is None
         if created:
-            account = User.objects.create_user(email=email, password=None)
+            # The header greets the account by name: the name staff typed is the best we have.
+            first, _sep, last = fields["public_name"].partition(" ")
+            account = User.objects.create_user(
+                email=email, password=None, first_name=first, last_name=last
+            )
         elif JuryMember.objects.filter(jury=locked, user=account).exists():
             raise WorkflowError(
                 _("%(email)s est déjà membre de ce jury.") % {"email": account.email}

@@ -107,6 +107,7 @@ def test_add_member_creates_account_and_sends_invitation(
             role=R.PRESIDENT,
         )
     account = member.user
+    assert (account.first_name, account.last_name) == ("Nouvelle", "Experte")
     assert account.email == "nouvelle.experte@exemple.fr"
     assert not account.has_usable_password()
     assert member.invited_at is not None and member.role == R.PRESIDENT
