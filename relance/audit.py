@@ -1,12 +1,109 @@
-"""Writing and reading the audit log."""
+"""Writing and reading the audit log, and the one vocabulary of its actions."""
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from relance.models import AuditEntry
 
 
+class AuditAction(models.TextChoices):
+    """Every action the audit log records, with the label staff read in the histories.
+
+    Dossier transitions are recorded under the transition's name (``submit``,
+    ``preselect``…), which is why those names are members here too.
+    """
+
+    # Dossiers, by their applicants.
+    CREATE = "create", _("Création du brouillon")
+    EDIT = "edit", _("Modification du brouillon")
+    AMEND = "amend", _("Modification après dépôt")
+    ATTACH = "attach", _("Ajout d’une pièce jointe")
+    DETACH = "detach", _("Suppression d’une pièce jointe")
+    # Dossier transitions (see submissions.workflow.TRANSITIONS).
+    SUBMIT = "submit", _("Dépôt")
+    REQUEST_ADDITIONS = "request_additions", _("Demande de compléments")
+    COMPLETE = "complete", _("Dossier complété")
+    WITHDRAW = "withdraw", _("Retrait")
+    PRESELECT = "preselect", _("Présélection publiée")
+    NOT_PRESELECT = "not_preselect", _("Non-présélection publiée")
+    SELECT = "select", _("Retenu comme lauréat")
+    NOT_SELECT = "not_select", _("Non retenu")
+    AMEND_ADD_LAUREATE = "amend_add_laureate", _("Ajouté aux lauréats")
+    AMEND_REMOVE_LAUREATE = "amend_remove_laureate", _("Retiré des lauréats")
+    # Instruction.
+    MESSAGE = "message", _("Message à l’administration")
+    RECORD_DECISION = "record_decision", _("Décision de présélection enregistrée")
+    CLEAR_DECISION = "clear_decision", _("Décision de présélection effacée")
+    PUBLISH_PRESELECTION = "publish_preselection", _("Présélection publiée")
+    # Jury composition and conflicts of interest.
+    JURY_CREATE = "jury_create", _("Jury créé")
+    JURY_PUBLISH_COMPOSITION = "jury_publish_composition", _("Composition du jury publiée")
+    JURY_UNPUBLISH_COMPOSITION = "jury_unpublish_composition", _("Composition du jury retirée")
+    JURY_ADD_MEMBER = "jury_add_member", _("Membre du jury ajouté")
+    JURY_UPDATE_MEMBER = "jury_update_member", _("Membre du jury modifié")
+    JURY_REMOVE_MEMBER = "jury_remove_member", _("Membre du jury retiré")
+    JURY_DECLARE_CONFLICT = "jury_declare_conflict", _("Conflit d’intérêts déclaré")
+    JURY_LIFT_CONFLICT = "jury_lift_conflict", _("Conflit d’intérêts levé")
+    # Scoring.
+    JURY_SAVE_EVALUATION = "jury_save_evaluation", _("Évaluation enregistrée")
+    JURY_SUBMIT_EVALUATION = "jury_submit_evaluation", _("Évaluation transmise")
+    JURY_EDIT_SUBMITTED_EVALUATION = (
+        "jury_edit_submitted_evaluation",
+        _("Évaluation transmise modifiée"),
+    )
+    # Hearings.
+    HEARING_SESSION_CREATE = "hearing_session_create", _("Journée d’auditions créée")
+    HEARING_SESSION_UPDATE = "hearing_session_update", _("Journée d’auditions modifiée")
+    HEARING_GENERATE = "hearing_generate", _("Planning des auditions généré")
+    HEARING_MOVE_SLOT = "hearing_move_slot", _("Créneau d’audition déplacé")
+    HEARING_PUBLISH = "hearing_publish", _("Planning des auditions publié")
+    HEARING_ABSENT = "hearing_absent", _("Absent à l’audition")
+    HEARING_PRESENT = "hearing_present", _("Présent à l’audition")
+    # Deliberation and results.
+    UPDATE_MINUTES = "update_minutes", _("Procès-verbal modifié")
+    CLOSE_DELIBERATION = "close_deliberation", _("Délibération close")
+    REOPEN_DELIBERATION = "reopen_deliberation", _("Délibération rouverte")
+    RECORD_AWARD = "record_award", _("Décision du jury enregistrée")
+    CLEAR_AWARD = "clear_award", _("Décision du jury effacée")
+    UPDATE_GRANT_DETAILS = "update_grant_details", _("Modalités de la subvention modifiées")
+    PUBLISH_RESULTS = "publish_results", _("Résultats publiés")
+    AMEND_RESULTS_ADD_LAUREATE = (
+        "amend_results_add_laureate",
+        _("Résultats modifiés : ajout d’un lauréat"),
+    )
+    AMEND_RESULTS_REMOVE_LAUREATE = (
+        "amend_results_remove_laureate",
+        _("Résultats modifiés : retrait d’un lauréat"),
+    )
+    AMEND_RESULTS_CORRECT_TITLE = (
+        "amend_results_correct_title",
+        _("Résultats modifiés : titre ou sous-titre"),
+    )
+    AMEND_RESULTS_CHANGE_ADMINISTRATION = (
+        "amend_results_change_administration",
+        _("Résultats modifiés : changement d’administration"),
+    )
+    AMEND_RESULTS_CHANGE_AMOUNT = (
+        "amend_results_change_amount",
+        _("Résultats modifiés : montant accordé"),
+    )
+    # Django admin.
+    ADMIN_EDIT = "admin_edit", _("Modification dans l’administration du site")
+
+
+def label(action: str) -> str:
+    """The French label of ``action``, or the raw value for an action no longer in use."""
+    try:
+        return AuditAction(action).label
+    except ValueError:
+        return action
+
+
 def record(actor, action, target, *, from_state="", to_state="", reason="", data=None):
     """Append an audit entry about ``target``. Call it inside the workflow's transaction."""
+    # Refuse unknown actions so the vocabulary stays the one list of what is logged.
+    action = AuditAction(action)
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,

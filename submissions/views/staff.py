@@ -24,7 +24,6 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from calls.models import Call
@@ -61,40 +60,6 @@ COUNTED_STATES = (
     S.NOT_SELECTED,
     S.WITHDRAWN,
 )
-
-ACTION_LABELS = {
-    "create": gettext_lazy("Création du brouillon"),
-    "edit": gettext_lazy("Modification du brouillon"),
-    "amend": gettext_lazy("Modification après dépôt"),
-    "attach": gettext_lazy("Ajout d’une pièce jointe"),
-    "detach": gettext_lazy("Suppression d’une pièce jointe"),
-    "submit": gettext_lazy("Dépôt"),
-    "request_additions": gettext_lazy("Demande de compléments"),
-    "complete": gettext_lazy("Dossier complété"),
-    "withdraw": gettext_lazy("Retrait"),
-    "message": gettext_lazy("Message à l’administration"),
-    "record_decision": gettext_lazy("Décision de présélection enregistrée"),
-    "clear_decision": gettext_lazy("Décision de présélection effacée"),
-    "preselect": gettext_lazy("Présélection publiée"),
-    "not_preselect": gettext_lazy("Non-présélection publiée"),
-    "select": gettext_lazy("Retenu comme lauréat"),
-    "not_select": gettext_lazy("Non retenu"),
-    # Recorded by the jury app on the dossier.
-    "record_award": gettext_lazy("Décision du jury enregistrée"),
-    "clear_award": gettext_lazy("Décision du jury effacée"),
-    "update_grant_details": gettext_lazy("Modalités de la subvention modifiées"),
-    "hearing_absent": gettext_lazy("Absent à l’audition"),
-    "hearing_present": gettext_lazy("Présent à l’audition"),
-    "amend_add_laureate": gettext_lazy("Ajouté aux lauréats"),
-    "amend_remove_laureate": gettext_lazy("Retiré des lauréats"),
-    "amend_results_add_laureate": gettext_lazy("Résultats modifiés : ajout d’un lauréat"),
-    "amend_results_remove_laureate": gettext_lazy("Résultats modifiés : retrait d’un lauréat"),
-    "amend_results_correct_title": gettext_lazy("Résultats modifiés : titre ou sous-titre"),
-    "amend_results_change_administration": gettext_lazy(
-        "Résultats modifiés : changement d’administration"
-    ),
-    "amend_results_change_amount": gettext_lazy("Résultats modifiés : montant accordé"),
-}
 
 
 def staff_required(view):
@@ -395,7 +360,7 @@ def _history(dossier) -> list[dict]:
             {
                 "at": entry.at,
                 "actor": entry.actor,
-                "action": ACTION_LABELS.get(entry.action, entry.action),
+                "action": audit.label(entry.action),
                 "from_state": S(entry.from_state).label if entry.from_state in S.values else "",
                 "to_state": S(entry.to_state).label if entry.to_state in S.values else "",
                 "reason": entry.reason,
