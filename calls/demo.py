@@ -12,13 +12,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from calls.models import AdministrationKind, Call, CallKind, Category, Criterion, Programme
-
-PARIS = ZoneInfo("Europe/Paris")
+from relance.formatting import PARIS
 
 PROGRAMME_SLUG = "france-relance-donnees"
 ROUND_1_SLUG = "france-relance-donnees-vague-1"

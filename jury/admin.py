@@ -1,6 +1,6 @@
 """Admin of juries, conflicts, hearings, evaluations and results.
 
-Everyday work goes through the staff screens (and ``jury.workflow``); the admin is the
+Everyday work goes through the staff screens (and the stages' workflow functions); the admin is the
 superuser's fallback. The history of published results is read-only.
 """
 

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class JuryConfig(AppConfig):
     name = "jury"
     verbose_name = _("Jury")
+
+    def ready(self):
+        # The published results show on the call's own page (calls.extensions).
+        from calls.extensions import register_call_page_section
+        from jury.results.views.public import CALL_RESULTS_SECTION
+
+        register_call_page_section(CALL_RESULTS_SECTION)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.utils.text import slugify
@@ -41,12 +40,12 @@ from jury.models import (
     Score,
 )
 from relance.demo import STAFF_LOGIN, DemoLogin, ensure_demo_user
+from relance.formatting import PARIS
 from submissions import demo_data as submissions_data
 from submissions import workflow
 from submissions.demo import history_entry
 from submissions.models import Dossier, DossierState
 
-PARIS = ZoneInfo("Europe/Paris")
 S = DossierState
 
 JUROR_LOGIN = DemoLogin(

@@ -1,6 +1,7 @@
 """Jury, conflicts of interest, hearings, evaluations, deliberation and published results.
 
-State changes go through ``jury/workflow.py``; nothing here changes a dossier's state.
+State changes go through the workflow module of each sub-package (``jury/composition/``,
+``hearings/``, ``scoring/``, ``deliberation/``); nothing here changes a dossier's state.
 """
 
 from decimal import Decimal
@@ -8,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,9 @@ from calls.models import Call, Criterion
 from submissions.models import Dossier
 
 EURO = {"max_digits": 14, "decimal_places": 2}
+# The order dossiers are heard and listed to jurors: category order first (dossiers without
+# a category last), then the reference.
+HEARING_ORDER = (F("category__order").asc(nulls_last=True), "category_id", "reference")
 
 
 class Jury(models.Model):

@@ -9,8 +9,8 @@ import rules
 from django.http import Http404
 
 from jury.models import ConflictOfInterest, Jury, JuryMember
+from relance.permissions import has_perm, is_instructor
 from submissions.models import Dossier, DossierState
-from submissions.permissions import is_instructor
 
 # States in which a dossier is in the jury's hands (heard, then decided).
 JURY_STATES = (DossierState.PRESELECTED, DossierState.LAUREATE, DossierState.NOT_SELECTED)
@@ -21,20 +21,16 @@ def _active(user):
 
 
 @rules.predicate
-def is_member_of_jury(user, jury):
-    if jury is None or not _active(user):
-        return False
-    return JuryMember.objects.filter(jury=jury, user=user).exists()
+def is_the_member(user, member):
+    """``member`` is ``user``'s own membership (no query: compares ids)."""
+    return member is not None and _active(user) and member.user_id == user.pk
 
 
-@rules.predicate
-def is_juror(user):
-    return _active(user) and JuryMember.objects.filter(user=user).exists()
-
-
-rules.add_perm("jury.manage", is_instructor)
-rules.add_perm("jury.see_jury", is_instructor | is_member_of_jury)
-rules.add_perm("jury.act_as_juror", is_member_of_jury)
+# Staff pages of a jury need ``relance.instruct`` (see ``get_staff_jury_or_404``); a juror
+# reaches their jury's pages through their membership (``get_member_or_404``), which
+# filters in the query itself.
+rules.add_perm("jury.declare_conflict", is_instructor | is_the_member)
+rules.add_perm("jury.evaluate", is_the_member)
 
 
 def memberships(user):
@@ -76,12 +72,11 @@ def get_juror_dossier_or_404(member, pk, queryset=None):
         raise Http404 from None
 
 
-def get_jury_or_404(user, pk) -> Jury:
-    """A jury ``user`` may see (staff: any; juror: their own), else 404."""
-    try:
-        jury = Jury.objects.select_related("call__programme").get(pk=pk)
-    except (Jury.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-    if not user.has_perm("jury.see_jury", jury):
+def get_staff_jury_or_404(user, call_slug) -> Jury:
+    """The jury of call ``call_slug`` for the staff screens (one jury per call), else 404."""
+    if not has_perm(user, "relance.instruct"):
         raise Http404
-    return jury
+    try:
+        return Jury.objects.select_related("call__programme").get(call__slug=call_slug)
+    except Jury.DoesNotExist:
+        raise Http404 from None

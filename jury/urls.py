@@ -1,15 +1,93 @@
-from jury.views import deliberation, hearings, juror, opendata, public, ranking, staff_jury, stats
+"""Every route of the jury app, in the order a call goes through them.
+
+Juror pages live under ``/jury/<jury_id>/``; staff pages of a call's jury under
+``/instruction/appels/<call_slug>/jury/`` (one jury per call); public results at the root.
+The results of a call are shown on the call's own page (``calls:detail``) through the
+call-page extension point registered by ``jury.results``.
+"""
+
+from django.urls import path
+
+from jury.composition import views as composition
+from jury.deliberation import views as deliberation
+from jury.hearings import views as hearings
+from jury.results.views import opendata, public, stats
+from jury.scoring.views import juror, ranking
 
 app_name = "jury"
 
-# Juror pages live under /jury/, staff pages under /instruction/, public results at the root.
+STAFF = "instruction/appels/<slug:call_slug>/jury/"
+SESSION = f"{STAFF}auditions/<int:session_id>/"
+JUROR = "jury/<int:jury_id>/"
+JUROR_DOSSIER = f"{JUROR}dossiers/<int:pk>/"
+
 urlpatterns = [
-    *juror.urlpatterns,
-    *staff_jury.urlpatterns,
-    *hearings.urlpatterns,
-    *ranking.urlpatterns,
-    *deliberation.urlpatterns,
-    *public.urlpatterns,
-    *stats.urlpatterns,
-    *opendata.urlpatterns,
+    # Juror: their juries, the dossiers to score, conflicts, the hearing day.
+    path("jury/", juror.juror_home, name="juror_home"),
+    path(JUROR, juror.juror_dossier_list, name="juror_dossier_list"),
+    path(JUROR_DOSSIER, juror.juror_dossier, name="juror_dossier"),
+    path(f"{JUROR_DOSSIER}conflit/", composition.juror_conflict, name="juror_conflict"),
+    path(f"{JUROR_DOSSIER}evaluations/", juror.juror_evaluations, name="juror_evaluations"),
+    path(
+        f"{JUROR_DOSSIER}pieces/<int:attachment_pk>/",
+        juror.juror_attachment,
+        name="juror_attachment",
+    ),
+    path(f"{JUROR}auditions/", hearings.juror_hearings, name="juror_hearings"),
+    # Staff: composition and conflicts of interest.
+    path(STAFF, composition.jury_page, name="staff_jury"),
+    path(f"{STAFF}publication/", composition.publish_composition, name="staff_jury_publish"),
+    path(f"{STAFF}membres/ajouter/", composition.member_add, name="staff_member_add"),
+    path(f"{STAFF}membres/<int:member_pk>/", composition.member_edit, name="staff_member_edit"),
+    path(
+        f"{STAFF}membres/<int:member_pk>/retirer/",
+        composition.member_remove,
+        name="staff_member_remove",
+    ),
+    path(
+        f"{STAFF}membres/<int:member_pk>/conflits/ajouter/",
+        composition.conflict_add,
+        name="staff_conflict_add",
+    ),
+    path(
+        f"{STAFF}conflits/<int:conflict_pk>/lever/",
+        composition.conflict_lift,
+        name="staff_conflict_lift",
+    ),
+    # Staff: hearing days.
+    path(f"{STAFF}auditions/", hearings.session_list, name="hearing_sessions"),
+    path(SESSION, hearings.session_page, name="hearing_session"),
+    path(f"{SESSION}generer/", hearings.generate, name="hearing_generate"),
+    path(f"{SESSION}creneaux/<int:slot_id>/", hearings.slot_edit, name="hearing_slot"),
+    path(
+        f"{SESSION}creneaux/<int:slot_id>/absence/",
+        hearings.slot_absent,
+        name="hearing_absent",
+    ),
+    path(f"{SESSION}publier/", hearings.publish, name="hearing_publish"),
+    path(f"{SESSION}imprimer/", hearings.print_schedule, name="hearing_print"),
+    path(f"{SESSION}planning.csv", hearings.export_csv, name="hearing_csv"),
+    # Staff: ranking, deliberation, publication and amendment of results.
+    path(f"{STAFF}classement/", ranking.ranking_page, name="ranking"),
+    path(f"{STAFF}classement.<str:fmt>", ranking.ranking_export, name="ranking_export"),
+    path(f"{STAFF}deliberation/", deliberation.deliberation_home, name="deliberation"),
+    path(
+        f"{STAFF}deliberation/dossiers/<int:dossier_id>/",
+        deliberation.deliberation_dossier,
+        name="deliberation_dossier",
+    ),
+    path(
+        f"{STAFF}deliberation/publier/",
+        deliberation.deliberation_publish,
+        name="deliberation_publish",
+    ),
+    # Public: laureates, statistics, open data.
+    path("laureats/", public.laureates, name="laureates"),
+    path("laureats/<slug:slug>/", public.laureate, name="laureate"),
+    path("statistiques/", stats.statistics_page, name="statistics"),
+    path("donnees/", opendata.open_data_page, name="open_data"),
+    path("donnees/laureats.csv", opendata.laureates_csv, name="laureates_csv"),
+    path("donnees/laureats.json", opendata.laureates_json, name="laureates_json"),
+    path("donnees/subventions.csv", opendata.grants_csv, name="grants_csv"),
+    path("donnees/appels.json", opendata.calls_json, name="calls_json"),
 ]

@@ -17,6 +17,11 @@ from relance.models import OutgoingEmail
 logger = logging.getLogger(__name__)
 
 
+def absolute_url(path: str = "/") -> str:
+    """``path`` on the public site (``SITE_URL``), for emails sent without a request."""
+    return f"{getattr(settings, 'SITE_URL', '').rstrip('/')}{path}"
+
+
 def queue(template_prefix, to, context, *, topic=""):
     """Render ``<prefix>_subject.txt`` and ``<prefix>_body.txt`` in French and queue the email.
 

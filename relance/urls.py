@@ -45,10 +45,10 @@ auth_patterns = [
 
 urlpatterns = [
     path("", views.home, name="home"),
-    # The jury app comes first: it adds the published results to the call pages.
-    path("", include("jury.urls")),
+    # Each app's own map; no route of one app shadows another's (see each urls.py).
     path("appels/", include("calls.urls")),
     path("", include("submissions.urls")),
+    path("", include("jury.urls")),
     path("compte/", include(auth_patterns)),
     path("accessibilite/", views.static_page, {"page": "accessibility"}, name="accessibility"),
     path("mentions-legales/", views.static_page, {"page": "legal"}, name="legal"),

@@ -18,7 +18,6 @@ import random
 import uuid
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -29,6 +28,7 @@ from calls import demo as calls_demo
 from calls.models import Call, CallKind
 from relance import audit
 from relance.demo import STAFF_LOGIN, DemoLogin, ensure_demo_user
+from relance.formatting import PARIS
 from relance.models import AuditEntry
 from submissions import demo_data as data
 from submissions.models import (
@@ -41,7 +41,6 @@ from submissions.models import (
     PreselectionPublication,
 )
 
-PARIS = ZoneInfo("Europe/Paris")
 S = DossierState
 
 APPLICANT_LOGIN = DemoLogin(

@@ -18,14 +18,13 @@ import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import tablib
 from defusedcsv import csv as defusedcsv
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-PARIS = ZoneInfo("Europe/Paris")
+from relance.formatting import paris_iso, to_paris
 
 FORMULA_START = ("=", "+", "-", "@", "|", "%", "\t", "\r")
 # A plain number such as « -12,5 » is not a formula and stays as typed.
@@ -82,12 +81,6 @@ def neutralise(value):
 def export_queryset(queryset):
     """The rows' related objects in the same query, whatever the number of dossiers."""
     return queryset.select_related("category", "administration", "administration__ministry")
-
-
-def paris_iso(value) -> str:
-    if value is None:
-        return ""
-    return timezone.localtime(value, PARIS).isoformat(timespec="seconds")
 
 
 def dossier_row(dossier) -> list:
@@ -152,5 +145,5 @@ def export(queryset, fmt: str) -> bytes:
 
 
 def filename(call, fmt: str, now=None) -> str:
-    day = timezone.localtime(now or timezone.now(), PARIS).date().isoformat()
+    day = to_paris(now or timezone.now()).date().isoformat()
     return f"relance-{call.slug}-dossiers-{day}.{FORMATS[fmt].extension}"

@@ -13,19 +13,14 @@ from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from relance.formatting import format_euros
 from submissions.files import accept_attribute, check_upload, format_size, max_upload_bytes
 from submissions.models import Administration, BudgetLine, Dossier
 
 # Spaces people type or paste as thousand separators: space, no-break, narrow no-break, thin.
 GROUPING_SPACES = (" ", "\u00a0", "\u202f", "\u2009")
-
-
-def format_euros(amount: Decimal) -> str:
-    """``Decimal("100000")`` → ``100 000,00 €`` in the active language's format."""
-    return f"{number_format(amount, 2, force_grouping=True)} €"
 
 
 class FrenchDecimalField(forms.DecimalField):
@@ -147,7 +142,7 @@ class BudgetForm(SectionForm):
             hint = _(
                 "Au plus le budget total du projet, et strictement inférieur à %(ceiling)s "
                 "pour cet appel."
-            ) % {"ceiling": format_euros(ceiling)}
+            ) % {"ceiling": format_euros(ceiling, cents=True)}
         self.fields["requested_amount"].help_text = hint
 
     def clean(self):
@@ -159,7 +154,7 @@ class BudgetForm(SectionForm):
             self.add_error(
                 "requested_amount",
                 _("Le cofinancement demandé doit être strictement inférieur à %(ceiling)s.")
-                % {"ceiling": format_euros(call.amount_ceiling)},
+                % {"ceiling": format_euros(call.amount_ceiling, cents=True)},
             )
         elif requested is not None and total is not None and requested > total:
             self.add_error(

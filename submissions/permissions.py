@@ -6,23 +6,8 @@ A forbidden dossier answers 404 (see ``get_dossier_or_404``) so its existence ne
 import rules
 from django.http import Http404
 
+from relance.permissions import has_perm, is_instructor
 from submissions.models import Dossier, Membership
-
-
-@rules.predicate
-def is_instructor(user):
-    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
-
-
-@rules.predicate
-def is_agent(user):
-    """Any active account attached to at least one administration."""
-    return bool(
-        user
-        and user.is_authenticated
-        and user.is_active
-        and Membership.objects.filter(user=user).exists()
-    )
 
 
 @rules.predicate
@@ -45,7 +30,6 @@ def is_member_of_administration(user, administration):
 rules.add_perm("submissions.see_dossier", is_instructor | is_member_of_dossier_administration)
 rules.add_perm("submissions.act_as_applicant", is_member_of_dossier_administration)
 rules.add_perm("submissions.file_for_administration", is_member_of_administration)
-rules.add_perm("submissions.instruct", is_instructor)
 
 
 def roles_of(user, dossier) -> set[str]:
@@ -65,6 +49,6 @@ def get_dossier_or_404(user, pk, *, as_applicant=False, queryset=None):
     except (Dossier.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     perm = "submissions.act_as_applicant" if as_applicant else "submissions.see_dossier"
-    if not user.has_perm(perm, dossier):
+    if not has_perm(user, perm, dossier):
         raise Http404
     return dossier

@@ -1,6 +1,66 @@
+"""Every route of the submissions app: applicants under /dossiers/, staff under /instruction/."""
+
+from django.urls import path
+
 from submissions.views import applicant, staff
 
 app_name = "submissions"
 
-# Applicant pages live under /dossiers/, staff pages under /instruction/.
-urlpatterns = [*applicant.urlpatterns, *staff.urlpatterns]
+urlpatterns = [
+    # Applicants: their administration's dossiers.
+    path("dossiers/", applicant.dossier_list, name="dossier_list"),
+    path("dossiers/nouveau/<slug:call_slug>/", applicant.dossier_create, name="dossier_create"),
+    path("dossiers/<int:pk>/", applicant.dossier_detail, name="dossier_detail"),
+    path("dossiers/<int:pk>/modifier/<slug:section>/", applicant.dossier_edit, name="dossier_edit"),
+    path("dossiers/<int:pk>/pieces/", applicant.attachments, name="dossier_attachments"),
+    path(
+        "dossiers/<int:pk>/pieces/<int:attachment_pk>/",
+        applicant.attachment_download,
+        name="attachment_download",
+    ),
+    path(
+        "dossiers/<int:pk>/pieces/<int:attachment_pk>/supprimer/",
+        applicant.attachment_delete,
+        name="attachment_delete",
+    ),
+    path("dossiers/<int:pk>/deposer/", applicant.dossier_submit, name="dossier_submit"),
+    path(
+        "dossiers/<int:pk>/accuse-de-reception/",
+        applicant.dossier_acknowledgement,
+        name="dossier_acknowledgement",
+    ),
+    path("dossiers/<int:pk>/completer/", applicant.dossier_complete, name="dossier_complete"),
+    path("dossiers/<int:pk>/retirer/", applicant.dossier_withdraw, name="dossier_withdraw"),
+    # Staff: instruction of a call's dossiers, preselection and its publication.
+    path("instruction/", staff.call_list, name="instruction_home"),
+    path("instruction/appels/<slug:call_slug>/", staff.call_dossiers, name="instruction_call"),
+    path(
+        "instruction/appels/<slug:call_slug>/decisions/",
+        staff.bulk_decision,
+        name="instruction_bulk_decision",
+    ),
+    path("instruction/appels/<slug:call_slug>/publier/", staff.publish, name="instruction_publish"),
+    path(
+        "instruction/appels/<slug:call_slug>/export.<str:fmt>",
+        staff.export,
+        name="instruction_export",
+    ),
+    path("instruction/dossiers/<int:pk>/", staff.dossier_detail, name="instruction_dossier"),
+    path(
+        "instruction/dossiers/<int:pk>/complements/",
+        staff.request_additions,
+        name="instruction_request_additions",
+    ),
+    path("instruction/dossiers/<int:pk>/message/", staff.send_message, name="instruction_message"),
+    path("instruction/dossiers/<int:pk>/note/", staff.add_note, name="instruction_note"),
+    path(
+        "instruction/dossiers/<int:pk>/decision/",
+        staff.record_decision,
+        name="instruction_decision",
+    ),
+    path(
+        "instruction/dossiers/<int:pk>/decision/effacer/",
+        staff.clear_decision,
+        name="instruction_clear_decision",
+    ),
+]

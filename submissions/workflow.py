@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.urls import NoReverseMatch
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from calls.models import Call
 from relance import audit, notifications
+from relance.formatting import format_paris_datetime
+from relance.permissions import require, require_staff
+from relance.workflow import StaleEditError, WorkflowError, audit_value, lock
 from submissions.models import (
     Administration,
     Attachment,
@@ -31,10 +30,9 @@ from submissions.models import (
     DossierMessage,
     DossierState,
     InternalNote,
-    PreselectionDecision,
-    PreselectionPublication,
 )
-from submissions.permissions import is_instructor, is_member_of_administration, roles_of
+from submissions.notify import applicant_recipients, email_context
+from submissions.permissions import roles_of
 
 logger = logging.getLogger(__name__)
 
@@ -43,20 +41,8 @@ APPLICANT = "applicant"
 STAFF = "staff"
 
 
-class WorkflowError(Exception):
-    """A refused action, with a message meant for the user."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-
 class DeadlineError(WorkflowError):
     """The call is closed: the dossier is kept as it was."""
-
-
-class StaleEditError(WorkflowError):
-    """Someone saved the dossier since this form was opened."""
 
 
 @dataclass(frozen=True)
@@ -127,20 +113,11 @@ def allowed_transitions(user, dossier) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if dossier.state in t.sources and t.roles & roles]
 
 
-def _paris(dt):
-    return date_format(timezone.localtime(dt), "j F Y à H:i")
+def lock_dossier(dossier) -> Dossier:
+    return lock(Dossier, dossier, related=("call", "administration"))
 
 
-def _lock(dossier) -> Dossier:
-    pk = dossier.pk if isinstance(dossier, Dossier) else dossier
-    return (
-        Dossier.objects.select_for_update(of=("self",))
-        .select_related("call", "administration")
-        .get(pk=pk)
-    )
-
-
-def _fire(
+def fire_locked(
     user, dossier: Dossier, name: str, *, reason="", data=None, decision_reason=None
 ) -> Dossier:
     """Check and apply transition ``name`` on a dossier already locked by the caller.
@@ -174,42 +151,14 @@ def _fire(
 def fire(user, dossier, name, *, reason="", data=None, decision_reason=None) -> Dossier:
     """Fire a transition in its own transaction (used by the jury's results publication)."""
     with transaction.atomic():
-        return _fire(
-            user, _lock(dossier), name, reason=reason, data=data, decision_reason=decision_reason
+        return fire_locked(
+            user,
+            lock_dossier(dossier),
+            name,
+            reason=reason,
+            data=data,
+            decision_reason=decision_reason,
         )
-
-
-def _applicant_recipients(dossier):
-    emails = list(
-        dossier.administration.memberships.filter(user__is_active=True).values_list(
-            "user__email", flat=True
-        )
-    )
-    if dossier.contact_email:
-        emails.append(dossier.contact_email)
-    return emails
-
-
-def dossier_link(dossier) -> str:
-    """Absolute address of the applicant's dossier page, for emails (sent without a request)."""
-    site = getattr(settings, "SITE_URL", "").rstrip("/")
-    try:
-        return f"{site}{dossier.get_absolute_url()}"
-    except NoReverseMatch:
-        # Never let a missing page name roll back the decision the email reports.
-        logger.warning("No URL for dossier %s; linking to the site root.", dossier.pk)
-        return f"{site}/"
-
-
-def _email_context(dossier, **extra):
-    return {
-        "dossier": dossier,
-        "call": dossier.call,
-        "administration": dossier.administration,
-        "dossier_url": dossier_link(dossier),
-        "site_url": getattr(settings, "SITE_URL", "").rstrip("/"),
-        **extra,
-    }
 
 
 # Creation and editing ---------------------------------------------------------------
@@ -227,8 +176,12 @@ def create_dossier(user, call: Call, administration: Administration, *, title, t
             if existing.created_by_id != user.pk:
                 raise WorkflowError(_("Ce formulaire a déjà été utilisé."))
             return existing, False
-    if not is_member_of_administration(user, administration):
-        raise WorkflowError(_("Vous n’êtes pas rattaché·e à cette administration."))
+    require(
+        user,
+        "submissions.file_for_administration",
+        administration,
+        message=_("Vous n’êtes pas rattaché·e à cette administration."),
+    )
     if not call.accepts_kind(administration.kind):
         message = _("Les structures de type « %(kind)s » ne sont pas éligibles à cet appel.") % {
             "kind": administration.get_kind_display()
@@ -319,7 +272,7 @@ def update_dossier(user, dossier, changes: dict, *, version: int) -> Dossier:
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
     with transaction.atomic():
-        locked = _lock(dossier)
+        locked = lock_dossier(dossier)
         _check_applicant_can_edit(user, locked, timezone.now())
         if locked.version != version:
             raise StaleEditError(
@@ -333,7 +286,7 @@ def update_dossier(user, dossier, changes: dict, *, version: int) -> Dossier:
         for name, value in changes.items():
             old = getattr(locked, name)
             if old != value:
-                changed[name] = {"old": _jsonable(old), "new": _jsonable(value)}
+                changed[name] = {"old": audit_value(old), "new": audit_value(value)}
                 setattr(locked, name, value)
         if not changed:
             return locked
@@ -353,14 +306,6 @@ def update_dossier(user, dossier, changes: dict, *, version: int) -> Dossier:
         return locked
 
 
-def _jsonable(value):
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    if isinstance(value, Decimal):
-        return str(value)
-    return str(value)
-
-
 BUDGET_LINE_FIELDS = ("label", "nature", "amount")
 
 
@@ -372,7 +317,7 @@ def replace_budget_lines(user, dossier, lines: list[dict], *, version: int) -> D
     """
     lines = [{name: line.get(name) for name in BUDGET_LINE_FIELDS} for line in lines]
     with transaction.atomic():
-        locked = _lock(dossier)
+        locked = lock_dossier(dossier)
         _check_applicant_can_edit(user, locked, timezone.now())
         if locked.version != version:
             raise StaleEditError(
@@ -405,7 +350,7 @@ def add_attachment(
 ):
     """Attach an already checked file (see ``submissions.files``) to the dossier."""
     with transaction.atomic():
-        locked = _lock(dossier)
+        locked = lock_dossier(dossier)
         _check_applicant_can_edit(user, locked, timezone.now())
         attachment = Attachment(
             dossier=locked,
@@ -429,7 +374,7 @@ def add_attachment(
 
 def remove_attachment(user, attachment: Attachment) -> None:
     with transaction.atomic():
-        locked = _lock(attachment.dossier_id)
+        locked = lock_dossier(attachment.dossier_id)
         _check_applicant_can_edit(user, locked, timezone.now())
         name = attachment.original_name
         stored = attachment.file.name
@@ -445,7 +390,7 @@ def remove_attachment(user, attachment: Attachment) -> None:
 def submit(user, dossier) -> Dossier:
     """Submit a draft. After the deadline the draft is kept intact and the refusal says why."""
     with transaction.atomic():
-        locked = _lock(dossier)
+        locked = lock_dossier(dossier)
         # The role first, so that nobody else learns anything about the dossier's state.
         if APPLICANT not in roles_of(user, locked):
             raise WorkflowError(_("Vous n’avez pas le droit de déposer ce dossier."))
@@ -453,7 +398,7 @@ def submit(user, dossier) -> Dossier:
             # A second click or a second tab: the dossier is already submitted.
             raise WorkflowError(_("Ce dossier a déjà été déposé."))
         if locked.state not in TRANSITIONS["submit"].sources:
-            _fire(user, locked, "submit")  # raises the refusal with the state's name
+            fire_locked(user, locked, "submit")  # raises the refusal with the state's name
         now = timezone.now()
         call = locked.call
         if not call.is_open_at(now):
@@ -463,20 +408,20 @@ def submit(user, dossier) -> Dossier:
                         "L’appel est clos depuis le %(date)s (heure de Paris) : le dépôt est "
                         "refusé. Votre brouillon est conservé tel quel."
                     )
-                    % {"date": _paris(call.closes_at)}
+                    % {"date": format_paris_datetime(call.closes_at)}
                 )
             raise DeadlineError(_("L’appel n’est pas encore ouvert : le dépôt est refusé."))
         errors = locked.validation_errors()
         if errors:
             raise WorkflowError(" ".join(str(e) for e in errors))
-        _fire(user, locked, "submit")
+        fire_locked(user, locked, "submit")
         if locked.submitted_at is None:
             locked.submitted_at = now
             locked.save(update_fields=["submitted_at"])
         notifications.queue(
             "submissions/emails/acknowledgement",
-            [user.email, *_applicant_recipients(locked)],
-            _email_context(locked, submitted_at=locked.submitted_at),
+            [user.email, *applicant_recipients(locked)],
+            email_context(locked, submitted_at=locked.submitted_at),
             topic="acknowledgement",
         )
         return locked
@@ -485,14 +430,14 @@ def submit(user, dossier) -> Dossier:
 def complete(user, dossier, *, reply="") -> Dossier:
     """The applicant sends back a dossier staff asked to complete."""
     with transaction.atomic():
-        locked = _lock(dossier)
+        locked = lock_dossier(dossier)
         if locked.state == S.INCOMPLETE and APPLICANT in roles_of(user, locked):
             # Completion is not bound to the deadline (staff asked for it), but the dossier
             # must be as complete and valid as at submission.
             errors = locked.validation_errors()
             if errors:
                 raise WorkflowError(" ".join(str(e) for e in errors))
-        _fire(user, locked, "complete", reason=reply)
+        fire_locked(user, locked, "complete", reason=reply)
         if reply.strip():
             DossierMessage.objects.create(
                 dossier=locked, kind=DossierMessage.Kind.REPLY, author=user, body=reply.strip()
@@ -502,8 +447,8 @@ def complete(user, dossier, *, reply="") -> Dossier:
 
 def withdraw(user, dossier, *, reason="") -> Dossier:
     with transaction.atomic():
-        locked = _lock(dossier)
-        _fire(user, locked, "withdraw", reason=reason)
+        locked = lock_dossier(dossier)
+        fire_locked(user, locked, "withdraw", reason=reason)
         if locked.pending_decision:
             locked.pending_decision = ""
             locked.decision_reason = ""
@@ -514,18 +459,13 @@ def withdraw(user, dossier, *, reason="") -> Dossier:
 # Staff actions --------------------------------------------------------------------------
 
 
-def _require_staff(user):
-    if not is_instructor(user):
-        raise WorkflowError(_("Action réservée aux instructeurs."))
-
-
 def request_additions(user, dossier, *, message) -> Dossier:
     message = (message or "").strip()
     if not message:
         raise WorkflowError(_("Écrivez le message qui explique ce qu’il faut compléter."))
     with transaction.atomic():
-        locked = _lock(dossier)
-        _fire(user, locked, "request_additions", reason=message)
+        locked = lock_dossier(dossier)
+        fire_locked(user, locked, "request_additions", reason=message)
         if locked.pending_decision:
             locked.pending_decision = ""
             locked.decision_reason = ""
@@ -535,149 +475,36 @@ def request_additions(user, dossier, *, message) -> Dossier:
         )
         notifications.queue(
             "submissions/emails/request_additions",
-            _applicant_recipients(locked),
-            _email_context(locked, message=message),
+            applicant_recipients(locked),
+            email_context(locked, message=message),
             topic="request_additions",
         )
         return locked
 
 
 def send_message(user, dossier, *, body) -> DossierMessage:
-    _require_staff(user)
+    require_staff(user)
     body = (body or "").strip()
     if not body:
         raise WorkflowError(_("Le message est vide."))
     with transaction.atomic():
-        locked = _lock(dossier)
+        locked = lock_dossier(dossier)
         msg = DossierMessage.objects.create(
             dossier=locked, kind=DossierMessage.Kind.INFORMATION, author=user, body=body
         )
         audit.record(user, "message", locked, reason=body)
         notifications.queue(
             "submissions/emails/message",
-            _applicant_recipients(locked),
-            _email_context(locked, message=body),
+            applicant_recipients(locked),
+            email_context(locked, message=body),
             topic="message",
         )
         return msg
 
 
 def add_note(user, dossier, *, body) -> InternalNote:
-    _require_staff(user)
+    require_staff(user)
     body = (body or "").strip()
     if not body:
         raise WorkflowError(_("La note est vide."))
     return InternalNote.objects.create(dossier=dossier, author=user, body=body)
-
-
-def record_preselection(user, dossier, *, decision, reason="") -> Dossier:
-    """Record (not publish) a preselection decision; it can be changed until published."""
-    _require_staff(user)
-    if decision not in PreselectionDecision.values:
-        raise WorkflowError(_("Décision inconnue."))
-    with transaction.atomic():
-        locked = _lock(dossier)
-        target = "preselect" if decision == PreselectionDecision.PRESELECTED else "not_preselect"
-        if locked.state not in TRANSITIONS[target].sources:
-            raise WorkflowError(
-                _("%(ref)s : impossible d’enregistrer cette décision sur un dossier « %(state)s ».")
-                % {"ref": locked.reference, "state": locked.get_state_display()}
-            )
-        old = locked.pending_decision
-        locked.pending_decision = decision
-        locked.decision_reason = (reason or "").strip()
-        locked.save(update_fields=["pending_decision", "decision_reason", "updated_at"])
-        audit.record(
-            user,
-            "record_decision",
-            locked,
-            reason=locked.decision_reason,
-            data={"old": old, "new": decision},
-        )
-        return locked
-
-
-def record_preselection_bulk(user, dossiers, *, decision, reason="") -> int:
-    """Record the same decision on several dossiers, all or nothing."""
-    # Lock in a stable order so that two concurrent bulk actions cannot deadlock.
-    dossiers = sorted(dossiers, key=lambda d: d.pk if isinstance(d, Dossier) else int(d))
-    with transaction.atomic():
-        count = 0
-        for dossier in dossiers:
-            record_preselection(user, dossier, decision=decision, reason=reason)
-            count += 1
-        return count
-
-
-def clear_preselection(user, dossier) -> Dossier:
-    _require_staff(user)
-    with transaction.atomic():
-        locked = _lock(dossier)
-        if locked.pending_decision:
-            audit.record(user, "clear_decision", locked, data={"old": locked.pending_decision})
-            locked.pending_decision = ""
-            locked.decision_reason = ""
-            locked.save(update_fields=["pending_decision", "decision_reason", "updated_at"])
-        return locked
-
-
-def publish_preselection(user, call: Call) -> PreselectionPublication:
-    """Apply every recorded preselection decision of ``call`` at once and notify applicants.
-
-    Refused while a submitted dossier has no decision, so that nobody is forgotten.
-    """
-    _require_staff(user)
-    with transaction.atomic():
-        locked_call = Call.objects.select_for_update().get(pk=call.pk)
-        now = timezone.now()
-        # A round is preselected once closed; a window without closing date at any time.
-        if locked_call.closes_at is not None and now < locked_call.closes_at:
-            raise WorkflowError(
-                _("L’appel est encore ouvert : la présélection se publie après la clôture.")
-            )
-        dossiers = list(
-            Dossier.objects.select_for_update(of=("self",))
-            .select_related("call", "administration")
-            .filter(call=locked_call, state__in=[S.SUBMITTED, S.INCOMPLETE])
-            .order_by("number")
-        )
-        undecided = [
-            d.reference for d in dossiers if not d.pending_decision and d.state == S.SUBMITTED
-        ]
-        if undecided:
-            raise WorkflowError(
-                _("%(count)s dossier(s) déposé(s) sans décision : %(refs)s.")
-                % {"count": len(undecided), "refs": ", ".join(undecided[:20])}
-            )
-        decided = [d for d in dossiers if d.pending_decision]
-        if not decided:
-            raise WorkflowError(_("Aucune décision de présélection à publier."))
-        counts = {PreselectionDecision.PRESELECTED: 0, PreselectionDecision.NOT_PRESELECTED: 0}
-        for dossier in decided:
-            decision = dossier.pending_decision
-            name = "preselect" if decision == PreselectionDecision.PRESELECTED else "not_preselect"
-            _fire(user, dossier, name, reason=dossier.decision_reason)
-            dossier.pending_decision = ""
-            dossier.save(update_fields=["pending_decision"])
-            counts[decision] += 1
-            notifications.queue(
-                "submissions/emails/preselection_outcome",
-                _applicant_recipients(dossier),
-                _email_context(
-                    dossier, preselected=name == "preselect", reason=dossier.decision_reason
-                ),
-                topic="preselection",
-            )
-        publication = PreselectionPublication.objects.create(
-            call=locked_call,
-            published_by=user,
-            preselected_count=counts[PreselectionDecision.PRESELECTED],
-            not_preselected_count=counts[PreselectionDecision.NOT_PRESELECTED],
-        )
-        audit.record(
-            user,
-            "publish_preselection",
-            locked_call,
-            data={k.value: v for k, v in counts.items()} | {"at": now.isoformat()},
-        )
-        return publication

@@ -7,23 +7,23 @@ administration answers 404) and change things only through ``submissions.workflo
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from calls.models import Call
+from relance.workflow import WorkflowError
 from submissions import workflow
+from submissions.display import attachment_response, dossier_summary
 from submissions.forms import (
     SECTIONS,
     AttachmentForm,
@@ -31,7 +31,6 @@ from submissions.forms import (
     DossierCreateForm,
     WithdrawForm,
     budget_line_formset,
-    format_euros,
 )
 from submissions.models import (
     Administration,
@@ -109,32 +108,6 @@ def applicant_actions(user, dossier) -> list[dict]:
             }
         )
     return actions
-
-
-@dataclass
-class SummaryRow:
-    label: str
-    value: object
-    kind: str  # "text", "long", "money"
-
-
-def dossier_summary(dossier: Dossier) -> list[dict]:
-    """The dossier's content by section, as label/value rows for the summary pages."""
-    sections = []
-    for section in SECTIONS.values():
-        rows = []
-        for name in section.fields:
-            field = Dossier._meta.get_field(name)
-            value = getattr(dossier, name)
-            kind = "text"
-            if name in ("total_budget", "requested_amount"):
-                kind = "money"
-                value = format_euros(value) if value is not None else None
-            elif field.get_internal_type() == "TextField":
-                kind = "long"
-            rows.append(SummaryRow(capfirst(field.verbose_name), value, kind))
-        sections.append({"section": section, "rows": rows})
-    return sections
 
 
 def _acknowledgement_emails(user, dossier) -> list[str]:
@@ -223,7 +196,7 @@ def dossier_create(request, call_slug):
                     title=form.cleaned_data["title"],
                     token=form.cleaned_data["token"],
                 )
-            except workflow.WorkflowError as exc:
+            except WorkflowError as exc:
                 form.add_error(None, exc.message)
             else:
                 if created:
@@ -325,7 +298,7 @@ def dossier_edit(request, pk, section):
         if form.is_valid() and (formset is None or formset.is_valid()):
             try:
                 _save_section(request.user, dossier, form, formset)
-            except workflow.WorkflowError as exc:
+            except WorkflowError as exc:
                 # Stale version, deadline, closed state: the typed values are shown again.
                 error = exc.message
             except ValidationError as exc:
@@ -393,7 +366,7 @@ def attachments(request, pk):
                     sha256=sha256,
                     description=form.cleaned_data["description"],
                 )
-            except workflow.WorkflowError as exc:
+            except WorkflowError as exc:
                 error = exc.message
             else:
                 messages.success(
@@ -422,24 +395,6 @@ def attachment_download(request, pk, attachment_pk):
     return attachment_response(dossier, attachment_pk)
 
 
-def attachment_response(dossier: Dossier, attachment_pk) -> FileResponse:
-    """The file of one of ``dossier``'s attachments, once the caller has checked access."""
-    attachment = get_object_or_404(Attachment, pk=attachment_pk, dossier=dossier)
-    try:
-        handle = attachment.file.storage.open(attachment.file.name, "rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @login_required
 @require_POST
 def attachment_delete(request, pk, attachment_pk):
@@ -447,7 +402,7 @@ def attachment_delete(request, pk, attachment_pk):
     attachment = get_object_or_404(Attachment, pk=attachment_pk, dossier=dossier)
     try:
         workflow.remove_attachment(request.user, attachment)
-    except workflow.WorkflowError as exc:
+    except WorkflowError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
@@ -466,7 +421,7 @@ def dossier_submit(request, pk):
     if request.method == "POST":
         try:
             workflow.submit(request.user, dossier)
-        except workflow.WorkflowError as exc:
+        except WorkflowError as exc:
             current = _applicant_dossier(request, pk)
             if current.state == S.SUBMITTED:
                 # A second click or a second tab: no second transition, say so.
@@ -530,7 +485,7 @@ def dossier_complete(request, pk):
         if form.is_valid():
             try:
                 workflow.complete(request.user, dossier, reply=form.cleaned_data["reply"])
-            except workflow.WorkflowError as exc:
+            except WorkflowError as exc:
                 error = exc.message
             else:
                 messages.success(
@@ -576,7 +531,7 @@ def dossier_withdraw(request, pk):
         if form.is_valid():
             try:
                 workflow.withdraw(request.user, dossier, reason=form.cleaned_data["reason"])
-            except workflow.WorkflowError as exc:
+            except WorkflowError as exc:
                 error = exc.message
             else:
                 messages.success(request, _("Le dossier a été retiré."))
@@ -588,30 +543,3 @@ def dossier_withdraw(request, pk):
         "submissions/applicant/dossier_withdraw.html",
         {"dossier": dossier, "form": form, "error": error},
     )
-
-
-urlpatterns = [
-    path("dossiers/", dossier_list, name="dossier_list"),
-    path("dossiers/nouveau/<slug:call_slug>/", dossier_create, name="dossier_create"),
-    path("dossiers/<int:pk>/", dossier_detail, name="dossier_detail"),
-    path("dossiers/<int:pk>/modifier/<slug:section>/", dossier_edit, name="dossier_edit"),
-    path("dossiers/<int:pk>/pieces/", attachments, name="dossier_attachments"),
-    path(
-        "dossiers/<int:pk>/pieces/<int:attachment_pk>/",
-        attachment_download,
-        name="attachment_download",
-    ),
-    path(
-        "dossiers/<int:pk>/pieces/<int:attachment_pk>/supprimer/",
-        attachment_delete,
-        name="attachment_delete",
-    ),
-    path("dossiers/<int:pk>/deposer/", dossier_submit, name="dossier_submit"),
-    path(
-        "dossiers/<int:pk>/accuse-de-reception/",
-        dossier_acknowledgement,
-        name="dossier_acknowledgement",
-    ),
-    path("dossiers/<int:pk>/completer/", dossier_complete, name="dossier_complete"),
-    path("dossiers/<int:pk>/retirer/", dossier_withdraw, name="dossier_withdraw"),
-]

@@ -1,8 +1,9 @@
 """Staff screens (instruction and preselection), all under ``/instruction/``.
 
-Every page requires the ``submissions.instruct`` permission: anonymous users are sent to
+Every page requires the ``relance.instruct`` permission (``staff_required``): anonymous users go to
 the login page, other accounts get a 404 so the screens' existence does not leak. Views
-are thin: they read, filter and render; every change goes through ``submissions.workflow``.
+are thin: they read, filter and render; every change goes through ``submissions.workflow``
+or ``submissions.preselection``.
 
 Staff only ever see dossiers submitted at least once (``submitted_at`` set): a draft that
 was never submitted belongs to its administration alone, and is only counted.
@@ -10,16 +11,13 @@ was never submitted belongs to its administration alone, and is only counted.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import capfirst
@@ -28,7 +26,11 @@ from django.views.decorators.http import require_POST
 
 from calls.models import Call
 from relance import audit
+from relance.permissions import staff_required
+from relance.workflow import WorkflowError
 from submissions import exports, workflow
+from submissions import preselection as preselection_workflow
+from submissions.display import dossier_summary
 from submissions.filters import SORTS, DossierFilter, parse_sort, sort_dossiers
 from submissions.models import (
     Dossier,
@@ -44,7 +46,6 @@ from submissions.staff_forms import (
     NoteForm,
     RequestAdditionsForm,
 )
-from submissions.views.applicant import dossier_summary
 
 S = DossierState
 PAGE_SIZE = 50
@@ -60,20 +61,6 @@ COUNTED_STATES = (
     S.NOT_SELECTED,
     S.WITHDRAWN,
 )
-
-
-def staff_required(view):
-    """Anonymous → login page; an account without the instruct permission → 404."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.has_perm("submissions.instruct"):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def state_counts(prefix: str = "") -> dict:
@@ -235,13 +222,13 @@ def bulk_decision(request, call_slug):
         return redirect(back)
     decision = form.cleaned_data["decision"]
     try:
-        count = workflow.record_preselection_bulk(
+        count = preselection_workflow.record_preselection_bulk(
             request.user,
             list(form.cleaned_data["dossiers"]),
             decision=decision,
             reason=form.cleaned_data["reason"],
         )
-    except workflow.WorkflowError as exc:
+    except WorkflowError as exc:
         # All or nothing: the workflow rolled back every decision of the batch.
         messages.error(
             request,
@@ -265,8 +252,8 @@ def publish(request, call_slug):
     error = None
     if request.method == "POST":
         try:
-            publication = workflow.publish_preselection(request.user, call)
-        except workflow.WorkflowError as exc:
+            publication = preselection_workflow.publish_preselection(request.user, call)
+        except WorkflowError as exc:
             # Includes a second click: the first publication left nothing to publish.
             error = exc.message
         else:
@@ -410,7 +397,7 @@ def _dossier_action(request, pk, form_class, act, success):
     if form.is_valid():
         try:
             act(dossier, form.cleaned_data)
-        except workflow.WorkflowError as exc:
+        except WorkflowError as exc:
             error = exc.message
         else:
             messages.success(request, success)
@@ -470,7 +457,7 @@ def record_decision(request, pk):
         request,
         pk,
         DecisionForm,
-        lambda dossier, data: workflow.record_preselection(
+        lambda dossier, data: preselection_workflow.record_preselection(
             request.user, dossier, decision=data["decision"], reason=data["reason"]
         ),
         _("Décision enregistrée. Elle sera communiquée à la publication de la présélection."),
@@ -482,40 +469,9 @@ def record_decision(request, pk):
 def clear_decision(request, pk):
     dossier = _staff_dossier(request, pk)
     try:
-        workflow.clear_preselection(request.user, dossier)
-    except workflow.WorkflowError as exc:
+        preselection_workflow.clear_preselection(request.user, dossier)
+    except WorkflowError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Décision effacée."))
     return redirect("submissions:instruction_dossier", pk=dossier.pk)
-
-
-urlpatterns = [
-    path("instruction/", call_list, name="instruction_home"),
-    path("instruction/appels/<slug:call_slug>/", call_dossiers, name="instruction_call"),
-    path(
-        "instruction/appels/<slug:call_slug>/decisions/",
-        bulk_decision,
-        name="instruction_bulk_decision",
-    ),
-    path("instruction/appels/<slug:call_slug>/publier/", publish, name="instruction_publish"),
-    path(
-        "instruction/appels/<slug:call_slug>/export.<str:fmt>",
-        export,
-        name="instruction_export",
-    ),
-    path("instruction/dossiers/<int:pk>/", dossier_detail, name="instruction_dossier"),
-    path(
-        "instruction/dossiers/<int:pk>/complements/",
-        request_additions,
-        name="instruction_request_additions",
-    ),
-    path("instruction/dossiers/<int:pk>/message/", send_message, name="instruction_message"),
-    path("instruction/dossiers/<int:pk>/note/", add_note, name="instruction_note"),
-    path("instruction/dossiers/<int:pk>/decision/", record_decision, name="instruction_decision"),
-    path(
-        "instruction/dossiers/<int:pk>/decision/effacer/",
-        clear_decision,
-        name="instruction_clear_decision",
-    ),
-]

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from jury import hearings
+from jury.hearings import workflow as hearings
 from jury.models import HearingSession, Jury, JuryMember
 from submissions.models import Dossier
 from tests.factories import AdministrationFactory, CategoryFactory, agent_of

@@ -5,9 +5,9 @@ from math import sqrt
 
 import pytest
 
-from jury import workflow
-from jury.aggregates import parse_order, ranking
+from jury.composition import workflow as composition
 from jury.models import ConflictOfInterest
+from jury.scoring.aggregates import parse_order, ranking
 from submissions.models import DossierState
 from tests.factories import CriterionFactory, DossierFactory
 from tests.jury.factories import (
@@ -99,7 +99,7 @@ def test_conflicted_member_is_excluded_until_the_conflict_is_lifted(grid, staff)
     late = JuryMemberFactory(jury=grid["jury"])
     # Submitted 0/20 first, declared a conflict afterwards.
     score(late, grid["dossier"], {grid["benefits"]: 0, grid["budget"]: 0})
-    conflict = workflow.declare_conflict(
+    conflict = composition.declare_conflict(
         staff, late, grid["dossier"], kind=ConflictOfInterest.Kind.PERSONAL
     )
     (row,) = ranking(grid["jury"])
@@ -110,7 +110,7 @@ def test_conflicted_member_is_excluded_until_the_conflict_is_lifted(grid, staff)
     assert row.n_conflicted == 1
     assert row.n_not_submitted == 0
 
-    workflow.lift_conflict(staff, conflict, reason="Lien de parenté vérifié : aucun.")
+    composition.lift_conflict(staff, conflict, reason="Lien de parenté vérifié : aucun.")
     (row,) = ranking(grid["jury"])
     assert row.n_evaluations == 4
     assert row.mean == approx((14 + 20 + 12 + 0) / 4)
@@ -224,7 +224,7 @@ def test_ranking_order_follows_the_mode(normalisation_grid):
 def test_conflict_removes_the_evaluation_from_the_member_statistics(normalisation_grid, staff):
     jury, x, y, z = normalisation_grid
     m1 = jury.members.order_by("pk").first()
-    workflow.declare_conflict(staff, m1, x, kind=ConflictOfInterest.Kind.OTHER)
+    composition.declare_conflict(staff, m1, x, kind=ConflictOfInterest.Kind.OTHER)
     rows = by_reference(ranking(jury))
     # M1 now has 10 and 12: mean 11, σ 1 → z = −1 on Y, +1 on Z.
     k = sqrt(3 / 2)

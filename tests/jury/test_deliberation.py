@@ -8,11 +8,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from jury import deliberation as wf
+from jury.deliberation import amendments
+from jury.deliberation import workflow as wf
 from jury.models import Award, Deliberation, ResultAmendment
 from relance.models import AuditEntry, OutgoingEmail
+from relance.workflow import WorkflowError
 from submissions.models import DossierState
-from submissions.workflow import WorkflowError
 from tests.factories import AdministrationFactory, DossierFactory, agent_of
 from tests.jury.factories import JuryFactory, preselected
 
@@ -425,13 +426,13 @@ def published(staff, jury, decided):
 def test_amendments_refused_before_publication(staff, jury, decided):
     award = Award.objects.get(dossier=decided["one"])
     attempts = [
-        lambda: wf.add_laureate(staff, decided["three"], granted_amount=1000, reason="r"),
-        lambda: wf.remove_laureate(staff, decided["one"], reason="r"),
-        lambda: wf.correct_title(staff, decided["one"], title="T", subtitle="", reason="r"),
-        lambda: wf.change_administration(
+        lambda: amendments.add_laureate(staff, decided["three"], granted_amount=1000, reason="r"),
+        lambda: amendments.remove_laureate(staff, decided["one"], reason="r"),
+        lambda: amendments.correct_title(staff, decided["one"], title="T", subtitle="", reason="r"),
+        lambda: amendments.change_administration(
             staff, decided["one"], administration=AdministrationFactory(), reason="r"
         ),
-        lambda: wf.change_amount(staff, award, granted_amount=1000, reason="r"),
+        lambda: amendments.change_amount(staff, award, granted_amount=1000, reason="r"),
     ]
     for attempt in attempts:
         with pytest.raises(WorkflowError, match="pas encore publiés"):
@@ -441,16 +442,16 @@ def test_amendments_refused_before_publication(staff, jury, decided):
 
 def test_amendments_require_a_reason_and_staff(staff, user, published):
     with pytest.raises(WorkflowError, match="motif"):
-        wf.remove_laureate(staff, published["one"], reason="  ")
+        amendments.remove_laureate(staff, published["one"], reason="  ")
     with pytest.raises(WorkflowError, match="réservée aux instructeurs"):
-        wf.remove_laureate(user, published["one"], reason="Erreur.")
+        amendments.remove_laureate(user, published["one"], reason="Erreur.")
     assert refresh(published["one"]).state == S.LAUREATE
     assert not ResultAmendment.objects.exists()
 
 
 def test_add_laureate(staff, jury, published):
     three = published["three"]
-    amendment = wf.add_laureate(
+    amendment = amendments.add_laureate(
         staff, three, granted_amount=Decimal("20000"), reason="Erreur matérielle du procès-verbal."
     )
     three = refresh(three)
@@ -478,16 +479,18 @@ def test_add_laureate(staff, jury, published):
 
 def test_add_laureate_refusals(staff, published):
     with pytest.raises(WorkflowError, match="n’est pas un dossier non retenu"):
-        wf.add_laureate(staff, published["one"], granted_amount=1000, reason="r")
+        amendments.add_laureate(staff, published["one"], granted_amount=1000, reason="r")
     with pytest.raises(WorkflowError, match="dépasse"):
-        wf.add_laureate(staff, published["three"], granted_amount=10**6, reason="r")
+        amendments.add_laureate(staff, published["three"], granted_amount=10**6, reason="r")
     assert refresh(published["three"]).state == S.NOT_SELECTED
 
 
 def test_remove_laureate(staff, jury, published):
     one = published["one"]
     slug = one.award.slug
-    amendment = wf.remove_laureate(staff, one, reason="Projet abandonné par l’administration.")
+    amendment = amendments.remove_laureate(
+        staff, one, reason="Projet abandonné par l’administration."
+    )
     one = refresh(one)
     assert one.state == S.NOT_SELECTED
     assert one.decision_reason == "Projet abandonné par l’administration."
@@ -499,15 +502,15 @@ def test_remove_laureate(staff, jury, published):
     assert amendment.after["granted_amount"] is None
     assert refresh(jury.deliberation).results_updated_at == amendment.at
     with pytest.raises(WorkflowError, match="n’est pas lauréat"):
-        wf.remove_laureate(staff, one, reason="Encore.")
-    wf.add_laureate(staff, one, granted_amount=Decimal("35000"), reason="Projet relancé.")
+        amendments.remove_laureate(staff, one, reason="Encore.")
+    amendments.add_laureate(staff, one, granted_amount=Decimal("35000"), reason="Projet relancé.")
     assert refresh(one).award.slug == slug
 
 
 def test_correct_title_keeps_the_slug(staff, published):
     one = published["one"]
     slug = one.award.slug
-    amendment = wf.correct_title(
+    amendment = amendments.correct_title(
         staff,
         one,
         title="Données et territoires",
@@ -520,52 +523,52 @@ def test_correct_title_keeps_the_slug(staff, published):
     assert amendment.before["title"] == "Données & territoires"
     assert amendment.after["subtitle"] == "Un observatoire partagé"
     with pytest.raises(WorkflowError, match="inchangés"):
-        wf.correct_title(
+        amendments.correct_title(
             staff, one, title=one.title, subtitle=one.subtitle, reason="Toujours pareil."
         )
     with pytest.raises(WorkflowError, match="vide"):
-        wf.correct_title(staff, one, title=" ", subtitle="", reason="r")
+        amendments.correct_title(staff, one, title=" ", subtitle="", reason="r")
 
 
 def test_change_administration(staff, published):
     one = published["one"]
     old = one.administration
     new = AdministrationFactory(name="Direction des achats de l’État")
-    amendment = wf.change_administration(
+    amendment = amendments.change_administration(
         staff, one, administration=new, reason="Porteur mal renseigné."
     )
     assert refresh(one).administration == new
     assert amendment.before == {"administration": {"id": old.pk, "name": old.name}}
     assert amendment.after["administration"]["name"] == "Direction des achats de l’État"
     with pytest.raises(WorkflowError, match="déjà rattaché"):
-        wf.change_administration(staff, one, administration=new, reason="r")
+        amendments.change_administration(staff, one, administration=new, reason="r")
     local = AdministrationFactory(kind="local_authority")
     with pytest.raises(WorkflowError, match="pas éligibles"):
-        wf.change_administration(staff, one, administration=local, reason="r")
+        amendments.change_administration(staff, one, administration=local, reason="r")
 
 
 def test_change_amount(staff, published):
     award = Award.objects.get(dossier=published["one"])
-    amendment = wf.change_amount(
+    amendment = amendments.change_amount(
         staff, award, granted_amount=Decimal("45000"), reason="Budget revu en séance."
     )
     assert refresh(award).granted_amount == Decimal("45000")
     assert amendment.before == {"granted_amount": "40000.00"}
     assert amendment.after == {"granted_amount": "45000.00"}
     with pytest.raises(WorkflowError, match="inchangé"):
-        wf.change_amount(staff, award, granted_amount=Decimal("45000"), reason="r")
+        amendments.change_amount(staff, award, granted_amount=Decimal("45000"), reason="r")
     with pytest.raises(WorkflowError, match="dépasse"):
-        wf.change_amount(staff, award, granted_amount=Decimal("75000.01"), reason="r")
+        amendments.change_amount(staff, award, granted_amount=Decimal("75000.01"), reason="r")
     refused = Award.objects.get(dossier=published["three"])
     with pytest.raises(WorkflowError, match="n’est pas lauréat"):
-        wf.change_amount(staff, refused, granted_amount=1000, reason="r")
+        amendments.change_amount(staff, refused, granted_amount=1000, reason="r")
 
 
 def test_amendment_history_is_kept_in_order(staff, jury, published):
     one = published["one"]
     award = Award.objects.get(dossier=one)
-    wf.change_amount(staff, award, granted_amount=Decimal("41000"), reason="Premier.")
-    wf.change_amount(staff, award, granted_amount=Decimal("42000"), reason="Second.")
+    amendments.change_amount(staff, award, granted_amount=Decimal("41000"), reason="Premier.")
+    amendments.change_amount(staff, award, granted_amount=Decimal("42000"), reason="Second.")
     history = list(jury.deliberation.amendments.all())  # newest first
     assert [a.after["granted_amount"] for a in history] == ["42000.00", "41000.00"]
     assert [a.before["granted_amount"] for a in history] == ["41000.00", "40000.00"]

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from jury import deliberation as wf
+from jury.deliberation import workflow as wf
 from jury.models import Award, Deliberation, ResultAmendment
 from relance.models import OutgoingEmail
 from submissions.models import DossierState
@@ -35,17 +35,17 @@ def staff_client(client, staff):
 
 
 def home_url(jury):
-    return reverse("jury:deliberation", kwargs={"jury_id": jury.pk})
+    return reverse("jury:deliberation", kwargs={"call_slug": jury.call.slug})
 
 
 def dossier_url(jury, dossier):
     return reverse(
-        "jury:deliberation_dossier", kwargs={"jury_id": jury.pk, "dossier_id": dossier.pk}
+        "jury:deliberation_dossier", kwargs={"call_slug": jury.call.slug, "dossier_id": dossier.pk}
     )
 
 
 def publish_url(jury):
-    return reverse("jury:deliberation_publish", kwargs={"jury_id": jury.pk})
+    return reverse("jury:deliberation_publish", kwargs={"call_slug": jury.call.slug})
 
 
 def refresh(obj):

@@ -34,7 +34,7 @@ from jury.models import (
     Score,
 )
 from jury.permissions import juror_dossiers
-from jury.stats import statistics
+from jury.results.stats import statistics
 from relance import audit
 from relance.demo import STAFF_LOGIN
 from relance.models import User

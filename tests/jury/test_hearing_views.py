@@ -11,7 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from jury import hearings
+from jury.hearings import publication
+from jury.hearings import workflow as hearings
 from jury.models import HearingSession, HearingSlot
 from submissions.models import Membership
 from tests.jury.factories import ConflictFactory, JuryMemberFactory
@@ -45,12 +46,16 @@ def staff_client(client, staff):
 def publish(staff, session, django_capture_on_commit_callbacks):
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        hearings.publish_schedule(staff, session)
+        publication.publish_schedule(staff, session)
     session.refresh_from_db()
 
 
 def url(name, session=None, jury=None, **kwargs):
-    kwargs["jury_id"] = (jury or session.jury).pk
+    jury = jury or session.jury
+    if name == "juror_hearings":
+        kwargs["jury_id"] = jury.pk
+    else:
+        kwargs["call_slug"] = jury.call.slug
     if session is not None and name not in ("hearing_sessions", "juror_hearings"):
         kwargs["session_id"] = session.pk
     return reverse(f"jury:{name}", kwargs=kwargs)
@@ -138,7 +143,11 @@ def test_a_session_is_only_reached_through_its_own_jury(staff, staff_client, sch
     other_session = create_session(staff, other.jury)
     target = reverse(
         "jury:hearing_slot",
-        kwargs={"jury_id": other.jury.pk, "session_id": other_session.pk, "slot_id": slot.pk},
+        kwargs={
+            "call_slug": other.jury.call.slug,
+            "session_id": other_session.pk,
+            "slot_id": slot.pk,
+        },
     )
     assert staff_client.get(target).status_code == 404
 
@@ -509,7 +518,7 @@ def _session_page_queries(client, staff, size):
     hearings.generate_schedule(staff, session)
     for dossier in setup.dossiers[:3]:
         ConflictFactory(member=setup.members[0], dossier=dossier)
-    hearings.publish_schedule(staff, session)
+    publication.publish_schedule(staff, session)
     hearings.move_slot(staff, HearingSlot.objects.get(dossier=setup.dossiers[0]), starts_at=at(18))
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url("hearing_session", session))
@@ -535,7 +544,7 @@ def test_juror_page_runs_a_constant_number_of_queries(
         session = create_session(staff, setup.jury)
         hearings.generate_schedule(staff, session)
         ConflictFactory(member=setup.members[0], dossier=setup.dossiers[0])
-        hearings.publish_schedule(staff, session)
+        publication.publish_schedule(staff, session)
         client.force_login(setup.members[0].user)
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url("juror_hearings", session)).status_code == 200

@@ -7,12 +7,13 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from jury import hearings
-from jury.hearings import WorkflowError
+from jury.hearings import publication
+from jury.hearings import workflow as hearings
+from jury.hearings.schedule import intervals_overlap
 from jury.models import HearingBreak, HearingSession, HearingSlot
-from jury.schedule import intervals_overlap
 from relance import audit
 from relance.models import OutgoingEmail
+from relance.workflow import WorkflowError
 from submissions.models import DossierState
 from tests.factories import UserFactory
 from tests.jury.factories import ConflictFactory, preselected
@@ -47,7 +48,7 @@ def slots_of(session):
 def publish(user, session, django_capture_on_commit_callbacks):
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        return hearings.publish_schedule(user, session)
+        return publication.publish_schedule(user, session)
 
 
 def emails_to(address):
@@ -223,7 +224,7 @@ def test_regenerating_a_published_schedule_needs_the_flag(
     assert slots[0].starts_at == at(9, 0)
     session.refresh_from_db()
     assert session.published_at is not None
-    assert hearings.pending_changes(session, slots_of(session)) == {d.pk for d in setup.dossiers}
+    assert publication.pending_changes(session, slots_of(session)) == {d.pk for d in setup.dossiers}
 
 
 # Editing by hand -----------------------------------------------------------------------------
@@ -332,7 +333,7 @@ def test_publish_emails_each_applicant_their_slot_and_each_juror_the_day(
 def test_nothing_is_sent_before_commit(staff, session):
     hearings.generate_schedule(staff, session)
     mail.outbox.clear()
-    hearings.publish_schedule(staff, session)  # the test's transaction never commits
+    publication.publish_schedule(staff, session)  # the test's transaction never commits
     assert mail.outbox == []
 
 
@@ -349,7 +350,7 @@ def test_publishing_again_notifies_only_the_changed_slots(
     moved = slots_of(session)[0]
     hearings.move_slot(staff, moved, starts_at=at(17, 0))
     session.refresh_from_db()
-    assert hearings.pending_changes(session, slots_of(session)) == {moved.dossier_id}
+    assert publication.pending_changes(session, slots_of(session)) == {moved.dossier_id}
 
     counts = publish(staff, session, django_capture_on_commit_callbacks)
 
@@ -358,7 +359,7 @@ def test_publishing_again_notifies_only_the_changed_slots(
     assert len(applicant_emails) == 1 and moved.dossier.reference in applicant_emails[0].subject
     assert "de 17:00 à 17:15" in applicant_emails[0].body
     assert sum("mis à jour" in m.subject for m in mail.outbox) == 2
-    assert hearings.pending_changes(session, slots_of(session)) == set()
+    assert publication.pending_changes(session, slots_of(session)) == set()
 
 
 def test_changing_the_place_notifies_every_applicant(
@@ -424,7 +425,7 @@ def test_every_action_is_refused_to_non_staff(staff, setup, session):
             lambda u: hearings.generate_schedule(u, session),
             lambda u: hearings.move_slot(u, slot, starts_at=at(17)),
             lambda u: hearings.mark_absent(u, slot),
-            lambda u: hearings.publish_schedule(u, session),
+            lambda u: publication.publish_schedule(u, session),
         ):
             with pytest.raises(WorkflowError, match="réservée aux instructeurs"):
                 action(user)

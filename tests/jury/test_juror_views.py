@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from jury import workflow
 from jury.models import ConflictOfInterest, Evaluation, Recommendation, Score
+from jury.scoring import workflow as scoring
 from tests.factories import CategoryFactory
 from tests.jury.factories import (
     ConflictFactory,
@@ -332,7 +332,7 @@ def test_others_drafts_and_conflicted_members_never_shown(juror, setup):
 def test_full_round_trip_then_others_visible(client, setup):
     dossier = setup.dossiers[0]
     c1, c2 = setup.criteria
-    other = workflow.save_evaluation(
+    other = scoring.save_evaluation(
         setup.other.user,
         setup.other,
         dossier,
@@ -340,7 +340,7 @@ def test_full_round_trip_then_others_visible(client, setup):
         comment="Excellent",
         recommendation=Recommendation.FAVOURABLE,
     )
-    workflow.submit_evaluation(setup.other.user, other)
+    scoring.submit_evaluation(setup.other.user, other)
     client.force_login(setup.member.user)
     client.post(url("juror_dossier", setup, dossier), form_data(setup, button="submit"))
     response = client.get(url("juror_evaluations", setup, dossier))

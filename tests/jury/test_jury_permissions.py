@@ -141,9 +141,9 @@ def test_conflicted_juror_gets_404_on_that_dossier_only(client, setup):
 
 
 def test_lifted_conflict_gives_access_back(client, setup, staff):
-    from jury import workflow
+    from jury.composition import workflow as composition
 
-    workflow.lift_conflict(staff, setup.conflict, reason="Erreur")
+    composition.lift_conflict(staff, setup.conflict, reason="Erreur")
     client.force_login(setup.other.user)
     for name in DOSSIER_URLS:
         assert client.get(juror_urls(setup)[name]).status_code == 200, name

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from calls.models import Call
 from jury.models import Deliberation
-from jury.opendata import OBJECT_MAX, grant_object
+from jury.results.opendata import OBJECT_MAX, grant_object
 from submissions.models import Administration, Dossier
 from tests.factories import DossierFactory
 from tests.jury.factories import DeliberationFactory, JuryFactory
@@ -365,7 +365,7 @@ def test_datasets_empty_but_valid_before_any_publication(client):
 
 def test_laureate_helper_amount_formats():
     # Guard against float formatting: amounts stay Decimal end to end.
-    from jury.opendata import money
+    from jury.results.opendata import money
 
     assert money(Decimal("75000")) == "75000.00"
     assert money(Decimal("99999.99")) == "99999.99"

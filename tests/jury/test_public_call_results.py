@@ -7,11 +7,14 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
+from calls.extensions import call_page_sections
 from calls.models import Call
+from calls.views import public as calls_public
 from jury.models import Deliberation, Jury
+from jury.results.views.public import CALL_RESULTS_SECTION
 from submissions.models import DossierState
 from tests.calls.html import h1_count, text_by_id
 from tests.factories import CallFactory, CategoryFactory, CriterionFactory, StaffFactory, agent_of
@@ -46,10 +49,12 @@ def card_titles(content):
     return re.findall(r'class="fr-card__title"><a href="[^"]*">([^<]*)</a>', content)
 
 
-def test_the_call_page_is_served_by_the_results_view():
-    assert reverse("jury:call_detail", kwargs={"slug": "x"}) == reverse(
-        "calls:detail", kwargs={"slug": "x"}
-    )
+def test_the_call_page_is_the_calls_view_with_the_results_section():
+    # One view serves /appels/<slug>/; the results come in through the extension point.
+    match = resolve(reverse("calls:detail", kwargs={"slug": "x"}))
+    assert match.view_name == "calls:detail"
+    assert match.func is calls_public.call_detail
+    assert CALL_RESULTS_SECTION in call_page_sections()
 
 
 def test_funnel_of_a_published_call(client):

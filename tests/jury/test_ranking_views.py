@@ -39,12 +39,12 @@ def staff_client(client, staff):
 
 
 def url(jury, **query):
-    base = reverse("jury:ranking", kwargs={"jury_id": jury.pk})
+    base = reverse("jury:ranking", kwargs={"call_slug": jury.call.slug})
     return base + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
 
 
 def export_url(jury, fmt, query=""):
-    base = reverse("jury:ranking_export", kwargs={"jury_id": jury.pk, "fmt": fmt})
+    base = reverse("jury:ranking_export", kwargs={"call_slug": jury.call.slug, "fmt": fmt})
     return base + (f"?{query}" if query else "")
 
 
@@ -108,7 +108,10 @@ def test_staff_sees_the_page(staff_client, small):
 
 
 def test_unknown_jury_and_format_are_404(staff_client, small):
-    assert staff_client.get(reverse("jury:ranking", kwargs={"jury_id": 999999})).status_code == 404
+    assert (
+        staff_client.get(reverse("jury:ranking", kwargs={"call_slug": "appel-inconnu"})).status_code
+        == 404
+    )
     assert staff_client.get(export_url(small["jury"], "pdf")).status_code == 404
 
 

@@ -5,7 +5,7 @@ from itertools import combinations, pairwise
 
 import pytest
 
-from jury.schedule import ScheduleError, build_schedule, intervals_overlap, slot_times
+from jury.hearings.schedule import ScheduleError, build_schedule, intervals_overlap, slot_times
 
 LUNCH = (time(12, 30), time(13, 30))
 # The reference case: 33 preselected dossiers heard in one day.

@@ -65,7 +65,7 @@ def test_jury_page_lists_members_and_conflicts(staff_client, setup):
     assert members[setup.other.pk].n_conflicts == 1
     assert html.count("<h1") == 1
     for name in ("hearing_sessions", "ranking", "deliberation"):
-        assert reverse(f"jury:{name}", kwargs={"jury_id": setup.jury.pk}) in html
+        assert reverse(f"jury:{name}", kwargs={"call_slug": setup.jury.call.slug}) in html
 
 
 def test_jury_page_query_count_is_constant(staff_client):

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from jury.charts import bar_chart
 from jury.models import Deliberation
-from jury.stats import statistics
+from jury.results.charts import bar_chart
+from jury.results.stats import statistics
 from submissions.models import Dossier
 from tests.factories import DossierFactory, StaffFactory, agent_of
 from tests.jury.stats_data import SECRETS, build, bulk_laureates

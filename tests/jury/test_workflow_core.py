@@ -8,11 +8,12 @@ from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 
-from jury import workflow
+from jury.composition import workflow as composition
 from jury.models import ConflictOfInterest, Evaluation, Jury, JuryMember, Recommendation, Score
+from jury.scoring import workflow as scoring
 from relance.models import AuditEntry, OutgoingEmail, User
+from relance.workflow import StaleEditError, WorkflowError
 from submissions.models import DossierState
-from submissions.workflow import StaleEditError, WorkflowError
 from tests.factories import CallFactory, CriterionFactory, DossierFactory, UserFactory
 from tests.jury.factories import (
     ConflictFactory,
@@ -47,43 +48,43 @@ def actions(target=None):
 
 def test_create_jury(staff):
     call = CallFactory()
-    jury = workflow.create_jury(staff, call, name="  Jury 2021  ")
+    jury = composition.create_jury(staff, call, name="  Jury 2021  ")
     assert jury.call == call and jury.name == "Jury 2021"
     assert "jury_create" in actions(jury)
 
 
 def test_create_jury_refused_to_non_staff(user):
     with pytest.raises(WorkflowError, match="réservée aux instructeurs"):
-        workflow.create_jury(user, CallFactory())
+        composition.create_jury(user, CallFactory())
     assert not Jury.objects.exists()
 
 
 def test_create_jury_once_per_call(staff):
     call = CallFactory()
-    workflow.create_jury(staff, call)
+    composition.create_jury(staff, call)
     with pytest.raises(WorkflowError, match="déjà un jury"):
-        workflow.create_jury(staff, call)
+        composition.create_jury(staff, call)
     assert Jury.objects.filter(call=call).count() == 1
 
 
 def test_publish_composition(staff):
     jury = JuryFactory()
-    workflow.set_composition_published(staff, jury, True)
+    composition.set_composition_published(staff, jury, True)
     jury.refresh_from_db()
     assert jury.composition_published
-    workflow.set_composition_published(staff, jury, False)
+    composition.set_composition_published(staff, jury, False)
     jury.refresh_from_db()
     assert not jury.composition_published
     assert sorted(actions(jury)) == ["jury_publish_composition", "jury_unpublish_composition"]
     # Setting the same value again changes nothing and records nothing.
-    workflow.set_composition_published(staff, jury, False)
+    composition.set_composition_published(staff, jury, False)
     assert len(actions(jury)) == 2
 
 
 def test_publish_composition_refused_to_non_staff(user):
     jury = JuryFactory()
     with pytest.raises(WorkflowError):
-        workflow.set_composition_published(user, jury, True)
+        composition.set_composition_published(user, jury, True)
     jury.refresh_from_db()
     assert not jury.composition_published
 
@@ -96,7 +97,7 @@ def test_add_member_creates_account_and_sends_invitation(
 ):
     jury = JuryFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        member = workflow.add_member(
+        member = composition.add_member(
             staff,
             jury,
             email="  Nouvelle.Experte@Exemple.fr ",
@@ -128,7 +129,7 @@ def test_add_member_creates_account_and_sends_invitation(
 def test_add_member_reuses_existing_account_case_insensitively(staff):
     existing = UserFactory(email="expert@exemple.gouv.fr")
     jury = JuryFactory()
-    member = workflow.add_member(
+    member = composition.add_member(
         staff,
         jury,
         email="EXPERT@exemple.gouv.fr",
@@ -161,7 +162,7 @@ def test_add_member_refuses_bad_input(staff, kwargs, message):
         "role": R.MEMBER,
     } | kwargs
     with pytest.raises(WorkflowError, match=message):
-        workflow.add_member(staff, jury, **data)
+        composition.add_member(staff, jury, **data)
     assert not JuryMember.objects.exists()
     assert not OutgoingEmail.objects.exists()
 
@@ -169,7 +170,7 @@ def test_add_member_refuses_bad_input(staff, kwargs, message):
 def test_add_member_refused_to_non_staff(user):
     jury = JuryFactory()
     with pytest.raises(WorkflowError, match="réservée aux instructeurs"):
-        workflow.add_member(
+        composition.add_member(
             user,
             jury,
             email="a@exemple.fr",
@@ -183,7 +184,7 @@ def test_add_member_refused_to_non_staff(user):
 def test_add_member_twice_refused(staff):
     member = JuryMemberFactory()
     with pytest.raises(WorkflowError, match="déjà membre de ce jury"):
-        workflow.add_member(
+        composition.add_member(
             staff,
             member.jury,
             email=member.user.email.upper(),
@@ -196,7 +197,7 @@ def test_add_member_twice_refused(staff):
 def test_single_president(staff):
     president = JuryMemberFactory(role=R.PRESIDENT, public_name="Présidente")
     with pytest.raises(WorkflowError, match="déjà un·e président·e \\(Présidente\\)"):
-        workflow.add_member(
+        composition.add_member(
             staff,
             president.jury,
             email="b@exemple.fr",
@@ -208,19 +209,19 @@ def test_single_president(staff):
     assert not User.objects.filter(email="b@exemple.fr").exists()
     other = JuryMemberFactory(jury=president.jury)
     with pytest.raises(WorkflowError, match="président"):
-        workflow.update_member(staff, other, role=R.PRESIDENT)
+        composition.update_member(staff, other, role=R.PRESIDENT)
     # The president may be edited and stays president.
-    workflow.update_member(staff, president, title="Nouvelle fonction", role=R.PRESIDENT)
+    composition.update_member(staff, president, title="Nouvelle fonction", role=R.PRESIDENT)
     # Once the president steps down, another member may take the role.
-    workflow.update_member(staff, president, role=R.MEMBER)
-    workflow.update_member(staff, other, role=R.PRESIDENT)
+    composition.update_member(staff, president, role=R.MEMBER)
+    composition.update_member(staff, other, role=R.PRESIDENT)
     other.refresh_from_db()
     assert other.role == R.PRESIDENT
 
 
 def test_update_member(staff):
     member = JuryMemberFactory(public_name="Ancien nom")
-    workflow.update_member(staff, member, public_name="Nouveau nom", affiliation_kind=K.COMPANY)
+    composition.update_member(staff, member, public_name="Nouveau nom", affiliation_kind=K.COMPANY)
     member.refresh_from_db()
     assert member.public_name == "Nouveau nom" and member.affiliation_kind == K.COMPANY
     entry = AuditEntry.objects.get(action="jury_update_member")
@@ -230,16 +231,16 @@ def test_update_member(staff):
 def test_update_member_refusals(staff, user):
     member = JuryMemberFactory(public_name="Nom")
     with pytest.raises(WorkflowError):
-        workflow.update_member(user, member, public_name="Autre")
+        composition.update_member(user, member, public_name="Autre")
     with pytest.raises(WorkflowError, match="nom affiché"):
-        workflow.update_member(staff, member, public_name="")
+        composition.update_member(staff, member, public_name="")
     member.refresh_from_db()
     assert member.public_name == "Nom"
 
 
 def test_remove_member(staff, setup):
     EvaluationFactory(member=setup.member, dossier=setup.dossiers[0], submitted_at=None)
-    workflow.remove_member(staff, setup.member)
+    composition.remove_member(staff, setup.member)
     assert not JuryMember.objects.filter(pk=setup.member.pk).exists()
     assert not Evaluation.objects.exists()
     assert "jury_remove_member" in actions(setup.jury)
@@ -248,13 +249,13 @@ def test_remove_member(staff, setup):
 def test_remove_member_refused_once_an_evaluation_is_submitted(staff, setup):
     EvaluationFactory(member=setup.member, dossier=setup.dossiers[0])
     with pytest.raises(WorkflowError, match="a déjà soumis 1 évaluation"):
-        workflow.remove_member(staff, setup.member)
+        composition.remove_member(staff, setup.member)
     assert JuryMember.objects.filter(pk=setup.member.pk).exists()
 
 
 def test_remove_member_refused_to_non_staff(setup):
     with pytest.raises(WorkflowError):
-        workflow.remove_member(setup.other.user, setup.member)
+        composition.remove_member(setup.other.user, setup.member)
     assert JuryMember.objects.filter(pk=setup.member.pk).exists()
 
 
@@ -263,7 +264,7 @@ def test_remove_member_refused_to_non_staff(setup):
 
 def test_juror_declares_own_conflict(setup):
     dossier = setup.dossiers[0]
-    conflict = workflow.declare_conflict(
+    conflict = composition.declare_conflict(
         setup.member.user, setup.member, dossier, kind="personal", comment=" Ancien collègue "
     )
     assert conflict.is_active and conflict.declared_by == setup.member.user
@@ -272,7 +273,7 @@ def test_juror_declares_own_conflict(setup):
 
 
 def test_staff_declares_conflict_for_a_member(staff, setup):
-    conflict = workflow.declare_conflict(
+    conflict = composition.declare_conflict(
         staff, setup.member, setup.dossiers[0], kind="same_administration"
     )
     assert conflict.declared_by == staff
@@ -280,7 +281,9 @@ def test_staff_declares_conflict_for_a_member(staff, setup):
 
 def test_juror_cannot_declare_for_another_member(setup):
     with pytest.raises(WorkflowError, match="que pour vous-même"):
-        workflow.declare_conflict(setup.other.user, setup.member, setup.dossiers[0], kind="other")
+        composition.declare_conflict(
+            setup.other.user, setup.member, setup.dossiers[0], kind="other"
+        )
     assert not ConflictOfInterest.objects.exists()
 
 
@@ -289,46 +292,46 @@ def test_conflict_dossier_must_be_of_the_jury(staff, setup):
     draft = DossierFactory(call=setup.jury.call, state=DossierState.SUBMITTED)
     for dossier in (foreign, draft):
         with pytest.raises(WorkflowError, match="n’est pas examiné par ce jury"):
-            workflow.declare_conflict(staff, setup.member, dossier, kind="other")
+            composition.declare_conflict(staff, setup.member, dossier, kind="other")
     assert not ConflictOfInterest.objects.exists()
 
 
 def test_second_active_conflict_refused(staff, setup):
     dossier = setup.dossiers[0]
-    workflow.declare_conflict(setup.member.user, setup.member, dossier, kind="personal")
+    composition.declare_conflict(setup.member.user, setup.member, dossier, kind="personal")
     with pytest.raises(WorkflowError, match="déjà déclaré"):
-        workflow.declare_conflict(staff, setup.member, dossier, kind="other")
+        composition.declare_conflict(staff, setup.member, dossier, kind="other")
     assert ConflictOfInterest.objects.count() == 1
 
 
 def test_unknown_conflict_kind_refused(setup):
     with pytest.raises(WorkflowError, match="Type de conflit inconnu"):
-        workflow.declare_conflict(setup.member.user, setup.member, setup.dossiers[0], kind="x")
+        composition.declare_conflict(setup.member.user, setup.member, setup.dossiers[0], kind="x")
 
 
 def test_lift_conflict_keeps_the_row(staff, setup):
     conflict = ConflictFactory(member=setup.member, dossier=setup.dossiers[0])
-    workflow.lift_conflict(staff, conflict, reason="  Erreur de déclaration ")
+    composition.lift_conflict(staff, conflict, reason="  Erreur de déclaration ")
     conflict.refresh_from_db()
     assert not conflict.is_active
     assert conflict.lifted_by == staff and conflict.lift_reason == "Erreur de déclaration"
     assert "jury_lift_conflict" in actions(conflict)
     # A new conflict may then be declared again.
-    workflow.declare_conflict(staff, setup.member, setup.dossiers[0], kind="other")
+    composition.declare_conflict(staff, setup.member, setup.dossiers[0], kind="other")
     assert ConflictOfInterest.objects.filter(member=setup.member).count() == 2
 
 
 def test_lift_conflict_refusals(staff, setup):
     conflict = ConflictFactory(member=setup.member, dossier=setup.dossiers[0])
     with pytest.raises(WorkflowError, match="réservée aux instructeurs"):
-        workflow.lift_conflict(setup.member.user, conflict, reason="Je peux")
+        composition.lift_conflict(setup.member.user, conflict, reason="Je peux")
     with pytest.raises(WorkflowError, match="motif"):
-        workflow.lift_conflict(staff, conflict, reason="   ")
+        composition.lift_conflict(staff, conflict, reason="   ")
     conflict.refresh_from_db()
     assert conflict.is_active
-    workflow.lift_conflict(staff, conflict, reason="ok")
+    composition.lift_conflict(staff, conflict, reason="ok")
     with pytest.raises(WorkflowError, match="déjà été levé"):
-        workflow.lift_conflict(staff, conflict, reason="encore")
+        composition.lift_conflict(staff, conflict, reason="encore")
 
 
 # Evaluations ----------------------------------------------------------------------------
@@ -338,7 +341,7 @@ def _save(setup, dossier=None, **kwargs):
     kwargs.setdefault("scores", full_scores(setup.criteria))
     kwargs.setdefault("comment", "Bon projet")
     kwargs.setdefault("recommendation", Recommendation.FAVOURABLE)
-    return workflow.save_evaluation(
+    return scoring.save_evaluation(
         setup.member.user, setup.member, dossier or setup.dossiers[0], **kwargs
     )
 
@@ -412,7 +415,7 @@ def test_unknown_recommendation_refused(setup):
 def test_only_the_member_saves_their_evaluation(setup, staff):
     for actor in (setup.other.user, staff):
         with pytest.raises(WorkflowError, match="Seul le membre"):
-            workflow.save_evaluation(
+            scoring.save_evaluation(
                 actor, setup.member, setup.dossiers[0], scores={}, comment="", recommendation=""
             )
     assert not Evaluation.objects.exists()
@@ -435,7 +438,7 @@ def test_dossier_outside_the_jury_refused(setup):
 
 
 def test_closed_deliberation_freezes_evaluations(setup):
-    evaluation = workflow.submit_evaluation(setup.member.user, _save(setup))
+    evaluation = scoring.submit_evaluation(setup.member.user, _save(setup))
     # An open deliberation does not prevent editing.
     deliberation = DeliberationFactory(jury=setup.jury)
     evaluation = _save(setup, comment="Relu", version=evaluation.version)
@@ -453,14 +456,14 @@ def test_closed_deliberation_refuses_submission(setup):
     evaluation = _save(setup)
     DeliberationFactory(jury=setup.jury, closed_at=timezone.now())
     with pytest.raises(WorkflowError, match="délibération est close"):
-        workflow.submit_evaluation(setup.member.user, evaluation)
+        scoring.submit_evaluation(setup.member.user, evaluation)
     evaluation.refresh_from_db()
     assert not evaluation.is_submitted
 
 
 def test_submit_evaluation(setup):
     evaluation = _save(setup)
-    evaluation = workflow.submit_evaluation(setup.member.user, evaluation)
+    evaluation = scoring.submit_evaluation(setup.member.user, evaluation)
     assert evaluation.is_submitted and evaluation.version == 2
     assert "jury_submit_evaluation" in actions(evaluation)
     assert Evaluation.objects.countable().count() == 1
@@ -469,7 +472,7 @@ def test_submit_evaluation(setup):
 def test_submit_requires_recommendation(setup):
     evaluation = _save(setup, recommendation="")
     with pytest.raises(WorkflowError, match="Donnez votre avis"):
-        workflow.submit_evaluation(setup.member.user, evaluation)
+        scoring.submit_evaluation(setup.member.user, evaluation)
     evaluation.refresh_from_db()
     assert not evaluation.is_submitted
 
@@ -478,30 +481,30 @@ def test_submit_requires_every_criterion(setup):
     c1, c2 = setup.criteria
     evaluation = _save(setup, scores={c1.pk: "3", c2.pk: None})
     with pytest.raises(WorkflowError, match="Pertinence technique"):
-        workflow.submit_evaluation(setup.member.user, evaluation)
+        scoring.submit_evaluation(setup.member.user, evaluation)
     evaluation.refresh_from_db()
     assert not evaluation.is_submitted
 
 
 def test_submit_twice_refused(setup):
-    evaluation = workflow.submit_evaluation(setup.member.user, _save(setup))
+    evaluation = scoring.submit_evaluation(setup.member.user, _save(setup))
     with pytest.raises(WorkflowError, match="déjà soumise"):
-        workflow.submit_evaluation(setup.member.user, evaluation)
+        scoring.submit_evaluation(setup.member.user, evaluation)
 
 
 def test_submit_refused_to_others_and_when_conflicted(setup, staff):
     evaluation = _save(setup)
     with pytest.raises(WorkflowError, match="Seul le membre"):
-        workflow.submit_evaluation(staff, evaluation)
+        scoring.submit_evaluation(staff, evaluation)
     ConflictFactory(member=setup.member, dossier=setup.dossiers[0])
     with pytest.raises(WorkflowError, match="conflit d’intérêts"):
-        workflow.submit_evaluation(setup.member.user, evaluation)
+        scoring.submit_evaluation(setup.member.user, evaluation)
     evaluation.refresh_from_db()
     assert not evaluation.is_submitted
 
 
 def test_submitted_evaluation_stays_editable_and_submitted(setup):
-    evaluation = workflow.submit_evaluation(setup.member.user, _save(setup))
+    evaluation = scoring.submit_evaluation(setup.member.user, _save(setup))
     submitted_at = evaluation.submitted_at
     c1, c2 = setup.criteria
     edited = _save(
@@ -514,7 +517,7 @@ def test_submitted_evaluation_stays_editable_and_submitted(setup):
 
 
 def test_submitted_evaluation_must_stay_complete(setup):
-    evaluation = workflow.submit_evaluation(setup.member.user, _save(setup))
+    evaluation = scoring.submit_evaluation(setup.member.user, _save(setup))
     c1, c2 = setup.criteria
     with pytest.raises(WorkflowError, match="doit rester complète"):
         _save(setup, scores={c1.pk: "1", c2.pk: ""}, version=evaluation.version)
@@ -529,4 +532,4 @@ def test_submitted_evaluation_must_stay_complete(setup):
 def test_missing_criteria(setup):
     c1, c2 = setup.criteria
     evaluation = _save(setup, scores={c1.pk: "3"})
-    assert workflow.missing_criteria(evaluation) == [c2]
+    assert scoring.missing_criteria(evaluation) == [c2]

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from relance import notifications
 from relance.models import OutgoingEmail
+from submissions import preselection as preselection_workflow
 from submissions import workflow
 from submissions.models import Dossier, DossierState, PreselectionDecision
 from tests.factories import (
@@ -121,11 +122,11 @@ def test_publication_committed_despite_failing_emails(settings):
         DossierFactory(call=call, administration=administration, state=DossierState.SUBMITTED)
         for _ in range(3)
     ]
-    workflow.record_preselection_bulk(
+    preselection_workflow.record_preselection_bulk(
         staff, dossiers, decision=PreselectionDecision.PRESELECTED, reason="Bon dossier."
     )
 
-    publication = workflow.publish_preselection(staff, call)
+    publication = preselection_workflow.publish_preselection(staff, call)
 
     assert publication.preselected_count == 3
     assert {d.state for d in Dossier.objects.filter(call=call)} == {DossierState.PRESELECTED}

@@ -7,7 +7,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import timezone, translation
 
-from relance.templatetags.relance_format import (
+from relance.formatting import (
     format_euros,
     format_number,
     format_paris_date,

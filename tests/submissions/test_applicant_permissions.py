@@ -7,6 +7,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from relance.models import AuditEntry
+from relance.workflow import WorkflowError
 from submissions import workflow
 from submissions.models import Attachment, Dossier, DossierState
 from tests.factories import (
@@ -238,7 +239,7 @@ def test_staff_can_download_attachments(client, staff, dossier, attachment):
 
 
 def test_staff_cannot_submit_through_the_workflow_either(staff, dossier):
-    with pytest.raises(workflow.WorkflowError):
+    with pytest.raises(WorkflowError):
         workflow.submit(staff, dossier)
     assert Dossier.objects.get(pk=dossier.pk).state == DossierState.DRAFT
 

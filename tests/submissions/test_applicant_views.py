@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from relance import audit
 from relance.models import OutgoingEmail
+from submissions import preselection as preselection_workflow
 from submissions import workflow
 from submissions.models import (
     Attachment,
@@ -200,7 +201,7 @@ def test_my_dossiers_can_be_filtered_by_call(applicant, agent, dossier, administ
 
 def test_my_dossiers_never_shows_an_unpublished_decision(applicant, dossier, staff):
     Dossier.objects.filter(pk=dossier.pk).update(state=S.SUBMITTED, submitted_at=timezone.now())
-    workflow.record_preselection(
+    preselection_workflow.record_preselection(
         staff, dossier, decision=PreselectionDecision.NOT_PRESELECTED, reason="Hors sujet"
     )
 
@@ -327,7 +328,7 @@ def test_detail_shows_the_sections_with_edit_links_and_actions(applicant, dossie
     for section in ("projet", "benefices", "budget", "contact"):
         assert edit_url(dossier, section) in page
     assert "Gains pour l’administration." in page
-    assert "150\xa0000,00 €" in page
+    assert "150\xa0000,00\xa0€" in page
     assert url("dossier_submit", dossier) in page
     assert url("dossier_withdraw", dossier) in page
     assert "Brouillon" in page
@@ -349,7 +350,7 @@ def test_detail_shows_staff_messages(applicant, dossier, staff):
 
 def test_detail_shows_the_decision_only_once_published(applicant, dossier, staff, call):
     Dossier.objects.filter(pk=dossier.pk).update(state=S.SUBMITTED, submitted_at=timezone.now())
-    workflow.record_preselection(
+    preselection_workflow.record_preselection(
         staff,
         dossier,
         decision=PreselectionDecision.PRESELECTED,
@@ -362,7 +363,7 @@ def test_detail_shows_the_decision_only_once_published(applicant, dossier, staff
     assert "Décision de présélection" not in page
 
     close_call(call)
-    workflow.publish_preselection(staff, call)
+    preselection_workflow.publish_preselection(staff, call)
 
     page = text(applicant.get(dossier.get_absolute_url()))
     assert "Décision de présélection" in page
@@ -519,7 +520,7 @@ def test_budget_accepts_french_and_dotted_amounts(applicant, window_dossier, typ
 
 def test_budget_shows_the_ceiling_and_refuses_100000(applicant, window_dossier):
     page = text(applicant.get(edit_url(window_dossier, "budget")))
-    assert "strictement inférieur à 100\xa0000,00 €" in page
+    assert "strictement inférieur à 100\xa0000,00\xa0€" in page
     # Amounts are shown the French way in the form.
     assert 'value="50000,00"' in page
 
@@ -882,9 +883,11 @@ def test_withdraw_asks_for_confirmation_then_withdraws(applicant, dossier, agent
 
 def test_withdraw_is_refused_after_a_published_decision(applicant, dossier, agent, staff):
     workflow.submit(agent, dossier)
-    workflow.record_preselection(staff, dossier, decision=PreselectionDecision.NOT_PRESELECTED)
+    preselection_workflow.record_preselection(
+        staff, dossier, decision=PreselectionDecision.NOT_PRESELECTED
+    )
     close_call(dossier.call)
-    workflow.publish_preselection(staff, dossier.call)
+    preselection_workflow.publish_preselection(staff, dossier.call)
 
     response = applicant.post(url("dossier_withdraw", dossier), {"reason": "Trop tard"})
 

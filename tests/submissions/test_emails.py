@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from relance.models import OutgoingEmail
+from submissions import preselection as preselection_workflow
 from submissions import workflow
 from submissions.models import DossierState, PreselectionDecision
 from tests.factories import AdministrationFactory, CallFactory, DossierFactory, agent_of
@@ -120,8 +121,8 @@ def closed_call(db):
 
 
 def _publish(staff, dossier, decision, reason):
-    workflow.record_preselection(staff, dossier, decision=decision, reason=reason)
-    workflow.publish_preselection(staff, dossier.call)
+    preselection_workflow.record_preselection(staff, dossier, decision=decision, reason=reason)
+    preselection_workflow.publish_preselection(staff, dossier.call)
     return only_email("preselection")
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from relance.models import AuditEntry, OutgoingEmail
+from submissions import preselection as preselection_workflow
 from submissions import workflow
 from submissions.models import (
     BudgetLine,
@@ -531,7 +532,9 @@ def test_publish_applies_decisions_notifies_and_a_double_click_publishes_once(
     staff_client, instructor, call, dossiers, dnum
 ):
     agent = agent_of(dossiers["transport"].administration)
-    workflow.record_preselection(instructor, dossiers["rh"], decision=P.NOT_PRESELECTED)
+    preselection_workflow.record_preselection(
+        instructor, dossiers["rh"], decision=P.NOT_PRESELECTED
+    )
     response = staff_client.post(publish_url(call), follow=True)
     assert response.redirect_chain[-1][0] == list_url(call)
     html = response.content.decode()

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from relance import audit
 from relance.models import AuditEntry, OutgoingEmail
+from relance.workflow import StaleEditError, WorkflowError
+from submissions import preselection as preselection_workflow
 from submissions import workflow
 from submissions.models import (
     Dossier,
@@ -25,8 +27,6 @@ from submissions.workflow import (
     STAFF,
     TRANSITIONS,
     DeadlineError,
-    StaleEditError,
-    WorkflowError,
 )
 from tests.factories import (
     AdministrationFactory,
@@ -632,8 +632,10 @@ def test_messages_and_notes_are_staff_only(call, administration, agent, staff):
 
 def test_record_change_and_clear_a_decision(call, administration, staff):
     dossier = make_dossier(call, administration, S.SUBMITTED)
-    workflow.record_preselection(staff, dossier, decision=PRESELECTED, reason="Très utile.")
-    workflow.record_preselection(
+    preselection_workflow.record_preselection(
+        staff, dossier, decision=PRESELECTED, reason="Très utile."
+    )
+    preselection_workflow.record_preselection(
         staff, dossier, decision=NOT_PRESELECTED, reason="Budget disproportionné."
     )
     stored = snapshot(dossier)
@@ -647,7 +649,7 @@ def test_record_change_and_clear_a_decision(call, administration, staff):
         {"old": "", "new": PRESELECTED},
         {"old": PRESELECTED, "new": NOT_PRESELECTED},
     ]
-    workflow.clear_preselection(staff, dossier)
+    preselection_workflow.clear_preselection(staff, dossier)
     stored = snapshot(dossier)
     assert (stored["pending_decision"], stored["decision_reason"]) == ("", "")
     assert entries(dossier, "clear_decision").get().data == {"old": NOT_PRESELECTED}
@@ -660,15 +662,15 @@ def test_record_decision_is_refused_to_applicants_and_on_wrong_states(
     draft = make_dossier(call, administration, S.DRAFT)
     incomplete = make_dossier(call, administration, S.INCOMPLETE)
     with pytest.raises(WorkflowError):
-        workflow.record_preselection(agent, submitted, decision=PRESELECTED)
+        preselection_workflow.record_preselection(agent, submitted, decision=PRESELECTED)
     with pytest.raises(WorkflowError):
-        workflow.record_preselection(staff, submitted, decision="laureate")
+        preselection_workflow.record_preselection(staff, submitted, decision="laureate")
     with pytest.raises(WorkflowError, match=draft.reference):
-        workflow.record_preselection(staff, draft, decision=NOT_PRESELECTED)
+        preselection_workflow.record_preselection(staff, draft, decision=NOT_PRESELECTED)
     with pytest.raises(WorkflowError):
-        workflow.record_preselection(staff, incomplete, decision=PRESELECTED)
+        preselection_workflow.record_preselection(staff, incomplete, decision=PRESELECTED)
     # An incomplete dossier can still be turned down.
-    workflow.record_preselection(staff, incomplete, decision=NOT_PRESELECTED)
+    preselection_workflow.record_preselection(staff, incomplete, decision=NOT_PRESELECTED)
     assert Dossier.objects.exclude(pending_decision="").get() == incomplete
 
 
@@ -677,13 +679,13 @@ def test_bulk_recording_is_all_or_nothing(call, administration, staff):
     second = make_dossier(call, administration, S.SUBMITTED)
     draft = make_dossier(call, administration, S.DRAFT)
     with pytest.raises(WorkflowError):
-        workflow.record_preselection_bulk(
+        preselection_workflow.record_preselection_bulk(
             staff, [first, second, draft], decision=PRESELECTED, reason="Lot"
         )
     assert not Dossier.objects.exclude(pending_decision="").exists()
     assert not AuditEntry.objects.filter(action="record_decision").exists()
 
-    count = workflow.record_preselection_bulk(
+    count = preselection_workflow.record_preselection_bulk(
         staff, [second.pk, first], decision=PRESELECTED, reason="Lot"
     )
     assert count == 2
@@ -713,9 +715,9 @@ def preselection(closed_call, administration, agent, staff):
 
 
 def test_publish_refuses_while_a_submitted_dossier_is_undecided(preselection, staff):
-    workflow.record_preselection(staff, preselection["good"], decision=PRESELECTED)
+    preselection_workflow.record_preselection(staff, preselection["good"], decision=PRESELECTED)
     with pytest.raises(WorkflowError) as refused:
-        workflow.publish_preselection(staff, preselection["call"])
+        preselection_workflow.publish_preselection(staff, preselection["call"])
     assert preselection["weak"].reference in refused.value.message
     assert preselection["good"].reference not in refused.value.message
     assert snapshot(preselection["good"])["state"] == S.SUBMITTED
@@ -724,26 +726,30 @@ def test_publish_refuses_while_a_submitted_dossier_is_undecided(preselection, st
 
 def test_publish_refuses_while_the_call_is_open(call, administration, staff):
     dossier = make_dossier(call, administration, S.SUBMITTED)
-    workflow.record_preselection(staff, dossier, decision=PRESELECTED)
+    preselection_workflow.record_preselection(staff, dossier, decision=PRESELECTED)
     with pytest.raises(WorkflowError, match="encore ouvert"):
-        workflow.publish_preselection(staff, call)
+        preselection_workflow.publish_preselection(staff, call)
     assert snapshot(dossier)["state"] == S.SUBMITTED
 
 
 def test_publish_is_staff_only(preselection, agent):
     with pytest.raises(WorkflowError):
-        workflow.publish_preselection(agent, preselection["call"])
+        preselection_workflow.publish_preselection(agent, preselection["call"])
 
 
 def test_publish_applies_every_decision_at_once_and_notifies(
     preselection, agent, staff, django_capture_on_commit_callbacks, mailoutbox
 ):
     good, weak = preselection["good"], preselection["weak"]
-    workflow.record_preselection(staff, good, decision=PRESELECTED, reason="Projet exemplaire.")
-    workflow.record_preselection(staff, weak, decision=NOT_PRESELECTED, reason="Trop flou.")
+    preselection_workflow.record_preselection(
+        staff, good, decision=PRESELECTED, reason="Projet exemplaire."
+    )
+    preselection_workflow.record_preselection(
+        staff, weak, decision=NOT_PRESELECTED, reason="Trop flou."
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
-        publication = workflow.publish_preselection(staff, preselection["call"])
+        publication = preselection_workflow.publish_preselection(staff, preselection["call"])
 
     assert (publication.preselected_count, publication.not_preselected_count) == (1, 1)
     assert publication.published_by == staff
@@ -775,21 +781,21 @@ def test_publish_applies_every_decision_at_once_and_notifies(
     assert len(mailoutbox) == 2
 
     with pytest.raises(WorkflowError, match="Aucune décision"):
-        workflow.publish_preselection(staff, preselection["call"])
+        preselection_workflow.publish_preselection(staff, preselection["call"])
     assert PreselectionPublication.objects.count() == 1
     assert OutgoingEmail.objects.filter(topic="preselection").count() == 2
 
 
 def test_a_later_publication_covers_decisions_recorded_afterwards(preselection, agent, staff):
     call = preselection["call"]
-    workflow.record_preselection(staff, preselection["good"], decision=PRESELECTED)
-    workflow.record_preselection(staff, preselection["weak"], decision=NOT_PRESELECTED)
-    workflow.publish_preselection(staff, call)
+    preselection_workflow.record_preselection(staff, preselection["good"], decision=PRESELECTED)
+    preselection_workflow.record_preselection(staff, preselection["weak"], decision=NOT_PRESELECTED)
+    preselection_workflow.publish_preselection(staff, call)
     pending = preselection["pending"]
     workflow.update_dossier(agent, pending, {"timeline": "Revu."}, version=pending.version)
     workflow.complete(agent, pending)
-    workflow.record_preselection(staff, pending, decision=PRESELECTED)
-    second = workflow.publish_preselection(staff, call)
+    preselection_workflow.record_preselection(staff, pending, decision=PRESELECTED)
+    second = preselection_workflow.publish_preselection(staff, call)
     assert (second.preselected_count, second.not_preselected_count) == (1, 0)
     assert snapshot(pending)["state"] == S.PRESELECTED
 
@@ -815,9 +821,9 @@ def test_withdraw_clears_a_pending_decision(call, administration, agent, staff, 
 
 def test_withdraw_is_refused_after_a_published_decision(preselection, agent, staff):
     good = preselection["good"]
-    workflow.record_preselection(staff, good, decision=PRESELECTED)
-    workflow.record_preselection(staff, preselection["weak"], decision=NOT_PRESELECTED)
-    workflow.publish_preselection(staff, preselection["call"])
+    preselection_workflow.record_preselection(staff, good, decision=PRESELECTED)
+    preselection_workflow.record_preselection(staff, preselection["weak"], decision=NOT_PRESELECTED)
+    preselection_workflow.publish_preselection(staff, preselection["call"])
     for dossier in (good, preselection["weak"]):
         before = snapshot(dossier)
         with pytest.raises(WorkflowError, match="retirer"):

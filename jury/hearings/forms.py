@@ -1,4 +1,4 @@
-"""Forms of the hearing screens; they only parse input, ``jury.hearings`` decides."""
+"""Forms of the hearing screens; they only parse input, ``jury.hearings.workflow`` decides."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from jury.hearings import PARIS, SESSION_FIELDS
+from jury.hearings.workflow import SESSION_FIELDS
 from jury.models import HearingSession
+from relance.formatting import PARIS
 from relance.forms import DsfrFormHelper
 
 
@@ -57,7 +58,7 @@ class SessionForm(forms.ModelForm):
         return cleaned
 
     def _post_clean(self):
-        # Validation only: the session is saved by ``jury.hearings``, never by this form.
+        # Validation only: the session is saved by ``jury.hearings.workflow``, never by this form.
         pass
 
     def session_fields(self) -> dict:

@@ -1,6 +1,6 @@
-"""Staff ranking of a jury's dossiers, under ``/instruction/jurys/<jury_id>/classement/``.
+"""Staff ranking of a jury's dossiers, under ``/instruction/appels/<slug>/jury/classement/``.
 
-Read only: the statistics come from ``jury.aggregates`` (see its docstring for the scoring
+Read only: the statistics come from ``jury.scoring.aggregates`` (see its docstring for the scoring
 arithmetic). Staff only: anonymous users go to the login page, any other account gets a 404.
 The ranking informs the deliberation; it does not decide it.
 """
@@ -13,16 +13,15 @@ from decimal import ROUND_HALF_UP, Decimal
 import tablib
 from defusedcsv import csv as defusedcsv
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.urls import path
-from django.utils import timezone
+from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from jury import aggregates
-from jury.models import Jury
-from submissions.exports import FORMATS, PARIS, neutralise
-from submissions.views.staff import staff_required
+from jury.permissions import get_staff_jury_or_404
+from jury.scoring import aggregates
+from relance.formatting import paris_today
+from relance.permissions import staff_required
+from submissions.exports import FORMATS, neutralise
 
 NORMALISED_MODE = "normalise"
 RAW_MODE = "brut"
@@ -43,10 +42,6 @@ SORTS = {
 # A first click on these columns shows the highest values first.
 DESCENDING_FIRST = {"moyenne", "mediane", "ecart", "normalise", "nombre"}
 DEFAULT_SORT = "rang"
-
-
-def _jury_or_404(jury_id) -> Jury:
-    return get_object_or_404(Jury.objects.select_related("call__programme"), pk=jury_id)
 
 
 def _parse_sort(value: str | None) -> tuple[str, bool]:
@@ -101,8 +96,8 @@ def _rows(jury, options, criteria):
 
 
 @staff_required
-def ranking_page(request, jury_id):
-    jury = _jury_or_404(jury_id)
+def ranking_page(request, call_slug):
+    jury = get_staff_jury_or_404(request.user, call_slug)
     options = _options(request)
     criteria = aggregates.criteria(jury)
     rows = _rows(jury, options, criteria)
@@ -209,28 +204,18 @@ def to_xlsx(headers, rows) -> bytes:
 
 
 @staff_required
-def ranking_export(request, jury_id, fmt):
+def ranking_export(request, call_slug, fmt):
     if fmt not in EXPORT_FORMATS:
         raise Http404
-    jury = _jury_or_404(jury_id)
+    jury = get_staff_jury_or_404(request.user, call_slug)
     criteria = aggregates.criteria(jury)
     rows = [export_row(row) for row in _rows(jury, _options(request), criteria)]
     headers = export_headers(criteria)
     content = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows)
     response = HttpResponse(content, content_type=FORMATS[fmt].content_type)
-    day = timezone.localtime(timezone.now(), PARIS).date().isoformat()
+    day = paris_today().isoformat()
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"relance-{jury.call.slug}-classement-{day}.{fmt}"
     )
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-urlpatterns = [
-    path("instruction/jurys/<int:jury_id>/classement/", ranking_page, name="ranking"),
-    path(
-        "instruction/jurys/<int:jury_id>/classement.<str:fmt>",
-        ranking_export,
-        name="ranking_export",
-    ),
-]

@@ -1,6 +1,6 @@
 """Filters of the public laureates list.
 
-Every choice offered comes from published results only (``jury.published``): a filter never
+Every choice offered comes from published results only (``jury.results.published``): a filter never
 reveals a programme, call, category or ministry that has no published laureate.
 """
 
@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import AdministrationKind, Programme
-from jury.published import published_calls, published_laureates
+from jury.results.published import published_calls, published_laureates
 from submissions.models import Ministry
 
 DSFR_SELECT = forms.Select(attrs={"class": "fr-select"})

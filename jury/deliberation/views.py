@@ -1,9 +1,10 @@
-"""Staff screens of the deliberation, under ``/instruction/jurys/<jury_id>/deliberation/``.
+"""Staff screens of the deliberation, under ``/instruction/appels/<slug>/jury/deliberation/``.
 
 The table of the dossiers before the jury with their recorded decision, one page per
 dossier to record it (and, once the results are published, to amend them), the minutes,
 closing, and the publication of the results. Staff only: anonymous users go to the login
-page, any other account gets a 404. Every change goes through ``jury.deliberation``.
+page, any other account gets a 404. Every change goes through
+``jury.deliberation.workflow`` or ``jury.deliberation.amendments``.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jury import deliberation as workflow
-from jury.deliberation_forms import (
+from jury.deliberation import amendments, workflow
+from jury.deliberation.forms import (
     AddLaureateForm,
     AwardForm,
     ChangeAdministrationForm,
@@ -28,12 +29,12 @@ from jury.deliberation_forms import (
     RemoveLaureateForm,
     ReopenForm,
 )
-from jury.models import Award, Deliberation, Jury, ResultAmendment
-from jury.permissions import JURY_STATES
-from relance.templatetags.relance_format import format_euros
+from jury.models import Award, Deliberation, ResultAmendment
+from jury.permissions import JURY_STATES, get_staff_jury_or_404
+from relance.formatting import format_euros
+from relance.permissions import staff_required
+from relance.workflow import WorkflowError
 from submissions.models import Dossier, DossierState
-from submissions.views.staff import staff_required
-from submissions.workflow import WorkflowError
 
 S = DossierState
 
@@ -47,13 +48,6 @@ CHANGE_LABELS = {
     "subtitle": gettext_lazy("Sous-titre"),
     "administration": gettext_lazy("Administration"),
 }
-
-
-def _jury_or_404(jury_id) -> Jury:
-    try:
-        return Jury.objects.select_related("call__programme").get(pk=jury_id)
-    except Jury.DoesNotExist:
-        raise Http404 from None
 
 
 def _deliberation(jury) -> Deliberation:
@@ -87,18 +81,18 @@ def _award(dossier) -> Award | None:
 
 def _ranking_url(jury) -> str:
     try:
-        return reverse("jury:ranking", kwargs={"jury_id": jury.pk})
+        return reverse("jury:ranking", kwargs={"call_slug": jury.call.slug})
     except NoReverseMatch:
         return ""
 
 
 def _home_url(jury) -> str:
-    return reverse("jury:deliberation", kwargs={"jury_id": jury.pk})
+    return reverse("jury:deliberation", kwargs={"call_slug": jury.call.slug})
 
 
 def _dossier_url(jury, dossier) -> str:
     return reverse(
-        "jury:deliberation_dossier", kwargs={"jury_id": jury.pk, "dossier_id": dossier.pk}
+        "jury:deliberation_dossier", kwargs={"call_slug": jury.call.slug, "dossier_id": dossier.pk}
     )
 
 
@@ -192,8 +186,8 @@ def _render_home(request, jury, *, forms=None, error=None, error_form=None, stat
 
 
 @staff_required
-def deliberation_home(request, jury_id):
-    jury = _jury_or_404(jury_id)
+def deliberation_home(request, call_slug):
+    jury = get_staff_jury_or_404(request.user, call_slug)
     if request.method != "POST":
         return _render_home(request, jury)
     action = request.POST.get("action")
@@ -336,17 +330,17 @@ def _call_workflow(user, action, dossier, award, data):
             raise WorkflowError(_("Seul un lauréat a une convention de cofinancement."))
         return workflow.update_award_grant_details(user, award, **data)
     if action == "add":
-        return workflow.add_laureate(user, dossier, **data)
+        return amendments.add_laureate(user, dossier, **data)
     if action == "remove":
-        return workflow.remove_laureate(user, dossier, **data)
+        return amendments.remove_laureate(user, dossier, **data)
     if action == "title":
-        return workflow.correct_title(user, dossier, **data)
+        return amendments.correct_title(user, dossier, **data)
     if action == "administration":
-        return workflow.change_administration(user, dossier, **data)
+        return amendments.change_administration(user, dossier, **data)
     if action == "amount":
         if award is None:
             raise WorkflowError(_("%(ref)s n’est pas lauréat.") % {"ref": dossier.reference})
-        return workflow.change_amount(user, award, **data)
+        return amendments.change_amount(user, award, **data)
     raise Http404
 
 
@@ -363,8 +357,8 @@ SUCCESS_MESSAGES = {
 
 
 @staff_required
-def deliberation_dossier(request, jury_id, dossier_id):
-    jury = _jury_or_404(jury_id)
+def deliberation_dossier(request, call_slug, dossier_id):
+    jury = get_staff_jury_or_404(request.user, call_slug)
     dossier = _dossier_or_404(jury, dossier_id)
     if request.method != "POST":
         return _render_dossier(request, jury, dossier)
@@ -406,8 +400,8 @@ def deliberation_dossier(request, jury_id, dossier_id):
 
 
 @staff_required
-def deliberation_publish(request, jury_id):
-    jury = _jury_or_404(jury_id)
+def deliberation_publish(request, call_slug):
+    jury = get_staff_jury_or_404(request.user, call_slug)
     call = jury.call
     error = None
     if request.method == "POST":
@@ -453,22 +447,3 @@ def deliberation_publish(request, jury_id):
         },
         status=400 if error else 200,
     )
-
-
-urlpatterns = [
-    path(
-        "instruction/jurys/<int:jury_id>/deliberation/",
-        deliberation_home,
-        name="deliberation",
-    ),
-    path(
-        "instruction/jurys/<int:jury_id>/deliberation/dossiers/<int:dossier_id>/",
-        deliberation_dossier,
-        name="deliberation_dossier",
-    ),
-    path(
-        "instruction/jurys/<int:jury_id>/deliberation/publier/",
-        deliberation_publish,
-        name="deliberation_publish",
-    ),
-]

@@ -1,32 +1,37 @@
-"""Staff screens of a call's jury, under ``/instruction/appels/<slug>/jury/``.
+"""Screens of a jury's composition: staff pages under ``/instruction/appels/<slug>/jury/``
+and the juror's declaration of a conflict of interest.
 
-Staff only (anonymous → login, other accounts → 404, like every ``/instruction/`` page).
-Every change goes through ``jury.workflow``; a refusal is shown with what was typed.
+Staff pages: anonymous → login, other accounts → 404, like every ``/instruction/`` page.
+Every change goes through ``jury.composition.workflow``; a refusal is shown with what was
+typed.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from calls.models import Call
-from jury import workflow
-from jury.forms import ConflictForm, JuryCreateForm, LiftConflictForm, MemberForm
+from jury.composition import workflow
+from jury.composition.forms import ConflictForm, JuryCreateForm, LiftConflictForm, MemberForm
 from jury.models import ConflictOfInterest, Jury, JuryMember
-from jury.permissions import jury_dossiers
-from submissions.views.staff import staff_required
+from jury.permissions import (
+    get_juror_dossier_or_404,
+    get_member_or_404,
+    get_staff_jury_or_404,
+    jury_dossiers,
+)
+from relance.permissions import staff_required
+from relance.workflow import WorkflowError
 
 
 def _call(call_slug) -> Call:
     return get_object_or_404(Call.objects.select_related("programme"), slug=call_slug)
-
-
-def _jury(call_slug) -> Jury:
-    return get_object_or_404(Jury.objects.select_related("call__programme"), call__slug=call_slug)
 
 
 def _member(jury, member_pk) -> JuryMember:
@@ -46,7 +51,7 @@ def jury_page(request, call_slug):
         if request.method == "POST" and form.is_valid():
             try:
                 workflow.create_jury(request.user, call, name=form.cleaned_data["name"])
-            except workflow.WorkflowError as exc:
+            except WorkflowError as exc:
                 messages.error(request, exc.message)
             else:
                 messages.success(request, _("Jury créé. Ajoutez maintenant ses membres."))
@@ -94,11 +99,11 @@ def jury_page(request, call_slug):
 @staff_required
 @require_POST
 def publish_composition(request, call_slug):
-    jury = _jury(call_slug)
+    jury = get_staff_jury_or_404(request.user, call_slug)
     published = request.POST.get("published") == "1"
     try:
         workflow.set_composition_published(request.user, jury, published)
-    except workflow.WorkflowError as exc:
+    except WorkflowError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
@@ -113,7 +118,7 @@ MEMBER_FIELDS = ("public_name", "title", "affiliation", "affiliation_kind", "rol
 
 @staff_required
 def member_add(request, call_slug):
-    jury = _jury(call_slug)
+    jury = get_staff_jury_or_404(request.user, call_slug)
     form = MemberForm(request.POST or None, cancel_url=_jury_url(jury.call))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -121,7 +126,7 @@ def member_add(request, call_slug):
             member = workflow.add_member(
                 request.user, jury, email=data["email"], **{f: data[f] for f in MEMBER_FIELDS}
             )
-        except workflow.WorkflowError as exc:
+        except WorkflowError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(
@@ -139,7 +144,7 @@ def member_add(request, call_slug):
 
 @staff_required
 def member_edit(request, call_slug, member_pk):
-    jury = _jury(call_slug)
+    jury = get_staff_jury_or_404(request.user, call_slug)
     member = _member(jury, member_pk)
     form = MemberForm(
         request.POST or None,
@@ -153,7 +158,7 @@ def member_edit(request, call_slug, member_pk):
             workflow.update_member(
                 request.user, member, **{f: form.cleaned_data[f] for f in MEMBER_FIELDS}
             )
-        except workflow.WorkflowError as exc:
+        except WorkflowError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Membre modifié."))
@@ -173,12 +178,12 @@ def member_edit(request, call_slug, member_pk):
 
 @staff_required
 def member_remove(request, call_slug, member_pk):
-    jury = _jury(call_slug)
+    jury = get_staff_jury_or_404(request.user, call_slug)
     member = _member(jury, member_pk)
     if request.method == "POST":
         try:
             workflow.remove_member(request.user, member)
-        except workflow.WorkflowError as exc:
+        except WorkflowError as exc:
             messages.error(request, exc.message)
         else:
             messages.success(
@@ -195,7 +200,7 @@ def member_remove(request, call_slug, member_pk):
 
 @staff_required
 def conflict_add(request, call_slug, member_pk):
-    jury = _jury(call_slug)
+    jury = get_staff_jury_or_404(request.user, call_slug)
     member = _member(jury, member_pk)
     dossiers = (
         jury_dossiers(jury)
@@ -218,7 +223,7 @@ def conflict_add(request, call_slug, member_pk):
             workflow.declare_conflict(
                 request.user, member, data["dossier"], kind=data["kind"], comment=data["comment"]
             )
-        except workflow.WorkflowError as exc:
+        except WorkflowError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(
@@ -237,7 +242,7 @@ def conflict_add(request, call_slug, member_pk):
 @staff_required
 @require_POST
 def conflict_lift(request, call_slug, conflict_pk):
-    jury = _jury(call_slug)
+    jury = get_staff_jury_or_404(request.user, call_slug)
     conflict = get_object_or_404(
         ConflictOfInterest.objects.select_related("member", "dossier"),
         pk=conflict_pk,
@@ -249,7 +254,7 @@ def conflict_lift(request, call_slug, conflict_pk):
         return redirect(_jury_url(jury.call))
     try:
         workflow.lift_conflict(request.user, conflict, reason=form.cleaned_data["reason"])
-    except workflow.WorkflowError as exc:
+    except WorkflowError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
@@ -260,18 +265,35 @@ def conflict_lift(request, call_slug, conflict_pk):
     return redirect(_jury_url(jury.call))
 
 
-PREFIX = "instruction/appels/<slug:call_slug>/jury/"
-
-urlpatterns = [
-    path(PREFIX, jury_page, name="staff_jury"),
-    path(f"{PREFIX}publication/", publish_composition, name="staff_jury_publish"),
-    path(f"{PREFIX}membres/ajouter/", member_add, name="staff_member_add"),
-    path(f"{PREFIX}membres/<int:member_pk>/", member_edit, name="staff_member_edit"),
-    path(f"{PREFIX}membres/<int:member_pk>/retirer/", member_remove, name="staff_member_remove"),
-    path(
-        f"{PREFIX}membres/<int:member_pk>/conflits/ajouter/",
-        conflict_add,
-        name="staff_conflict_add",
-    ),
-    path(f"{PREFIX}conflits/<int:conflict_pk>/lever/", conflict_lift, name="staff_conflict_lift"),
-]
+@login_required
+def juror_conflict(request, jury_id, pk):
+    member = get_member_or_404(request.user, jury_id)
+    dossier = get_juror_dossier_or_404(member, pk)
+    cancel_url = reverse("jury:juror_dossier", kwargs={"jury_id": member.jury_id, "pk": dossier.pk})
+    form = ConflictForm(request.POST or None, cancel_url=cancel_url)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.declare_conflict(
+                request.user,
+                member,
+                dossier,
+                kind=form.cleaned_data["kind"],
+                comment=form.cleaned_data["comment"],
+            )
+        except WorkflowError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Conflit d’intérêts déclaré : le dossier %(ref)s n’apparaît plus dans vos "
+                    "évaluations et votre avis ne comptera pas."
+                )
+                % {"ref": dossier.reference},
+            )
+            return redirect("jury:juror_dossier_list", jury_id=member.jury_id)
+    return render(
+        request,
+        "jury/juror/conflict.html",
+        {"member": member, "jury": member.jury, "dossier": dossier, "form": form},
+    )

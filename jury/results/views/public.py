@@ -1,6 +1,6 @@
 """Public results: the laureates list, one laureate's page, and the results on a call's page.
 
-Everything shown comes from ``jury.published``. Pages answer conditional requests through
+Everything shown comes from ``jury.results.published``. Pages answer conditional requests through
 ``public_results``; their expensive parts are template fragments cached under
 ``results_version`` (whole pages are never cached: they carry the visitor's CSRF token), and
 the data behind a fragment is read lazily, only when the fragment is missing.
@@ -15,16 +15,16 @@ from urllib.parse import urlencode
 from django.db.models import Count, F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
+from calls.extensions import CallPageSection, public_call
 from calls.models import CallStatus
-from calls.views.public import CallDetailView
-from jury.filters import PARAMETERS, LaureateFilter
 from jury.models import HearingSlot, JuryMember
-from jury.public_cache import public_results, results_version
-from jury.published import published_laureates, shown_amount
-from jury.stats import PRESELECTED_STATES, Funnel
+from jury.results.cache import public_results, results_version
+from jury.results.filters import PARAMETERS, LaureateFilter
+from jury.results.published import published_laureates, shown_amount
+from jury.results.stats import PRESELECTED_STATES, Funnel
 from submissions.models import Dossier
 
 
@@ -189,56 +189,29 @@ def call_results(call):
     return CallResults(funnel, groups, members, published, granted, jury_name)
 
 
-def _call_queryset():
-    # The call page's own lookup, plus the deliberation for « Mis à jour le ».
-    return CallDetailView().get_queryset().select_related("jury__deliberation")
+def _results_context(request, call) -> dict:
+    return {
+        "results_published": True,
+        "results": SimpleLazyObject(lambda: call_results(call)),
+        "results_updated_at": results_updated_at(call),
+        "results_version": results_version(request),
+        "laureates_url": reverse("jury:laureates") + "?" + urlencode({"appel": call.slug}),
+    }
 
 
-def _public_call(request, slug):
-    # Looked up once per request: by the validators and by the page.
-    if getattr(request, "_public_call_slug", None) != slug:
-        request._public_call = get_object_or_404(_call_queryset(), slug=slug)
-        request._public_call_slug = slug
-    return request._public_call
+def _conditional_call_page(view):
+    # Once published, the page also follows the call itself (an edited description shows).
+    return public_results(
+        view, changed_at=lambda request, slug: public_call(request, slug).updated_at
+    )
 
 
-class CallResultsView(CallDetailView):
-    template_name = "jury/public/call_detail.html"
-
-    def get_object(self, queryset=None):
-        return _public_call(self.request, self.kwargs["slug"])
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        call = self.object
-        if call.status == CallStatus.RESULTS_PUBLISHED:
-            context["results_published"] = True
-            context["results"] = SimpleLazyObject(lambda: call_results(call))
-            context["results_updated_at"] = results_updated_at(call)
-            context["results_version"] = results_version(self.request)
-            context["laureates_url"] = (
-                reverse("jury:laureates") + "?" + urlencode({"appel": call.slug})
-            )
-        return context
-
-
-_call_page = CallResultsView.as_view()
-# Once published, the page also follows the call itself (an edited description shows).
-_published_call_page = public_results(
-    _call_page, changed_at=lambda request, slug: _public_call(request, slug).updated_at
+CALL_RESULTS_SECTION = CallPageSection(
+    name="jury-results",
+    template="jury/public/_call_results.html",
+    shows=lambda call: call.status == CallStatus.RESULTS_PUBLISHED,
+    context=_results_context,
+    # For « Mis à jour le »: read with the call, no query of its own.
+    select_related=("jury__deliberation",),
+    decorate=_conditional_call_page,
 )
-
-
-def call_detail(request, slug):
-    call = _public_call(request, slug)
-    if call.status == CallStatus.RESULTS_PUBLISHED:
-        return _published_call_page(request, slug=slug)
-    # Before publication: the call's page as it is, with no result and no extra query.
-    return _call_page(request, slug=slug)
-
-
-urlpatterns = [
-    path("laureats/", laureates, name="laureates"),
-    path("laureats/<slug:slug>/", laureate, name="laureate"),
-    path("appels/<slug:slug>/", call_detail, name="call_detail"),
-]

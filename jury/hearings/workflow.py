@@ -4,7 +4,7 @@ Staff build a session (day, hours, slot length, breaks), generate its slots from
 preselected dossiers, adjust a slot by hand, then publish: each administration is told its
 own slot, each juror gets the whole day. Every action checks its guard, changes the rows in
 one transaction, writes an audit entry and queues its emails (sent after commit); a refusal
-raises :class:`submissions.workflow.WorkflowError` with a message meant for the user.
+raises :class:`relance.workflow.WorkflowError` with a message meant for the user.
 
 Decisions
     - Once a session is published, generating again is refused unless ``regenerate=True``
@@ -22,42 +22,22 @@ Decisions
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from itertools import pairwise
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jury.models import ConflictOfInterest, HearingBreak, HearingSession, HearingSlot, Jury
+from jury.hearings.schedule import ScheduleError, build_schedule, intervals_overlap, slot_times
+from jury.models import HEARING_ORDER, HearingBreak, HearingSession, HearingSlot, Jury
 from jury.permissions import jury_dossiers
-from jury.schedule import ScheduleError, build_schedule, intervals_overlap, slot_times
-from relance import audit, notifications
-from submissions.models import DossierState, Membership
-from submissions.permissions import is_instructor
-from submissions.workflow import WorkflowError
+from relance import audit
+from relance.formatting import PARIS
+from relance.permissions import require_staff
+from relance.workflow import WorkflowError, lock
+from submissions.models import DossierState
 
-__all__ = [
-    "SESSION_FIELDS",
-    "Problem",
-    "WorkflowError",
-    "create_session",
-    "generate_schedule",
-    "hearing_order",
-    "mark_absent",
-    "move_slot",
-    "overlaps",
-    "pending_changes",
-    "publish_schedule",
-    "slot_datetime",
-    "update_session",
-]
-
-PARIS = ZoneInfo("Europe/Paris")
 SESSION_FIELDS = (
     "date",
     "place",
@@ -67,18 +47,10 @@ SESSION_FIELDS = (
     "slot_minutes",
     "gap_minutes",
 )
-PUBLISH_ACTION = "hearing_publish"
-# Category order first (dossiers without a category last), then the reference.
-HEARING_ORDER = (F("category__order").asc(nulls_last=True), "category_id", "reference")
 
 
 def hearing_order():
     return HEARING_ORDER
-
-
-def _require_staff(user):
-    if not is_instructor(user):
-        raise WorkflowError(_("Action réservée aux instructeurs."))
 
 
 def _hm(value) -> str:
@@ -92,14 +64,13 @@ def slot_datetime(session, value: time) -> datetime:
     return datetime.combine(session.date, value).replace(tzinfo=PARIS)
 
 
-def _lock_session(session) -> HearingSession:
-    pk = session.pk if isinstance(session, HearingSession) else session
-    try:
-        return (
-            HearingSession.objects.select_for_update(of=("self",)).select_related("jury").get(pk=pk)
-        )
-    except HearingSession.DoesNotExist:
-        raise WorkflowError(_("Cette session d’auditions n’existe plus.")) from None
+def lock_session(session) -> HearingSession:
+    return lock(
+        HearingSession,
+        session,
+        related=("jury",),
+        missing=_("Cette session d’auditions n’existe plus."),
+    )
 
 
 # Sessions -------------------------------------------------------------------------------
@@ -167,7 +138,7 @@ def _snapshot_session(session) -> dict:
 
 def create_session(user, jury: Jury, *, breaks=(), **fields) -> HearingSession:
     """A new session of ``jury`` with its breaks (list of dicts label/starts_at/ends_at)."""
-    _require_staff(user)
+    require_staff(user)
     fields = _clean_fields(fields)
     with transaction.atomic():
         locked_jury = Jury.objects.select_for_update().get(pk=jury.pk)
@@ -194,10 +165,10 @@ def update_session(user, session: HearingSession, *, breaks=None, **fields) -> H
 
     Slots are not moved: the session page then reports any slot that no longer fits.
     """
-    _require_staff(user)
+    require_staff(user)
     fields = _clean_fields(fields)
     with transaction.atomic():
-        locked = _lock_session(session)
+        locked = lock_session(session)
         before = _snapshot_session(locked)
         for name, value in fields.items():
             setattr(locked, name, value)
@@ -249,9 +220,9 @@ def generate_schedule(user, session, *, regenerate=False, fill=False) -> list[He
     session, the others are left for another session); refused on a published session
     unless ``regenerate``.
     """
-    _require_staff(user)
+    require_staff(user)
     with transaction.atomic():
-        locked = _lock_session(session)
+        locked = lock_session(session)
         if locked.published_at is not None and not regenerate:
             raise WorkflowError(
                 _(
@@ -305,15 +276,9 @@ def generate_schedule(user, session, *, regenerate=False, fill=False) -> list[He
 
 
 def _lock_slot(slot) -> HearingSlot:
-    pk = slot.pk if isinstance(slot, HearingSlot) else slot
-    try:
-        return (
-            HearingSlot.objects.select_for_update(of=("self",))
-            .select_related("session", "dossier")
-            .get(pk=pk)
-        )
-    except HearingSlot.DoesNotExist:
-        raise WorkflowError(_("Ce créneau n’existe plus.")) from None
+    return lock(
+        HearingSlot, slot, related=("session", "dossier"), missing=_("Ce créneau n’existe plus.")
+    )
 
 
 def move_slot(user, slot, *, starts_at: datetime) -> HearingSlot:
@@ -321,12 +286,12 @@ def move_slot(user, slot, *, starts_at: datetime) -> HearingSlot:
 
     Refused if it would leave the session's hours, or overlap a break or another slot.
     """
-    _require_staff(user)
+    require_staff(user)
     if starts_at is None or timezone.is_naive(starts_at):
         raise WorkflowError(_("Indiquez l’heure de début du créneau."))
     with transaction.atomic():
         # The session row is the lock that serialises every change to its slots.
-        session = _lock_session(slot.session_id)
+        session = lock_session(slot.session_id)
         locked = _lock_slot(slot)
         length = locked.ends_at - locked.starts_at
         start, end = starts_at, starts_at + length
@@ -397,7 +362,7 @@ def move_slot(user, slot, *, starts_at: datetime) -> HearingSlot:
 
 def mark_absent(user, slot, *, absent=True) -> HearingSlot:
     """Record that the administration did (not) attend its hearing."""
-    _require_staff(user)
+    require_staff(user)
     with transaction.atomic():
         locked = _lock_slot(slot)
         absent = bool(absent)
@@ -481,165 +446,3 @@ def overlaps(session, *, slots=None, breaks=None) -> list[Problem]:
                 )
             )
     return problems
-
-
-# Publication ----------------------------------------------------------------------------
-
-
-def _published_snapshot(session) -> dict | None:
-    if session.published_at is None:
-        return None
-    # Newest first; ``values_list`` because ``history`` joins the actor, which ``only`` forbids.
-    return (
-        audit.history(session).filter(action=PUBLISH_ACTION).values_list("data", flat=True).first()
-    )
-
-
-def _schedule_snapshot(session, slots) -> dict:
-    return {
-        "session": {
-            "date": session.date.isoformat(),
-            "place": session.place,
-            "video_link": session.video_link,
-        },
-        # In UTC, so that a slot read back from the database compares equal to one just
-        # built in Paris time.
-        "slots": {str(s.dossier_id): [_utc_iso(s.starts_at), _utc_iso(s.ends_at)] for s in slots},
-    }
-
-
-def _utc_iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat()
-
-
-def _changed_dossier_ids(previous, current) -> set[int]:
-    """Dossiers whose slot is new, moved or gone since ``previous`` (all when the day,
-    place or video link changed)."""
-    if previous is None or previous.get("session") != current["session"]:
-        return {int(pk) for pk in current["slots"]}
-    before = previous.get("slots", {})
-    moved = {int(pk) for pk, times in current["slots"].items() if before.get(pk) != list(times)}
-    gone = {int(pk) for pk in before if pk not in current["slots"]}
-    return moved | gone
-
-
-def pending_changes(session, slots) -> set[int] | None:
-    """Dossier ids whose slot differs from the last publication (None: never published)."""
-    previous = _published_snapshot(session)
-    if previous is None:
-        return None
-    return _changed_dossier_ids(previous, _schedule_snapshot(session, slots))
-
-
-def _site_url() -> str:
-    return getattr(settings, "SITE_URL", "").rstrip("/")
-
-
-def _applicant_recipients(dossiers) -> dict[int, list[str]]:
-    """Per dossier: its administration's active agents and the dossier's contact."""
-    by_administration: dict[int, list[str]] = {}
-    for administration_id, email in Membership.objects.filter(
-        administration_id__in={d.administration_id for d in dossiers}, user__is_active=True
-    ).values_list("administration_id", "user__email"):
-        by_administration.setdefault(administration_id, []).append(email)
-    return {
-        d.pk: [*by_administration.get(d.administration_id, []), d.contact_email] for d in dossiers
-    }
-
-
-def publish_schedule(user, session) -> dict:
-    """Publish the session's schedule and email the administrations and the jurors.
-
-    Returns ``{"applicants": n, "jurors": n}``, the number of emails queued by kind.
-    """
-    _require_staff(user)
-    with transaction.atomic():
-        locked = _lock_session(session)
-        slots = list(
-            HearingSlot.objects.filter(session=locked)
-            .select_related("dossier__administration", "dossier__category", "dossier__call")
-            .order_by("starts_at", "pk")
-        )
-        if not slots:
-            raise WorkflowError(_("Générez le planning avant de le publier."))
-        if not locked.place and not locked.video_link:
-            raise WorkflowError(
-                _("Indiquez le lieu ou le lien de visioconférence avant de publier.")
-            )
-        breaks = list(locked.breaks.all())
-        problems = overlaps(locked, slots=slots, breaks=breaks)
-        if problems:
-            raise WorkflowError(
-                _("Corrigez les chevauchements avant de publier : %(first)s")
-                % {"first": problems[0].message}
-            )
-        current = _schedule_snapshot(locked, slots)
-        previous = _published_snapshot(locked)
-        changed = _changed_dossier_ids(previous, current)
-        if previous is not None and not changed:
-            raise WorkflowError(
-                _("Le planning publié est déjà à jour : aucun courriel n’a été envoyé.")
-            )
-        # A session marked published without a recorded publication (e.g. loaded data)
-        # still tells everyone it is an update.
-        is_update = locked.published_at is not None
-        jury = locked.jury
-        call = jury.call
-        site = _site_url()
-        recipients = _applicant_recipients([s.dossier for s in slots])
-        n_applicants = 0
-        for slot in slots:
-            if slot.dossier_id not in changed:
-                continue
-            email = notifications.queue(
-                "jury/emails/hearing_slot",
-                recipients[slot.dossier_id],
-                {
-                    "session": locked,
-                    "slot": slot,
-                    "dossier": slot.dossier,
-                    "call": call,
-                    "is_update": is_update,
-                    "dossier_url": f"{site}{slot.dossier.get_absolute_url()}",
-                },
-                topic="hearing",
-            )
-            n_applicants += email is not None
-        conflicts = set(
-            ConflictOfInterest.objects.filter(
-                member__jury=jury, lifted_at__isnull=True
-            ).values_list("member_id", "dossier_id")
-        )
-        schedule_url = f"{site}{reverse('jury:juror_hearings', kwargs={'jury_id': jury.pk})}"
-        n_jurors = 0
-        for member in jury.members.select_related("user").filter(user__is_active=True):
-            rows = [
-                {"slot": s, "conflicted": (member.pk, s.dossier_id) in conflicts} for s in slots
-            ]
-            email = notifications.queue(
-                "jury/emails/hearing_schedule",
-                [member.user.email],
-                {
-                    "member": member,
-                    "session": locked,
-                    "rows": rows,
-                    "breaks": breaks,
-                    "call": call,
-                    "is_update": is_update,
-                    "schedule_url": schedule_url,
-                },
-                topic="hearing",
-            )
-            n_jurors += email is not None
-        locked.published_at = timezone.now()
-        locked.save(update_fields=["published_at"])
-        audit.record(
-            user,
-            PUBLISH_ACTION,
-            locked,
-            data={
-                **current,
-                "notified": sorted(s.dossier_id for s in slots if s.dossier_id in changed),
-            },
-        )
-        return {"applicants": n_applicants, "jurors": n_jurors}

@@ -9,24 +9,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from calls.models import Criterion
-from jury import workflow
-from jury.forms import ConflictForm, EvaluationForm, criterion_field_name
-from jury.models import ConflictOfInterest, Deliberation, Evaluation
+from jury.composition import workflow as composition
+from jury.models import HEARING_ORDER, ConflictOfInterest, Deliberation, Evaluation
 from jury.permissions import get_juror_dossier_or_404, get_member_or_404, juror_dossiers
-from submissions.views.applicant import attachment_response, dossier_summary
-
-ORDER = (F("category__order").asc(nulls_last=True), "category_id", "reference")
+from jury.scoring import workflow as scoring
+from jury.scoring.forms import EvaluationForm, criterion_field_name
+from submissions.display import attachment_response, dossier_summary
 
 
 def _ordered_dossiers(member):
-    return juror_dossiers(member).order_by(*ORDER)
+    return juror_dossiers(member).order_by(*HEARING_ORDER)
 
 
 def _deliberation_closed(member) -> bool:
@@ -123,7 +122,7 @@ def juror_dossier(request, jury_id, pk):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                saved = workflow.save_evaluation(
+                saved = scoring.save_evaluation(
                     request.user,
                     member,
                     dossier,
@@ -132,13 +131,13 @@ def juror_dossier(request, jury_id, pk):
                     recommendation=data["recommendation"],
                     version=data.get("version"),
                 )
-            except workflow.WorkflowError as exc:
+            except composition.WorkflowError as exc:
                 messages.error(request, exc.message)
             else:
                 if EvaluationForm.SUBMIT in request.POST and not saved.is_submitted:
                     try:
-                        workflow.submit_evaluation(request.user, saved)
-                    except workflow.WorkflowError as exc:
+                        scoring.submit_evaluation(request.user, saved)
+                    except composition.WorkflowError as exc:
                         # The draft is saved: nothing typed is lost, the page says what is missing.
                         messages.warning(
                             request,
@@ -201,40 +200,6 @@ def juror_attachment(request, jury_id, pk, attachment_pk):
 
 
 @login_required
-def juror_conflict(request, jury_id, pk):
-    member = get_member_or_404(request.user, jury_id)
-    dossier = get_juror_dossier_or_404(member, pk)
-    cancel_url = reverse("jury:juror_dossier", kwargs={"jury_id": member.jury_id, "pk": dossier.pk})
-    form = ConflictForm(request.POST or None, cancel_url=cancel_url)
-    if request.method == "POST" and form.is_valid():
-        try:
-            workflow.declare_conflict(
-                request.user,
-                member,
-                dossier,
-                kind=form.cleaned_data["kind"],
-                comment=form.cleaned_data["comment"],
-            )
-        except workflow.WorkflowError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Conflit d’intérêts déclaré : le dossier %(ref)s n’apparaît plus dans vos "
-                    "évaluations et votre avis ne comptera pas."
-                )
-                % {"ref": dossier.reference},
-            )
-            return redirect("jury:juror_dossier_list", jury_id=member.jury_id)
-    return render(
-        request,
-        "jury/juror/conflict.html",
-        {"member": member, "jury": member.jury, "dossier": dossier, "form": form},
-    )
-
-
-@login_required
 def juror_evaluations(request, jury_id, pk):
     member = get_member_or_404(request.user, jury_id)
     dossier = get_juror_dossier_or_404(member, pk)
@@ -275,21 +240,3 @@ def juror_evaluations(request, jury_id, pk):
             "rows": rows,
         },
     )
-
-
-urlpatterns = [
-    path("jury/", juror_home, name="juror_home"),
-    path("jury/<int:jury_id>/", juror_dossier_list, name="juror_dossier_list"),
-    path("jury/<int:jury_id>/dossiers/<int:pk>/", juror_dossier, name="juror_dossier"),
-    path("jury/<int:jury_id>/dossiers/<int:pk>/conflit/", juror_conflict, name="juror_conflict"),
-    path(
-        "jury/<int:jury_id>/dossiers/<int:pk>/evaluations/",
-        juror_evaluations,
-        name="juror_evaluations",
-    ),
-    path(
-        "jury/<int:jury_id>/dossiers/<int:pk>/pieces/<int:attachment_pk>/",
-        juror_attachment,
-        name="juror_attachment",
-    ),
-]

@@ -1,6 +1,6 @@
 """Open data: rows of the published datasets and their description.
 
-Every row comes from ``jury.published`` (laureates of calls whose results are published) or
+Every row comes from ``jury.results.published`` (laureates of calls whose results are published) or
 from public calls; nothing internal is read (no draft, score, comment, unpublished decision
 or contact). Formats:
 
@@ -28,9 +28,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import Call
-from jury.published import published_calls, published_laureates, shown_amount
-from jury.stats import PRESELECTED_STATES
-from submissions.exports import neutralise, paris_iso
+from jury.results.published import published_calls, published_laureates, shown_amount
+from jury.results.stats import PRESELECTED_STATES
+from relance.formatting import paris_iso
+from submissions.exports import neutralise
 
 OBJECT_MAX = 256  # SCDL « objet »: 256 characters at most
 

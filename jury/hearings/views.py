@@ -1,12 +1,13 @@
 """Hearing sessions: staff build, adjust and publish the schedule; jurors read it.
 
-Staff pages live under ``/instruction/jurys/<jury_id>/auditions/`` (anonymous → login page,
+Staff pages live under ``/instruction/appels/<slug>/jury/auditions/`` (anonymous → login page,
 any other account → 404, like every ``/instruction/`` page). The juror page
 ``/jury/<jury_id>/auditions/`` needs the membership of that jury and shows only published
 sessions; a dossier the juror is in conflict with is marked, never linked.
 
-Views are thin: every change goes through ``jury.hearings``; a refusal is shown as an error
-message with what was typed still in the form.
+Views are thin: every change goes through ``jury.hearings.workflow`` or
+``jury.hearings.publication``; a refusal is shown as an error message with what was typed
+still in the form.
 """
 
 from __future__ import annotations
@@ -21,27 +22,30 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from jury import hearings
-from jury.hearing_forms import GenerateForm, PublishForm, SessionForm, SlotForm, break_formset
-from jury.hearings import PARIS, WorkflowError, slot_datetime
-from jury.models import HearingBreak, HearingSession, HearingSlot, Jury
+from jury.hearings import publication
+from jury.hearings import workflow as hearings
+from jury.hearings.forms import GenerateForm, PublishForm, SessionForm, SlotForm, break_formset
+from jury.hearings.workflow import slot_datetime
+from jury.models import HearingBreak, HearingSession, HearingSlot
 from jury.permissions import (
     JURY_STATES,
     conflicted_dossier_ids,
-    get_jury_or_404,
     get_member_or_404,
+    get_staff_jury_or_404,
     jury_dossiers,
 )
+from relance.formatting import PARIS
+from relance.permissions import staff_required
+from relance.workflow import WorkflowError
 from submissions.exports import FORMATS, neutralise
 from submissions.models import DossierState
-from submissions.views.staff import staff_required
 
 # Lookups ------------------------------------------------------------------------------------
 
@@ -49,10 +53,6 @@ from submissions.views.staff import staff_required
 def _data(request):
     # An empty POST (e.g. an unticked confirmation box) must still bind the form.
     return request.POST if request.method == "POST" else None
-
-
-def _jury(request, jury_id) -> Jury:
-    return get_jury_or_404(request.user, jury_id)
 
 
 def _session(jury, session_id) -> HearingSession:
@@ -73,12 +73,13 @@ def _slot(session, slot_id) -> HearingSlot:
 
 
 def _sessions_url(jury) -> str:
-    return reverse("jury:hearing_sessions", kwargs={"jury_id": jury.pk})
+    return reverse("jury:hearing_sessions", kwargs={"call_slug": jury.call.slug})
 
 
 def _session_url(session) -> str:
     return reverse(
-        "jury:hearing_session", kwargs={"jury_id": session.jury_id, "session_id": session.pk}
+        "jury:hearing_session",
+        kwargs={"call_slug": session.jury.call.slug, "session_id": session.pk},
     )
 
 
@@ -142,8 +143,8 @@ def timeline(session, slots, breaks) -> list[Row]:
 
 
 @staff_required
-def session_list(request, jury_id):
-    jury = _jury(request, jury_id)
+def session_list(request, call_slug):
+    jury = get_staff_jury_or_404(request.user, call_slug)
     form = SessionForm(_data(request))
     formset = break_formset(_data(request))
     status = 200
@@ -199,11 +200,11 @@ def _render_session(
     rows = timeline(session, slots, breaks)
     for row in rows:
         row.problem = row.slot is not None and row.slot.pk in in_problem
-    pending = hearings.pending_changes(session, slots) if session.published_at else None
+    pending = publication.pending_changes(session, slots) if session.published_at else None
     if generate_form is None:
         generate_form = GenerateForm(published=session.published_at is not None)
     generate_form.helper.form_action = reverse(
-        "jury:hearing_generate", kwargs={"jury_id": jury.pk, "session_id": session.pk}
+        "jury:hearing_generate", kwargs={"call_slug": jury.call.slug, "session_id": session.pk}
     )
     return render(
         request,
@@ -228,8 +229,8 @@ def _render_session(
 
 
 @staff_required
-def session_page(request, jury_id, session_id):
-    jury = _jury(request, jury_id)
+def session_page(request, call_slug, session_id):
+    jury = get_staff_jury_or_404(request.user, call_slug)
     session = _session(jury, session_id)
     if request.method != "POST":
         return _render_session(request, jury, session)
@@ -250,8 +251,8 @@ def session_page(request, jury_id, session_id):
 
 @staff_required
 @require_POST
-def generate(request, jury_id, session_id):
-    jury = _jury(request, jury_id)
+def generate(request, call_slug, session_id):
+    jury = get_staff_jury_or_404(request.user, call_slug)
     session = _session(jury, session_id)
     form = GenerateForm(request.POST, published=session.published_at is not None)
     if form.is_valid():
@@ -292,8 +293,8 @@ def generate(request, jury_id, session_id):
 
 
 @staff_required
-def slot_edit(request, jury_id, session_id, slot_id):
-    jury = _jury(request, jury_id)
+def slot_edit(request, call_slug, session_id, slot_id):
+    jury = get_staff_jury_or_404(request.user, call_slug)
     session = _session(jury, session_id)
     slot = _slot(session, slot_id)
     form = SlotForm(
@@ -326,8 +327,8 @@ def slot_edit(request, jury_id, session_id, slot_id):
 
 @staff_required
 @require_POST
-def slot_absent(request, jury_id, session_id, slot_id):
-    jury = _jury(request, jury_id)
+def slot_absent(request, call_slug, session_id, slot_id):
+    jury = get_staff_jury_or_404(request.user, call_slug)
     session = _session(jury, session_id)
     slot = _slot(session, slot_id)
     absent = request.POST.get("absent") == "1"
@@ -349,15 +350,15 @@ def slot_absent(request, jury_id, session_id, slot_id):
 
 
 @staff_required
-def publish(request, jury_id, session_id):
-    jury = _jury(request, jury_id)
+def publish(request, call_slug, session_id):
+    jury = get_staff_jury_or_404(request.user, call_slug)
     session = _session(jury, session_id)
     form = PublishForm(_data(request), cancel_url=_session_url(session))
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                counts = hearings.publish_schedule(request.user, session)
+                counts = publication.publish_schedule(request.user, session)
             except WorkflowError as exc:
                 messages.error(request, exc.message)
             else:
@@ -382,7 +383,9 @@ def publish(request, jury_id, session_id):
             "session": session,
             "form": form,
             "n_slots": len(slots),
-            "pending": hearings.pending_changes(session, slots) if session.published_at else None,
+            "pending": publication.pending_changes(session, slots)
+            if session.published_at
+            else None,
             "problems": hearings.overlaps(session, slots=slots, breaks=breaks),
             "n_jurors": jury.members.filter(user__is_active=True).count(),
         },
@@ -394,8 +397,8 @@ def publish(request, jury_id, session_id):
 
 
 @staff_required
-def print_schedule(request, jury_id, session_id):
-    jury = _jury(request, jury_id)
+def print_schedule(request, call_slug, session_id):
+    jury = get_staff_jury_or_404(request.user, call_slug)
     session = _session(jury, session_id)
     slots = _staff_slots(session)
     breaks = list(session.breaks.all())
@@ -458,8 +461,8 @@ def to_csv(slots) -> bytes:
 
 
 @staff_required
-def export_csv(request, jury_id, session_id):
-    jury = _jury(request, jury_id)
+def export_csv(request, call_slug, session_id):
+    jury = get_staff_jury_or_404(request.user, call_slug)
     session = _session(jury, session_id)
     response = HttpResponse(to_csv(_staff_slots(session)), content_type=FORMATS["csv"].content_type)
     response["Content-Disposition"] = content_disposition_header(
@@ -509,19 +512,3 @@ def juror_hearings(request, jury_id):
         "jury/hearings/juror.html",
         {"member": member, "jury": jury, "call": jury.call, "days": days},
     )
-
-
-STAFF = "instruction/jurys/<int:jury_id>/auditions/"
-SESSION = f"{STAFF}<int:session_id>/"
-
-urlpatterns = [
-    path(STAFF, session_list, name="hearing_sessions"),
-    path(SESSION, session_page, name="hearing_session"),
-    path(f"{SESSION}generer/", generate, name="hearing_generate"),
-    path(f"{SESSION}creneaux/<int:slot_id>/", slot_edit, name="hearing_slot"),
-    path(f"{SESSION}creneaux/<int:slot_id>/absence/", slot_absent, name="hearing_absent"),
-    path(f"{SESSION}publier/", publish, name="hearing_publish"),
-    path(f"{SESSION}imprimer/", print_schedule, name="hearing_print"),
-    path(f"{SESSION}planning.csv", export_csv, name="hearing_csv"),
-    path("jury/<int:jury_id>/auditions/", juror_hearings, name="juror_hearings"),
-]

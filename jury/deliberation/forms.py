@@ -1,4 +1,4 @@
-"""Forms of the deliberation screens. They only check input; ``jury.deliberation`` decides.
+"""Forms of the deliberation screens. They only check input; ``jury.deliberation.workflow`` decides.
 
 Each form has its own prefix, so that several sit on one page and a bound form with errors
 is shown again in place of the blank one, keeping what was typed.

@@ -2,7 +2,7 @@
 
 Everything is aggregated in SQL (``values`` + ``annotate``): the number of queries is the same
 whatever the number of calls, dossiers or laureates. Only published calls count, and
-laureates come from ``jury.published`` like every public page.
+laureates come from ``jury.results.published`` like every public page.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from calls.models import AdministrationKind
 from jury.models import HearingSlot, JuryMember
-from jury.published import published_calls, published_laureates
+from jury.results.published import published_calls, published_laureates
 from submissions.models import Dossier, DossierState
 
 # States a dossier reaches only once preselected.

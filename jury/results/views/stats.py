@@ -1,14 +1,13 @@
 """Public statistics page: from submitted dossiers to laureates, per programme and call."""
 
 from django.shortcuts import render
-from django.urls import path
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
-from jury.charts import bar_chart
-from jury.public_cache import public_results, results_version
-from jury.stats import statistics
-from relance.templatetags.relance_format import format_euros, format_number
+from jury.results.cache import public_results, results_version
+from jury.results.charts import bar_chart
+from jury.results.stats import statistics
+from relance.formatting import format_euros, format_number
 
 
 def _funnel_chart(chart_id, title, funnel):
@@ -92,8 +91,3 @@ def statistics_page(request):
         "jury/stats/statistics.html",
         {"programmes": programmes, "results_version": results_version()},
     )
-
-
-urlpatterns = [
-    path("statistiques/", statistics_page, name="statistics"),
-]

@@ -6,12 +6,11 @@ that publishing or amending results changes; conditional requests answer 304.
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import path
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
-from jury import opendata
-from jury.public_cache import public_results, results_changed_at, results_version
+from jury.results import opendata
+from jury.results.cache import public_results, results_changed_at, results_version
 
 CSV = "text/csv; charset=utf-8"
 JSON = "application/json; charset=utf-8"
@@ -102,12 +101,3 @@ def open_data_page(request):
         "jury/opendata/open_data.html",
         {"data": data, "results_version": results_version()},
     )
-
-
-urlpatterns = [
-    path("donnees/", open_data_page, name="open_data"),
-    path("donnees/laureats.csv", laureates_csv, name="laureates_csv"),
-    path("donnees/laureats.json", laureates_json, name="laureates_json"),
-    path("donnees/subventions.csv", grants_csv, name="grants_csv"),
-    path("donnees/appels.json", calls_json, name="calls_json"),
-]

@@ -1,0 +1,1 @@
+"""Public screens: laureates, statistics, open data."""

@@ -1,0 +1,67 @@
+"""What every app's workflow functions share: refusals, row locks, audit values.
+
+A workflow function takes the acting user first, checks its guard, changes the rows inside
+one transaction (rows locked with :func:`lock`), writes an audit entry and queues its
+emails; a refusal raises :class:`WorkflowError` with a message meant for the user.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import models
+
+
+class WorkflowError(Exception):
+    """A refused action, with a message meant for the user."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class StaleEditError(WorkflowError):
+    """Someone saved the row since this form was opened."""
+
+
+def lock(model: type[models.Model], obj, *, related=(), missing=None):
+    """``obj`` (an instance or a primary key) re-read with its row locked until commit.
+
+    Only the model's own row is locked (``of=("self",)``), so the ``related`` rows read
+    along stay free for others. ``missing``, when given, is the refusal raised if the row
+    is gone; otherwise ``DoesNotExist`` propagates.
+    """
+    pk = obj.pk if isinstance(obj, models.Model) else obj
+    queryset = model.objects.select_for_update(of=("self",)).select_related(*related)
+    try:
+        return queryset.get(pk=pk)
+    except model.DoesNotExist:
+        if missing is None:
+            raise
+        raise WorkflowError(missing) from None
+
+
+def clean_choice(value, choices, message):
+    """``value`` if it is one of ``choices``, else the refusal ``message``."""
+    if value not in choices:
+        raise WorkflowError(message)
+    return value
+
+
+def audit_value(value):
+    """A value as stored in the before/after JSON of audit entries and amendments."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return value.pk
+    return str(value)
+
+
+def snapshot(obj, fields) -> dict:
+    """``{field: audit_value}`` of ``obj``'s ``fields``, for before/after records."""
+    return {name: audit_value(getattr(obj, name)) for name in fields}

@@ -1,0 +1,61 @@
+"""Dossier displays shared by the applicant, staff and juror screens.
+
+Each caller checks access first (through ``submissions.permissions`` or the jury's own
+querysets); these helpers only read and render.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.utils.text import capfirst
+
+from relance.formatting import format_euros
+from submissions.forms import SECTIONS
+from submissions.models import Attachment, Dossier
+
+
+@dataclass
+class SummaryRow:
+    label: str
+    value: object
+    kind: str  # "text", "long", "money"
+
+
+def dossier_summary(dossier: Dossier) -> list[dict]:
+    """The dossier's content by section, as label/value rows for the summary pages."""
+    sections = []
+    for section in SECTIONS.values():
+        rows = []
+        for name in section.fields:
+            field = Dossier._meta.get_field(name)
+            value = getattr(dossier, name)
+            kind = "text"
+            if name in ("total_budget", "requested_amount"):
+                kind = "money"
+                value = format_euros(value, cents=True) if value is not None else None
+            elif field.get_internal_type() == "TextField":
+                kind = "long"
+            rows.append(SummaryRow(capfirst(field.verbose_name), value, kind))
+        sections.append({"section": section, "rows": rows})
+    return sections
+
+
+def attachment_response(dossier: Dossier, attachment_pk) -> FileResponse:
+    """The file of one of ``dossier``'s attachments, once the caller has checked access."""
+    attachment = get_object_or_404(Attachment, pk=attachment_pk, dossier=dossier)
+    try:
+        handle = attachment.file.storage.open(attachment.file.name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

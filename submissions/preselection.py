@@ -1,0 +1,133 @@
+"""Preselection: decisions recorded one by one or in bulk, then published in one step.
+
+Applicants are told when the preselection is published, never when a decision is recorded.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from calls.models import Call
+from relance import audit, notifications
+from relance.permissions import require_staff
+from relance.workflow import WorkflowError
+from submissions.models import Dossier, DossierState, PreselectionDecision, PreselectionPublication
+from submissions.notify import applicant_recipients, email_context
+from submissions.workflow import TRANSITIONS, fire_locked, lock_dossier
+
+S = DossierState
+
+
+def record_preselection(user, dossier, *, decision, reason="") -> Dossier:
+    """Record (not publish) a preselection decision; it can be changed until published."""
+    require_staff(user)
+    if decision not in PreselectionDecision.values:
+        raise WorkflowError(_("Décision inconnue."))
+    with transaction.atomic():
+        locked = lock_dossier(dossier)
+        target = "preselect" if decision == PreselectionDecision.PRESELECTED else "not_preselect"
+        if locked.state not in TRANSITIONS[target].sources:
+            raise WorkflowError(
+                _("%(ref)s : impossible d’enregistrer cette décision sur un dossier « %(state)s ».")
+                % {"ref": locked.reference, "state": locked.get_state_display()}
+            )
+        old = locked.pending_decision
+        locked.pending_decision = decision
+        locked.decision_reason = (reason or "").strip()
+        locked.save(update_fields=["pending_decision", "decision_reason", "updated_at"])
+        audit.record(
+            user,
+            "record_decision",
+            locked,
+            reason=locked.decision_reason,
+            data={"old": old, "new": decision},
+        )
+        return locked
+
+
+def record_preselection_bulk(user, dossiers, *, decision, reason="") -> int:
+    """Record the same decision on several dossiers, all or nothing."""
+    # Lock in a stable order so that two concurrent bulk actions cannot deadlock.
+    dossiers = sorted(dossiers, key=lambda d: d.pk if isinstance(d, Dossier) else int(d))
+    with transaction.atomic():
+        count = 0
+        for dossier in dossiers:
+            record_preselection(user, dossier, decision=decision, reason=reason)
+            count += 1
+        return count
+
+
+def clear_preselection(user, dossier) -> Dossier:
+    require_staff(user)
+    with transaction.atomic():
+        locked = lock_dossier(dossier)
+        if locked.pending_decision:
+            audit.record(user, "clear_decision", locked, data={"old": locked.pending_decision})
+            locked.pending_decision = ""
+            locked.decision_reason = ""
+            locked.save(update_fields=["pending_decision", "decision_reason", "updated_at"])
+        return locked
+
+
+def publish_preselection(user, call: Call) -> PreselectionPublication:
+    """Apply every recorded preselection decision of ``call`` at once and notify applicants.
+
+    Refused while a submitted dossier has no decision, so that nobody is forgotten.
+    """
+    require_staff(user)
+    with transaction.atomic():
+        locked_call = Call.objects.select_for_update().get(pk=call.pk)
+        now = timezone.now()
+        # A round is preselected once closed; a window without closing date at any time.
+        if locked_call.closes_at is not None and now < locked_call.closes_at:
+            raise WorkflowError(
+                _("L’appel est encore ouvert : la présélection se publie après la clôture.")
+            )
+        dossiers = list(
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("call", "administration")
+            .filter(call=locked_call, state__in=[S.SUBMITTED, S.INCOMPLETE])
+            .order_by("number")
+        )
+        undecided = [
+            d.reference for d in dossiers if not d.pending_decision and d.state == S.SUBMITTED
+        ]
+        if undecided:
+            raise WorkflowError(
+                _("%(count)s dossier(s) déposé(s) sans décision : %(refs)s.")
+                % {"count": len(undecided), "refs": ", ".join(undecided[:20])}
+            )
+        decided = [d for d in dossiers if d.pending_decision]
+        if not decided:
+            raise WorkflowError(_("Aucune décision de présélection à publier."))
+        counts = {PreselectionDecision.PRESELECTED: 0, PreselectionDecision.NOT_PRESELECTED: 0}
+        for dossier in decided:
+            decision = dossier.pending_decision
+            name = "preselect" if decision == PreselectionDecision.PRESELECTED else "not_preselect"
+            fire_locked(user, dossier, name, reason=dossier.decision_reason)
+            dossier.pending_decision = ""
+            dossier.save(update_fields=["pending_decision"])
+            counts[decision] += 1
+            notifications.queue(
+                "submissions/emails/preselection_outcome",
+                applicant_recipients(dossier),
+                email_context(
+                    dossier, preselected=name == "preselect", reason=dossier.decision_reason
+                ),
+                topic="preselection",
+            )
+        publication = PreselectionPublication.objects.create(
+            call=locked_call,
+            published_by=user,
+            preselected_count=counts[PreselectionDecision.PRESELECTED],
+            not_preselected_count=counts[PreselectionDecision.NOT_PRESELECTED],
+        )
+        audit.record(
+            user,
+            "publish_preselection",
+            locked_call,
+            data={k.value: v for k, v in counts.items()} | {"at": now.isoformat()},
+        )
+        return publication

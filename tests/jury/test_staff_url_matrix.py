@@ -1,0 +1,133 @@
+"""Every staff route of a call's jury, one scheme, from the outside.
+
+The routes are read from ``jury.urls``, so a new staff page cannot be added without its row
+here: anonymous visitors are sent to the login page; an applicant, a juror of that very jury
+and a plain account get 404 (GET and POST), and nothing changes; staff open every page.
+"""
+
+import pytest
+from django.urls import resolve, reverse
+
+from jury import urls as jury_urls
+from jury.hearings import workflow as hearings
+from jury.models import Award, ConflictOfInterest, HearingSession, HearingSlot, JuryMember
+from relance.models import AuditEntry
+from tests.factories import StaffFactory, UserFactory, agent_of
+from tests.jury.factories import ConflictFactory
+from tests.jury.hearing_data import create_session, hearing_setup
+
+pytestmark = pytest.mark.django_db
+
+STAFF_PREFIX = "instruction/appels/<slug:call_slug>/jury/"
+
+
+@pytest.fixture
+def world():
+    staff = StaffFactory()
+    setup = hearing_setup(2)
+    session = create_session(staff, setup.jury)
+    hearings.generate_schedule(staff, session)
+    slot = HearingSlot.objects.filter(session=session).first()
+    member = setup.members[0]
+    conflict = ConflictFactory(member=setup.members[1], dossier=setup.dossiers[1])
+    return {
+        "staff": staff,
+        "setup": setup,
+        "session": session,
+        "slot": slot,
+        "member": member,
+        "conflict": conflict,
+    }
+
+
+def staff_urls(world) -> dict[str, str]:
+    setup, session = world["setup"], world["session"]
+    call = {"call_slug": setup.jury.call.slug}
+    sess = {**call, "session_id": session.pk}
+    member = {**call, "member_pk": world["member"].pk}
+    names_kwargs = {
+        "staff_jury": call,
+        "staff_jury_publish": call,
+        "staff_member_add": call,
+        "staff_member_edit": member,
+        "staff_member_remove": member,
+        "staff_conflict_add": member,
+        "staff_conflict_lift": {**call, "conflict_pk": world["conflict"].pk},
+        "hearing_sessions": call,
+        "hearing_session": sess,
+        "hearing_generate": sess,
+        "hearing_slot": {**sess, "slot_id": world["slot"].pk},
+        "hearing_absent": {**sess, "slot_id": world["slot"].pk},
+        "hearing_publish": sess,
+        "hearing_print": sess,
+        "hearing_csv": sess,
+        "ranking": call,
+        "ranking_export": {**call, "fmt": "csv"},
+        "deliberation": call,
+        "deliberation_dossier": {**call, "dossier_id": setup.dossiers[0].pk},
+        "deliberation_publish": call,
+    }
+    return {name: reverse(f"jury:{name}", kwargs=kw) for name, kw in names_kwargs.items()}
+
+
+def state():
+    """What a refused request must leave as it was."""
+    return (
+        JuryMember.objects.count(),
+        ConflictOfInterest.objects.filter(lifted_at__isnull=True).count(),
+        HearingSession.objects.filter(published_at__isnull=False).count(),
+        HearingSlot.objects.filter(absent=True).count(),
+        Award.objects.count(),
+        AuditEntry.objects.count(),
+    )
+
+
+def test_every_staff_route_of_the_jury_is_in_the_matrix(world):
+    routes = {p.name for p in jury_urls.urlpatterns if str(p.pattern).startswith("instruction/")}
+    urls = staff_urls(world)
+    assert set(urls) == routes
+    # One scheme: every staff page of a call's jury is under the call's address.
+    assert all(
+        str(p.pattern).startswith(STAFF_PREFIX) for p in jury_urls.urlpatterns if p.name in routes
+    )
+    assert {resolve(url).url_name for url in urls.values()} == routes
+
+
+def test_anonymous_is_sent_to_the_login_page(client, world):
+    for name, url in staff_urls(world).items():
+        response = client.get(url)
+        assert response.status_code == 302, name
+        assert response.url.startswith(reverse("login")), name
+
+
+def test_applicant_juror_and_plain_account_get_404_and_change_nothing(client, world):
+    setup = world["setup"]
+    applicant = agent_of(setup.dossiers[0].administration, email="agent-matrice@exemple.gouv.fr")
+    before = state()
+    for user in (applicant, world["member"].user, UserFactory()):
+        client.force_login(user)
+        for name, url in staff_urls(world).items():
+            assert client.get(url).status_code == 404, (user, name)
+            assert client.post(url, {"absent": "1", "confirm": "1"}).status_code == 404, (
+                user,
+                name,
+            )
+    assert state() == before
+
+
+def test_staff_open_every_page(client, world):
+    client.force_login(world["staff"])
+    for name, url in staff_urls(world).items():
+        # Pages answer 200; action-only routes redirect back to their page on GET or
+        # answer 405 (POST only) — never 404 or 500.
+        status = client.get(url).status_code
+        assert status in (200, 302, 405), (name, status)
+
+
+def test_an_unknown_call_answers_404_to_staff(client, world):
+    client.force_login(world["staff"])
+    for name, url in staff_urls(world).items():
+        unknown = url.replace(world["setup"].jury.call.slug, "appel-inconnu", 1)
+        # POST-only routes answer 405 to a GET before any lookup; a POST finds no call.
+        assert client.get(unknown).status_code in (404, 405), name
+        assert client.post(unknown, {"confirm": "1"}).status_code == 404, name
