@@ -145,6 +145,31 @@ class DossierQuerySet(models.QuerySet):
         return self.filter(administration__memberships__user=user)
 
 
+# The dossier's content, the fields its administration writes (in the order of the form's
+# sections); everything else on a dossier is set by the workflow.
+DOSSIER_CONTENT_FIELDS = (
+    "title",
+    "subtitle",
+    "category",
+    "summary",
+    "description",
+    "benefits_self",
+    "benefits_others",
+    "technical_approach",
+    "sustainability",
+    "timeline",
+    "total_budget",
+    "requested_amount",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
+# What a submission requires: the whole content but the phone number.
+SUBMISSION_REQUIRED_FIELDS = tuple(
+    name for name in DOSSIER_CONTENT_FIELDS if name != "contact_phone"
+)
+
+
 class Dossier(models.Model):
     """An administration's application to a call. State changes only through ``workflow``."""
 
@@ -296,24 +321,8 @@ class Dossier(models.Model):
 
     def missing_for_submission(self) -> list[str]:
         """Labels of the fields still empty that a submission requires."""
-        required = [
-            "title",
-            "subtitle",
-            "category",
-            "summary",
-            "description",
-            "benefits_self",
-            "benefits_others",
-            "technical_approach",
-            "sustainability",
-            "timeline",
-            "total_budget",
-            "requested_amount",
-            "contact_name",
-            "contact_email",
-        ]
         missing = []
-        for name in required:
+        for name in SUBMISSION_REQUIRED_FIELDS:
             value = getattr(self, name if name != "category" else "category_id")
             if value in (None, ""):
                 missing.append(str(self._meta.get_field(name).verbose_name))

@@ -23,6 +23,7 @@ from relance.formatting import format_paris_datetime
 from relance.permissions import require, require_staff
 from relance.workflow import StaleEditError, WorkflowError, audit_value, lock
 from submissions.models import (
+    DOSSIER_CONTENT_FIELDS,
     Administration,
     Attachment,
     BudgetLine,
@@ -225,25 +226,8 @@ def create_dossier(user, call: Call, administration: Administration, *, title, t
     return dossier, True
 
 
-EDITABLE_FIELDS = frozenset(
-    {
-        "title",
-        "subtitle",
-        "category",
-        "summary",
-        "description",
-        "benefits_self",
-        "benefits_others",
-        "technical_approach",
-        "sustainability",
-        "timeline",
-        "total_budget",
-        "requested_amount",
-        "contact_name",
-        "contact_email",
-        "contact_phone",
-    }
-)
+# What ``update_dossier`` accepts: the dossier's content, nothing the workflow sets.
+EDITABLE_FIELDS = frozenset(DOSSIER_CONTENT_FIELDS)
 
 
 def _check_applicant_can_edit(user, dossier, now):
