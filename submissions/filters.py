@@ -123,13 +123,17 @@ SORTS = {
 DEFAULT_SORT = "reference"
 
 
-def parse_sort(value: str | None) -> tuple[str, bool]:
-    """``"-montant"`` → ``("montant", True)``; unknown values give the default sort."""
+def parse_sort(value: str | None, keys=SORTS, default: str = DEFAULT_SORT) -> tuple[str, bool]:
+    """A ``?tri=`` value among ``keys``: ``"-montant"`` → ``("montant", True)``.
+
+    Unknown values give ``(default, False)``. ``keys`` and ``default`` are the dossier list's
+    unless given: other sortable staff lists (the jury's ranking) read their ``?tri=`` here too.
+    """
     value = (value or "").strip()
     descending = value.startswith("-")
     key = value[1:] if descending else value
-    if key not in SORTS:
-        return DEFAULT_SORT, False
+    if key not in keys:
+        return default, False
     return key, descending
 
 

@@ -12,11 +12,9 @@ still in the form.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from defusedcsv import csv as defusedcsv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
@@ -44,7 +42,7 @@ from jury.permissions import (
 from relance.formatting import PARIS
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
-from submissions.exports import FORMATS, neutralise
+from submissions.exports import FORMATS, csv_bytes
 from submissions.models import DossierState
 
 # Lookups ------------------------------------------------------------------------------------
@@ -451,13 +449,7 @@ def export_row(slot) -> list:
 
 
 def to_csv(slots) -> bytes:
-    buffer = io.StringIO()
-    writer = defusedcsv.writer(buffer)
-    writer.writerow(export_headers())
-    for slot in slots:
-        writer.writerow([neutralise(value) for value in export_row(slot)])
-    # UTF-8 with a BOM, like the other exports: Excel then reads accents correctly.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(export_headers(), (export_row(slot) for slot in slots))
 
 
 @staff_required

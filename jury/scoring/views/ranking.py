@@ -7,11 +7,9 @@ The ranking informs the deliberation; it does not decide it.
 
 from __future__ import annotations
 
-import io
 from decimal import ROUND_HALF_UP, Decimal
 
 import tablib
-from defusedcsv import csv as defusedcsv
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
@@ -21,7 +19,8 @@ from jury.permissions import get_staff_jury_or_404
 from jury.scoring import aggregates
 from relance.formatting import paris_today
 from relance.permissions import staff_required
-from submissions.exports import FORMATS, neutralise
+from submissions.exports import FORMATS, csv_bytes, neutralise
+from submissions.filters import parse_sort
 
 NORMALISED_MODE = "normalise"
 RAW_MODE = "brut"
@@ -44,19 +43,10 @@ DESCENDING_FIRST = {"moyenne", "mediane", "ecart", "normalise", "nombre"}
 DEFAULT_SORT = "rang"
 
 
-def _parse_sort(value: str | None) -> tuple[str, bool]:
-    value = (value or "").strip()
-    descending = value.startswith("-")
-    key = value[1:] if descending else value
-    if key not in SORTS:
-        return DEFAULT_SORT, False
-    return key, descending
-
-
 def _options(request) -> dict:
     """Mode and sort read from the query string; anything unknown gives the defaults."""
     normalised = request.GET.get("mode") == NORMALISED_MODE
-    key, descending = _parse_sort(request.GET.get("tri"))
+    key, descending = parse_sort(request.GET.get("tri"), SORTS, DEFAULT_SORT)
     return {
         "normalised": normalised,
         "sort_key": key,
@@ -176,24 +166,6 @@ def export_row(row) -> list:
     ]
 
 
-def _csv_cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return value
-
-
-def to_csv(headers, rows) -> bytes:
-    buffer = io.StringIO()
-    writer = defusedcsv.writer(buffer)
-    writer.writerow([neutralise(value) for value in headers])
-    for row in rows:
-        writer.writerow([_csv_cell(neutralise(value)) for value in row])
-    # UTF-8 with a BOM, like the other exports: Excel then reads accents correctly.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
 def to_xlsx(headers, rows) -> bytes:
     dataset = tablib.Dataset(
         headers=[neutralise(value) for value in headers], title=_("Classement")
@@ -211,7 +183,7 @@ def ranking_export(request, call_slug, fmt):
     criteria = aggregates.criteria(jury)
     rows = [export_row(row) for row in _rows(jury, _options(request), criteria)]
     headers = export_headers(criteria)
-    content = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows)
+    content = csv_bytes(headers, rows) if fmt == "csv" else to_xlsx(headers, rows)
     response = HttpResponse(content, content_type=FORMATS[fmt].content_type)
     day = paris_today().isoformat()
     response["Content-Disposition"] = content_disposition_header(
