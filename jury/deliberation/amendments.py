@@ -5,6 +5,8 @@ Same lock order as the deliberation's workflow: the call, the dossier, then its 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,58 +17,68 @@ from jury.deliberation.workflow import (
     give_slug,
     jury_of,
     lock_award,
+    lock_call_and_dossier,
     lock_deliberation,
     require_published,
     required_reason,
+    set_award,
 )
 from jury.models import Award, ResultAmendment
 from relance import audit
 from relance.permissions import require_staff
-from relance.workflow import WorkflowError, audit_value, lock, snapshot
+from relance.workflow import WorkflowError, audit_value, snapshot
 from submissions import workflow as dossier_workflow
 from submissions.models import Administration, Dossier, DossierState
 
 S = DossierState
 
 
-def _amend(user, call, dossier, kind, *, before, after, reason) -> ResultAmendment:
-    deliberation = lock_deliberation(jury_of(call))
-    now = timezone.now()
-    amendment = ResultAmendment.objects.create(
-        deliberation=deliberation,
-        dossier=dossier,
-        kind=kind,
-        before=before,
-        after=after,
-        reason=reason,
-        actor=user,
-        at=now,
-    )
-    deliberation.results_updated_at = now
-    deliberation.save(update_fields=["results_updated_at"])
-    audit.record(
-        user,
-        f"amend_results_{kind}",
-        dossier,
-        reason=reason,
-        data={"amendment": amendment.pk, "before": before, "after": after},
-    )
-    return amendment
+@dataclass
+class _Opened:
+    """An amendment under way: what ``_open_amendment`` locked and checked."""
+
+    user: object
+    call: Call
+    dossier: Dossier
+    reason: str
+
+    def record(self, kind, *, before, after) -> ResultAmendment:
+        """Keep the amendment, date the results' update and audit it."""
+        deliberation = lock_deliberation(jury_of(self.call))
+        now = timezone.now()
+        amendment = ResultAmendment.objects.create(
+            deliberation=deliberation,
+            dossier=self.dossier,
+            kind=kind,
+            before=before,
+            after=after,
+            reason=self.reason,
+            actor=self.user,
+            at=now,
+        )
+        deliberation.results_updated_at = now
+        deliberation.save(update_fields=["results_updated_at"])
+        audit.record(
+            self.user,
+            f"amend_results_{kind}",
+            self.dossier,
+            reason=self.reason,
+            data={"amendment": amendment.pk, "before": before, "after": after},
+        )
+        return amendment
 
 
-def _open_amendment(user, dossier, reason):
+def _open_amendment(user, dossier, reason) -> _Opened:
     """Lock what an amendment changes; check staff, reason and publication."""
     require_staff(user)
     reason = required_reason(reason, _("Indiquez le motif de la modification des résultats."))
-    pk = dossier.pk if isinstance(dossier, Dossier) else dossier
-    call = lock(Call, Dossier.objects.values_list("call_id", flat=True).get(pk=pk))
+    call, locked = lock_call_and_dossier(dossier)
     require_published(call)
-    locked = dossier_workflow.lock_dossier(pk)
     if locked.state not in (S.LAUREATE, S.NOT_SELECTED):
         raise WorkflowError(
             _("%(ref)s ne fait pas partie des résultats publiés.") % {"ref": locked.reference}
         )
-    return call, locked, reason
+    return _Opened(user, call, locked, reason)
 
 
 def _state_award_snapshot(dossier, award):
@@ -82,7 +94,8 @@ def _state_award_snapshot(dossier, award):
 def add_laureate(user, dossier, *, granted_amount, reason) -> ResultAmendment:
     """Make a published « non retenu » dossier a laureate."""
     with transaction.atomic():
-        call, locked, reason = _open_amendment(user, dossier, reason)
+        opened = _open_amendment(user, dossier, reason)
+        locked = opened.dossier
         if locked.state != S.NOT_SELECTED:
             raise WorkflowError(
                 _("%(ref)s n’est pas un dossier non retenu.") % {"ref": locked.reference}
@@ -92,27 +105,15 @@ def add_laureate(user, dossier, *, granted_amount, reason) -> ResultAmendment:
         before = _state_award_snapshot(locked, award)
         # The reason for not selecting no longer holds; the before JSON keeps it.
         locked = dossier_workflow.fire(
-            user, locked, "amend_add_laureate", reason=reason, decision_reason=""
+            user, locked, "amend_add_laureate", reason=opened.reason, decision_reason=""
         )
-        if award is None:
-            award = Award(dossier=locked)
-        award.dossier = locked
-        award.decision = Award.Decision.LAUREATE
-        award.granted_amount = amount
-        award.reason = ""
-        award.recorded_by = user
+        award = set_award(
+            award, locked, user, decision=Award.Decision.LAUREATE, granted_amount=amount, reason=""
+        )
         give_slug(award)
         award.save()
         after = _state_award_snapshot(locked, award)
-        return _amend(
-            user,
-            call,
-            locked,
-            ResultAmendment.Kind.ADD_LAUREATE,
-            before=before,
-            after=after,
-            reason=reason,
-        )
+        return opened.record(ResultAmendment.Kind.ADD_LAUREATE, before=before, after=after)
 
 
 def remove_laureate(user, dossier, *, reason) -> ResultAmendment:
@@ -122,7 +123,8 @@ def remove_laureate(user, dossier, *, reason) -> ResultAmendment:
     and the amendment's reason is the one the applicant sees.
     """
     with transaction.atomic():
-        call, locked, reason = _open_amendment(user, dossier, reason)
+        opened = _open_amendment(user, dossier, reason)
+        locked, reason = opened.dossier, opened.reason
         if locked.state != S.LAUREATE:
             raise WorkflowError(_("%(ref)s n’est pas lauréat.") % {"ref": locked.reference})
         award = lock_award(locked)
@@ -130,24 +132,17 @@ def remove_laureate(user, dossier, *, reason) -> ResultAmendment:
         locked = dossier_workflow.fire(
             user, locked, "amend_remove_laureate", reason=reason, decision_reason=reason
         )
-        if award is None:
-            award = Award(dossier=locked)
-        award.dossier = locked
-        award.decision = Award.Decision.NOT_SELECTED
-        award.granted_amount = None
-        award.reason = reason
-        award.recorded_by = user
-        award.save()
-        after = _state_award_snapshot(locked, award)
-        return _amend(
-            user,
-            call,
+        award = set_award(
+            award,
             locked,
-            ResultAmendment.Kind.REMOVE_LAUREATE,
-            before=before,
-            after=after,
+            user,
+            decision=Award.Decision.NOT_SELECTED,
+            granted_amount=None,
             reason=reason,
         )
+        award.save()
+        after = _state_award_snapshot(locked, award)
+        return opened.record(ResultAmendment.Kind.REMOVE_LAUREATE, before=before, after=after)
 
 
 def correct_title(user, dossier, *, title, subtitle, reason) -> ResultAmendment:
@@ -161,7 +156,8 @@ def correct_title(user, dossier, *, title, subtitle, reason) -> ResultAmendment:
     if len(subtitle) > Dossier._meta.get_field("subtitle").max_length:
         raise WorkflowError(_("Le sous-titre est trop long (255 caractères au plus)."))
     with transaction.atomic():
-        call, locked, reason = _open_amendment(user, dossier, reason)
+        opened = _open_amendment(user, dossier, reason)
+        locked = opened.dossier
         before = snapshot(locked, ["title", "subtitle"])
         if before == {"title": title, "subtitle": subtitle}:
             raise WorkflowError(_("Le titre et le sous-titre sont inchangés."))
@@ -169,15 +165,8 @@ def correct_title(user, dossier, *, title, subtitle, reason) -> ResultAmendment:
         locked.subtitle = subtitle
         locked.version += 1
         locked.save(update_fields=["title", "subtitle", "version", "updated_at"])
-        return _amend(
-            user,
-            call,
-            locked,
-            ResultAmendment.Kind.CORRECT_TITLE,
-            before=before,
-            after=snapshot(locked, ["title", "subtitle"]),
-            reason=reason,
-        )
+        after = snapshot(locked, ["title", "subtitle"])
+        return opened.record(ResultAmendment.Kind.CORRECT_TITLE, before=before, after=after)
 
 
 def _administration_json(administration):
@@ -187,14 +176,15 @@ def _administration_json(administration):
 def change_administration(user, dossier, *, administration, reason) -> ResultAmendment:
     """Attach a published dossier to another administration (e.g. a mistaken attribution)."""
     with transaction.atomic():
-        call, locked, reason = _open_amendment(user, dossier, reason)
+        opened = _open_amendment(user, dossier, reason)
+        locked = opened.dossier
         if not isinstance(administration, Administration):
             administration = Administration.objects.filter(pk=administration).first()
             if administration is None:
                 raise WorkflowError(_("Administration inconnue."))
         if administration.pk == locked.administration_id:
             raise WorkflowError(_("Le dossier est déjà rattaché à cette administration."))
-        if not call.accepts_kind(administration.kind):
+        if not opened.call.accepts_kind(administration.kind):
             raise WorkflowError(
                 _("Les structures de type « %(kind)s » ne sont pas éligibles à cet appel.")
                 % {"kind": administration.get_kind_display()}
@@ -203,21 +193,15 @@ def change_administration(user, dossier, *, administration, reason) -> ResultAme
         locked.administration = administration
         locked.version += 1
         locked.save(update_fields=["administration", "version", "updated_at"])
-        return _amend(
-            user,
-            call,
-            locked,
-            ResultAmendment.Kind.CHANGE_ADMINISTRATION,
-            before=before,
-            after={"administration": _administration_json(administration)},
-            reason=reason,
-        )
+        after = {"administration": _administration_json(administration)}
+        return opened.record(ResultAmendment.Kind.CHANGE_ADMINISTRATION, before=before, after=after)
 
 
 def change_amount(user, award, *, granted_amount, reason) -> ResultAmendment:
     """Change a published laureate's granted amount."""
     with transaction.atomic():
-        call, locked, reason = _open_amendment(user, award.dossier_id, reason)
+        opened = _open_amendment(user, award.dossier_id, reason)
+        locked = opened.dossier
         locked_award = lock_award(locked)
         if (
             locked_award is None
@@ -232,12 +216,5 @@ def change_amount(user, award, *, granted_amount, reason) -> ResultAmendment:
         locked_award.granted_amount = amount
         locked_award.recorded_by = user
         locked_award.save(update_fields=["granted_amount", "recorded_by", "recorded_at"])
-        return _amend(
-            user,
-            call,
-            locked,
-            ResultAmendment.Kind.CHANGE_AMOUNT,
-            before=before,
-            after={"granted_amount": audit_value(amount)},
-            reason=reason,
-        )
+        after = {"granted_amount": audit_value(amount)}
+        return opened.record(ResultAmendment.Kind.CHANGE_AMOUNT, before=before, after=after)

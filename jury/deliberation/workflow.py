@@ -70,6 +70,25 @@ def lock_deliberation(jury) -> Deliberation:
     return Deliberation.objects.select_for_update().get(jury=jury)
 
 
+def lock_call_and_dossier(dossier) -> tuple[Call, Dossier]:
+    """Lock the call of ``dossier`` (an instance or a pk), then the dossier: the lock order."""
+    pk = dossier.pk if isinstance(dossier, Dossier) else dossier
+    call = lock(Call, Dossier.objects.values_list("call_id", flat=True).get(pk=pk))
+    return call, dossier_workflow.lock_dossier(pk)
+
+
+def set_award(award, dossier, user, *, decision, granted_amount, reason) -> Award:
+    """``award`` (a new one for ``dossier`` if None) given this decision by ``user``; unsaved."""
+    if award is None:
+        award = Award(dossier=dossier)
+    award.dossier = dossier
+    award.decision = decision
+    award.granted_amount = granted_amount
+    award.reason = reason
+    award.recorded_by = user
+    return award
+
+
 def clean_amount(value, dossier) -> Decimal:
     """A granted amount: positive euros to the cent, at most what the dossier asked for."""
     if value is None or value == "":
@@ -232,6 +251,13 @@ def reopen_deliberation(user, deliberation, *, reason) -> Deliberation:
 AWARD_FIELDS = ("decision", "granted_amount", "reason", "public_summary")
 
 
+def _lock_decidable(dossier) -> Dossier:
+    """Lock ``dossier`` (and its call) and check its jury may still decide on it."""
+    call, locked = lock_call_and_dossier(dossier)
+    _check_decidable(locked, call, jury_of(call))
+    return locked
+
+
 def _check_decidable(dossier, call, jury):
     if call.results_published_at is not None:
         raise WorkflowError(
@@ -258,11 +284,7 @@ def record_award(
     if decision not in Award.Decision.values:
         raise WorkflowError(_("Décision inconnue."))
     with transaction.atomic():
-        pk = dossier.pk if isinstance(dossier, Dossier) else dossier
-        call = lock(Call, Dossier.objects.values_list("call_id", flat=True).get(pk=pk))
-        jury = jury_of(call)
-        locked = dossier_workflow.lock_dossier(pk)
-        _check_decidable(locked, call, jury)
+        locked = _lock_decidable(dossier)
         reason = (reason or "").strip()
         if decision == Award.Decision.LAUREATE:
             amount = clean_amount(granted_amount, locked)
@@ -275,13 +297,10 @@ def record_award(
             )
         award = lock_award(locked)
         before = snapshot(award, AWARD_FIELDS) if award else {}
-        if award is None:
-            award = Award(dossier=locked)
-        award.decision = decision
-        award.granted_amount = amount
-        award.reason = reason
+        award = set_award(
+            award, locked, user, decision=decision, granted_amount=amount, reason=reason
+        )
         award.public_summary = (public_summary or "").strip()
-        award.recorded_by = user
         award.save()
         audit.record(
             user,
@@ -297,11 +316,7 @@ def clear_award(user, dossier) -> None:
     """Remove the recorded decision of a dossier (before publication)."""
     require_staff(user)
     with transaction.atomic():
-        pk = dossier.pk if isinstance(dossier, Dossier) else dossier
-        call = lock(Call, Dossier.objects.values_list("call_id", flat=True).get(pk=pk))
-        jury = jury_of(call)
-        locked = dossier_workflow.lock_dossier(pk)
-        _check_decidable(locked, call, jury)
+        locked = _lock_decidable(dossier)
         award = lock_award(locked)
         if award is None:
             return
