@@ -131,6 +131,30 @@ class DsfrFormHelper(FormHelper):
             self.add_input(CancelLink(cancel_url, cancel_label))
 
 
+def inline_helper() -> FormHelper:
+    """A helper for a form whose template writes the ``<form>`` tag, the CSRF token and the
+    buttons, so that several forms (or a form and a formset) can share one ``<form>``."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    return helper
+
+
+class PrefixedForm(forms.Form):
+    """One of several forms on a page, rendered with :func:`inline_helper`.
+
+    Its ``form_prefix`` prefixes its fields, so that a bound form with errors is shown again
+    in place of the blank one, keeping what was typed.
+    """
+
+    form_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", self.form_prefix)
+        super().__init__(*args, **kwargs)
+        self.helper = inline_helper()
+
+
 class LoginForm(auth_forms.AuthenticationForm):
     """Sign in with an email address (any case) and a password."""
 

@@ -11,11 +11,11 @@ import copy
 from dataclasses import dataclass
 from decimal import Decimal
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from relance.formatting import format_euros
+from relance.forms import inline_helper
 from submissions.files import accept_attribute, check_upload, format_size, max_upload_bytes
 from submissions.models import Administration, BudgetLine, Dossier
 
@@ -42,15 +42,6 @@ class FrenchDecimalField(forms.DecimalField):
         return super().to_python(value)
 
 
-def _helper() -> FormHelper:
-    # Templates write the <form> tag, the CSRF token and the buttons themselves, so that a
-    # form and a formset can share one <form>.
-    helper = FormHelper()
-    helper.form_tag = False
-    helper.disable_csrf = True
-    return helper
-
-
 class DossierCreateForm(forms.Form):
     administration = forms.ModelChoiceField(
         label=_("Administration qui dépose le dossier"),
@@ -68,7 +59,7 @@ class DossierCreateForm(forms.Form):
     def __init__(self, *args, administrations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["administration"].queryset = administrations
-        self.helper = _helper()
+        self.helper = inline_helper()
 
 
 class SectionForm(forms.ModelForm):
@@ -83,7 +74,7 @@ class SectionForm(forms.ModelForm):
         super().__init__(*args, instance=copy.copy(dossier), **kwargs)
         for field in self.fields.values():
             field.required = False
-        self.helper = _helper()
+        self.helper = inline_helper()
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self._meta.fields}
@@ -180,7 +171,7 @@ class BudgetLineForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper()
+        self.helper = inline_helper()
 
 
 class BaseBudgetLineFormSet(forms.BaseFormSet):
@@ -251,7 +242,7 @@ class AttachmentForm(forms.Form):
         self.fields["file"].help_text = _(
             "Formats acceptés : PDF, ODT, DOCX, ODS, XLSX. Taille maximale : %(size)s."
         ) % {"size": format_size(max_upload_bytes())}
-        self.helper = _helper()
+        self.helper = inline_helper()
 
     def clean_file(self):
         file = self.cleaned_data["file"]
@@ -269,7 +260,7 @@ class CompleteForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper()
+        self.helper = inline_helper()
 
 
 class WithdrawForm(forms.Form):
@@ -282,4 +273,4 @@ class WithdrawForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper()
+        self.helper = inline_helper()

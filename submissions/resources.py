@@ -107,8 +107,22 @@ class SiretWidget(widgets.CharWidget):
         return "".join(str(value or "").split())
 
 
-class AllOrNothingResource(resources.ModelResource):
-    """An import that saves every row or none: any invalid row rolls the whole file back."""
+class NamedRowsResource(resources.ModelResource):
+    """An import of rows named « nom » (and « sigle »), matched on the name.
+
+    It saves every row or none: any invalid row rolls the whole file back. Subclasses give
+    their ``Meta.model`` and ``Meta.fields``; the other options are inherited.
+    """
+
+    name = fields.Field(attribute="name", column_name="nom", widget=TrimmedWidget())
+    acronym = fields.Field(attribute="acronym", column_name="sigle", widget=TrimmedWidget())
+
+    class Meta:
+        import_id_fields = ("name",)
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+        use_transactions = True
 
     def import_data(self, dataset, *args, rollback_on_validation_errors=True, **kwargs):
         return super().import_data(
@@ -116,27 +130,17 @@ class AllOrNothingResource(resources.ModelResource):
         )
 
 
-class MinistryResource(AllOrNothingResource):
-    name = fields.Field(attribute="name", column_name="nom", widget=TrimmedWidget())
-    acronym = fields.Field(attribute="acronym", column_name="sigle", widget=TrimmedWidget())
-
+class MinistryResource(NamedRowsResource):
     class Meta:
         model = Ministry
         fields = ("name", "acronym")
-        import_id_fields = ("name",)
-        clean_model_instances = True
-        skip_unchanged = True
-        report_skipped = True
-        use_transactions = True
 
     @classmethod
     def get_display_name(cls):
         return _("Ministères")
 
 
-class AdministrationResource(AllOrNothingResource):
-    name = fields.Field(attribute="name", column_name="nom", widget=TrimmedWidget())
-    acronym = fields.Field(attribute="acronym", column_name="sigle", widget=TrimmedWidget())
+class AdministrationResource(NamedRowsResource):
     kind = fields.Field(attribute="kind", column_name="type", widget=KindWidget())
     ministry = fields.Field(attribute="ministry", column_name="ministere", widget=MinistryWidget())
     siret = fields.Field(attribute="siret", column_name="siret", widget=SiretWidget())
@@ -144,11 +148,6 @@ class AdministrationResource(AllOrNothingResource):
     class Meta:
         model = Administration
         fields = ("name", "acronym", "kind", "ministry", "siret")
-        import_id_fields = ("name",)
-        clean_model_instances = True
-        skip_unchanged = True
-        report_skipped = True
-        use_transactions = True
 
     @classmethod
     def get_display_name(cls):

@@ -5,59 +5,54 @@ They only validate input; the views hand the cleaned values to ``submissions.wor
 
 from __future__ import annotations
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from relance.forms import PrefixedForm
 from submissions.models import PreselectionDecision
 
 
-def _helper() -> FormHelper:
-    # Templates write the <form> tag, the CSRF token and the buttons.
-    helper = FormHelper()
-    helper.form_tag = False
-    helper.disable_csrf = True
-    return helper
+def _required_text(label, help_text, *, rows, if_empty) -> forms.CharField:
+    """A required multi-line text; ``if_empty`` is the error when nothing is written."""
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages={"required": if_empty},
+    )
 
 
-class _StaffForm(forms.Form):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("prefix", self.form_prefix)
-        super().__init__(*args, **kwargs)
-        self.helper = _helper()
-
-
-class RequestAdditionsForm(_StaffForm):
+class RequestAdditionsForm(PrefixedForm):
     form_prefix = "complements"
-    message = forms.CharField(
-        label=_("Message à l’administration"),
-        help_text=_("Ce qu’il faut compléter ou corriger. Il est envoyé par courriel."),
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": _("Écrivez ce que l’administration doit compléter.")},
+    message = _required_text(
+        _("Message à l’administration"),
+        _("Ce qu’il faut compléter ou corriger. Il est envoyé par courriel."),
+        rows=5,
+        if_empty=_("Écrivez ce que l’administration doit compléter."),
     )
 
 
-class MessageForm(_StaffForm):
+class MessageForm(PrefixedForm):
     form_prefix = "message"
-    body = forms.CharField(
-        label=_("Message"),
-        help_text=_("Envoyé par courriel et affiché sur le dossier de l’administration."),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": _("Le message est vide.")},
+    body = _required_text(
+        _("Message"),
+        _("Envoyé par courriel et affiché sur le dossier de l’administration."),
+        rows=4,
+        if_empty=_("Le message est vide."),
     )
 
 
-class NoteForm(_StaffForm):
+class NoteForm(PrefixedForm):
     form_prefix = "note"
-    body = forms.CharField(
-        label=_("Note interne"),
-        help_text=_("Visible seulement par l’équipe d’instruction."),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("La note est vide.")},
+    body = _required_text(
+        _("Note interne"),
+        _("Visible seulement par l’équipe d’instruction."),
+        rows=3,
+        if_empty=_("La note est vide."),
     )
 
 
-class DecisionForm(_StaffForm):
+class DecisionForm(PrefixedForm):
     form_prefix = "decision"
     decision = forms.ChoiceField(
         label=_("Décision de présélection"),

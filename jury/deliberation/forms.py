@@ -6,30 +6,13 @@ is shown again in place of the blank one, keeping what was typed.
 
 from __future__ import annotations
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jury.models import Award
+from relance.forms import PrefixedForm
 from submissions.forms import FrenchDecimalField
 from submissions.models import Administration
-
-
-def _helper() -> FormHelper:
-    # Templates write the <form> tag, the CSRF token and the buttons.
-    helper = FormHelper()
-    helper.form_tag = False
-    helper.disable_csrf = True
-    return helper
-
-
-class _Form(forms.Form):
-    form_prefix = ""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("prefix", self.form_prefix)
-        super().__init__(*args, **kwargs)
-        self.helper = _helper()
 
 
 def _amount_field(label=None):
@@ -54,7 +37,7 @@ def _reason_field(label=None, help_text=None):
     )
 
 
-class AwardForm(_Form):
+class AwardForm(PrefixedForm):
     form_prefix = "award"
     decision = forms.ChoiceField(
         label=_("Décision du jury"),
@@ -106,7 +89,7 @@ class AwardForm(_Form):
         return data
 
 
-class MinutesForm(_Form):
+class MinutesForm(PrefixedForm):
     form_prefix = "minutes"
     held_on = forms.DateField(
         label=_("Date de la délibération"),
@@ -127,7 +110,7 @@ class MinutesForm(_Form):
     )
 
 
-class ReopenForm(_Form):
+class ReopenForm(PrefixedForm):
     form_prefix = "reopen"
     reason = _reason_field(
         _("Motif de la réouverture"),
@@ -135,7 +118,7 @@ class ReopenForm(_Form):
     )
 
 
-class GrantDetailsForm(_Form):
+class GrantDetailsForm(PrefixedForm):
     form_prefix = "grant"
     convention_date = forms.DateField(
         label=_("Date de la convention"),
@@ -159,13 +142,13 @@ class GrantDetailsForm(_Form):
     eu_notification = forms.BooleanField(label=_("Notification à l’UE"), required=False)
 
 
-class AddLaureateForm(_Form):
+class AddLaureateForm(PrefixedForm):
     form_prefix = "add"
     granted_amount = _amount_field()
     reason = _reason_field()
 
 
-class RemoveLaureateForm(_Form):
+class RemoveLaureateForm(PrefixedForm):
     form_prefix = "remove"
     reason = _reason_field(
         help_text=_(
@@ -175,7 +158,7 @@ class RemoveLaureateForm(_Form):
     )
 
 
-class CorrectTitleForm(_Form):
+class CorrectTitleForm(PrefixedForm):
     form_prefix = "title"
     title = forms.CharField(
         label=_("Titre du projet"),
@@ -186,7 +169,7 @@ class CorrectTitleForm(_Form):
     reason = _reason_field()
 
 
-class ChangeAdministrationForm(_Form):
+class ChangeAdministrationForm(PrefixedForm):
     form_prefix = "administration"
     administration = forms.ModelChoiceField(
         label=_("Administration"),
@@ -205,7 +188,7 @@ class ChangeAdministrationForm(_Form):
         ).order_by("name")
 
 
-class ChangeAmountForm(_Form):
+class ChangeAmountForm(PrefixedForm):
     form_prefix = "amount"
     granted_amount = _amount_field(_("Nouveau cofinancement accordé (€)"))
     reason = _reason_field()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -12,16 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from jury.hearings.workflow import SESSION_FIELDS
 from jury.models import HearingSession
 from relance.formatting import PARIS
-from relance.forms import DsfrFormHelper
-
-
-def _inline_helper() -> FormHelper:
-    # The template writes the <form>, the CSRF token and the buttons, so that the session
-    # form and the breaks formset share one <form>.
-    helper = FormHelper()
-    helper.form_tag = False
-    helper.disable_csrf = True
-    return helper
+from relance.forms import DsfrFormHelper, inline_helper
 
 
 def _session_formfield(field, **kwargs):
@@ -31,7 +21,27 @@ def _session_formfield(field, **kwargs):
     return field.formfield(**kwargs)
 
 
-class SessionForm(forms.ModelForm):
+class _TimeRangeForm:
+    """A form of the session page, a session or a break: it shares the page's one ``<form>``
+    (with the session form and the breaks formset), and it ends after it starts."""
+
+    end_before_start = ""  # the error shown when « ends_at » is not after « starts_at »
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = inline_helper()
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if start and end and end <= start:
+            self.add_error("ends_at", self.end_before_start)
+        return cleaned
+
+
+class SessionForm(_TimeRangeForm, forms.ModelForm):
+    end_before_start = _("La session doit finir après son début.")
+
     class Meta:
         model = HearingSession
         fields = list(SESSION_FIELDS)
@@ -46,17 +56,6 @@ class SessionForm(forms.ModelForm):
             "video_link": _("Adresse complète, par exemple https://webconf.numerique.gouv.fr/…"),
         }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = _inline_helper()
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("starts_at"), cleaned.get("ends_at")
-        if start and end and end <= start:
-            self.add_error("ends_at", _("La session doit finir après son début."))
-        return cleaned
-
     def _post_clean(self):
         # Validation only: the session is saved by ``jury.hearings.workflow``, never by this form.
         pass
@@ -65,7 +64,9 @@ class SessionForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in SESSION_FIELDS}
 
 
-class BreakForm(forms.Form):
+class BreakForm(_TimeRangeForm, forms.Form):
+    end_before_start = _("La pause doit finir après son début.")
+
     label = forms.CharField(label=_("Intitulé"), max_length=100, required=False)
     # Not required one by one: a blank row is no break, a started row needs both times.
     starts_at = forms.TimeField(
@@ -75,10 +76,6 @@ class BreakForm(forms.Form):
         label=_("Fin"), widget=forms.TimeInput(format="%H:%M"), required=False
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = _inline_helper()
-
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("starts_at"), cleaned.get("ends_at")
@@ -87,8 +84,6 @@ class BreakForm(forms.Form):
             self.add_error("starts_at", _("Indiquez l’heure de début de la pause."))
         if filled and end is None and "ends_at" not in self.errors:
             self.add_error("ends_at", _("Indiquez l’heure de fin de la pause."))
-        if start and end and end <= start:
-            self.add_error("ends_at", _("La pause doit finir après son début."))
         return cleaned
 
 
