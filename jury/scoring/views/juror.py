@@ -167,6 +167,13 @@ def juror_dossier(request, jury_id, pk):
         "jury:juror_dossier", kwargs={"jury_id": member.jury_id, "pk": dossier.pk}
     )
     next_pk = _next_dossier_pk(member, dossier)
+    attachments = list(dossier.attachments.all())
+    for attachment in attachments:
+        # Jurors download through their own view, which checks their jury and conflicts.
+        attachment.download_url = reverse(
+            "jury:juror_attachment",
+            kwargs={"jury_id": member.jury_id, "pk": dossier.pk, "attachment_pk": attachment.pk},
+        )
     return render(
         request,
         "jury/juror/dossier_detail.html",
@@ -177,7 +184,7 @@ def juror_dossier(request, jury_id, pk):
             "dossier": dossier,
             "summary": dossier_summary(dossier),
             "budget_lines": list(dossier.budget_lines.all()),
-            "attachments": list(dossier.attachments.all()),
+            "attachments": attachments,
             "criteria": criteria,
             "evaluation": evaluation,
             "form": form,
