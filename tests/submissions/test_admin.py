@@ -98,7 +98,7 @@ def one_of_each(superuser):
     PreselectionPublication.objects.create(
         call=dossier.call, published_by=superuser, preselected_count=1, not_preselected_count=0
     )
-    audit.record(superuser, "test", dossier, from_state="draft", to_state="submitted")
+    audit.record(superuser, "submit", dossier, from_state="draft", to_state="submitted")
     OutgoingEmail.objects.create(to=["a@exemple.gouv.fr"], subject="Objet", body="Texte")
     return {
         User: superuser,
@@ -180,7 +180,7 @@ def test_changelists_run_a_constant_number_of_queries(admin_client_):
     def add_rows(count):
         for i in range(count):
             dossier = DossierFactory(call=call, administration=administrations[i % 2])
-            audit.record(None, "test", dossier)
+            audit.record(None, "edit", dossier)
             agent_of(administrations[i % 2])
 
     add_rows(2)
@@ -286,7 +286,7 @@ def test_audit_entries_cannot_be_changed_or_deleted(admin_client_, one_of_each):
         403
     )
     entry.refresh_from_db()
-    assert entry.action == "test"
+    assert entry.action == "submit"
 
 
 def test_administration_with_memberships_is_saved(admin_client_, one_of_each):
