@@ -3,11 +3,13 @@
 import json
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
+from relance.admin import AuditedAdminMixin, ReadOnlyMixin
 from relance.audit import AuditAction
-from relance.models import AuditEntry, User
+from relance.models import AuditEntry, OutgoingEmail, User
 from submissions.models import Membership
 from tests.admin_helpers import (
     audit_entries,
@@ -34,6 +36,24 @@ def test_admin_actions_have_french_labels():
     assert AuditAction.ADMIN_EDIT.label == "Modification dans l’administration du site"
     assert AuditAction.ADMIN_DELETE.label == "Suppression dans l’administration du site"
     assert AuditAction.ADMIN_IMPORT.label == "Import de fichier dans l’administration du site"
+
+
+def test_every_admin_is_read_only_or_audited():
+    """A new admin must pick a side: shown read-only, or every edit audited."""
+    # The outgoing mail queue is neither configuration nor workflow: emails are resent or
+    # dropped there. The design system's site settings belong to django-dsfr.
+    exempt = {OutgoingEmail._meta.label, "dsfr.DsfrConfig"}
+    undecided = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.label not in exempt
+        and not isinstance(model_admin, ReadOnlyMixin | AuditedAdminMixin)
+    ]
+    assert undecided == []
+    # The read-only admins of the apps share the kernel's one class.
+    for label in ("relance.AuditEntry", "submissions.BudgetLine", "jury.Award"):
+        model_admin = next(a for m, a in admin.site._registry.items() if m._meta.label == label)
+        assert isinstance(model_admin, ReadOnlyMixin)
 
 
 def test_audit_entries_offer_no_bulk_delete(admin_client_, superuser):
