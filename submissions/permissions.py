@@ -41,14 +41,13 @@ def roles_of(user, dossier) -> set[str]:
     return roles
 
 
-def get_dossier_or_404(user, pk, *, as_applicant=False, queryset=None):
-    """The dossier if ``user`` may see it (as applicant only when asked), else 404."""
+def get_dossier_or_404(user, pk, perm: str, *, queryset=None):
+    """The dossier if ``user`` has ``perm`` on it (a ``submissions.*`` permission), else 404."""
     queryset = queryset if queryset is not None else Dossier.objects.all()
     try:
         dossier = queryset.select_related("call", "administration", "category").get(pk=pk)
     except (Dossier.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    perm = "submissions.act_as_applicant" if as_applicant else "submissions.see_dossier"
     if not has_perm(user, perm, dossier):
         raise Http404
     return dossier
