@@ -6,13 +6,13 @@ A forbidden dossier answers 404 (see ``get_dossier_or_404``) so its existence ne
 import rules
 from django.http import Http404
 
-from relance.permissions import has_perm, is_instructor
+from relance.permissions import has_perm, is_active_user, is_instructor
 from submissions.models import Dossier, Membership
 
 
 @rules.predicate
 def is_member_of_dossier_administration(user, dossier):
-    if dossier is None or not (user and user.is_authenticated and user.is_active):
+    if dossier is None or not is_active_user(user):
         return False
     return Membership.objects.filter(
         user=user, administration_id=dossier.administration_id
@@ -21,7 +21,7 @@ def is_member_of_dossier_administration(user, dossier):
 
 @rules.predicate
 def is_member_of_administration(user, administration):
-    if administration is None or not (user and user.is_authenticated and user.is_active):
+    if administration is None or not is_active_user(user):
         return False
     return Membership.objects.filter(user=user, administration=administration).exists()
 
