@@ -7,7 +7,6 @@
   configuration writes an audit entry in the same transaction.
 """
 
-import datetime
 from decimal import Decimal
 
 from django.contrib import admin, messages
@@ -18,9 +17,7 @@ from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, router, transaction
-from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
@@ -28,6 +25,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from relance import audit, notifications
 from relance.audit import AuditAction
 from relance.models import AuditEntry, OutgoingEmail, User
+from relance.workflow import audit_value
 
 admin.site.site_header = _("Relance — administration")
 admin.site.site_title = _("Relance")
@@ -85,29 +83,11 @@ def _is_short(field) -> bool:
     return not (isinstance(field, models.CharField) and (field.max_length or 0) > SHORT_MAX_LENGTH)
 
 
-def _jsonable(value):
-    if isinstance(value, models.Model):
-        return _jsonable(value.pk)
-    if isinstance(value, models.QuerySet | list | tuple | set | frozenset):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, datetime.datetime):
-        if timezone.is_aware(value):
-            value = value.astimezone(datetime.UTC)
-        return value.isoformat()
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
-    if isinstance(value, Decimal | Promise):
-        return str(value)
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
-
-
 def _field_value(field, value):
     if isinstance(field, models.DecimalField) and isinstance(value, Decimal):
         # As stored: "1.50" whether the form typed 1.5 or the database returned 1.50.
         value = value.quantize(Decimal(1).scaleb(-field.decimal_places))
-    value = _jsonable(value)
+    value = audit_value(value)
     if field.many_to_many:
         return sorted(value or [], key=str)
     return value
@@ -164,7 +144,7 @@ def _deletion_data(obj) -> dict:
             continue  # many-to-many links: their rows are the object's own fields
         pks = sorted(
             (
-                _jsonable(item.pk)
+                audit_value(item.pk)
                 for item in instances
                 if not (model._meta.concrete_model is own_model and item.pk == obj.pk)
             ),
