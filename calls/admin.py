@@ -2,7 +2,8 @@
 
 The status of a call is derived from its dates: the change list shows it through the SQL
 annotation (one query for the page), and filters on it the same way. The publication date
-of results is read-only: the results workflow sets it.
+of results is read-only: the results workflow sets it. Every creation, change and deletion
+here, categories and criteria edited on the call's page included, writes an audit entry.
 """
 
 from django import forms
@@ -13,6 +14,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import AdministrationKind, Call, CallStatus, Category, Criterion, Programme
+from relance.admin import AuditedAdminMixin
 
 SHORT_TEXTAREA = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
 
@@ -110,7 +112,7 @@ class CriterionInline(admin.TabularInline):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["title", "operator", "is_public", "call_count", "updated_at"]
     list_filter = ["is_public"]
     search_fields = ["title", "slug", "operator", "summary"]
@@ -129,7 +131,7 @@ class ProgrammeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(AuditedAdminMixin, admin.ModelAdmin):
     form = CallAdminForm
     inlines = [CategoryInline, CriterionInline]
     list_display = [
@@ -189,7 +191,7 @@ class CallAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "call", "order"]
     list_filter = ["call__programme", "call"]
     list_select_related = ["call"]
@@ -200,7 +202,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(admin.ModelAdmin):
+class CriterionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["label", "call", "weight", "scale_max", "order"]
     list_filter = ["call__programme", "call"]
     list_select_related = ["call"]

@@ -9,21 +9,17 @@ import rules
 from django.http import Http404
 
 from jury.models import ConflictOfInterest, Jury, JuryMember
-from relance.permissions import has_perm, is_instructor
+from relance.permissions import has_perm, is_active_user, is_instructor
 from submissions.models import Dossier, DossierState
 
 # States in which a dossier is in the jury's hands (heard, then decided).
 JURY_STATES = (DossierState.PRESELECTED, DossierState.LAUREATE, DossierState.NOT_SELECTED)
 
 
-def _active(user):
-    return bool(user and user.is_authenticated and user.is_active)
-
-
 @rules.predicate
 def is_the_member(user, member):
     """``member`` is ``user``'s own membership (no query: compares ids)."""
-    return member is not None and _active(user) and member.user_id == user.pk
+    return member is not None and is_active_user(user) and member.user_id == user.pk
 
 
 # Staff pages of a jury need ``relance.instruct`` (see ``get_staff_jury_or_404``); a juror
@@ -35,14 +31,14 @@ rules.add_perm("jury.evaluate", is_the_member)
 
 def memberships(user):
     """The jury memberships of ``user`` with their jury and call."""
-    if not _active(user):
+    if not is_active_user(user):
         return JuryMember.objects.none()
     return JuryMember.objects.filter(user=user).select_related("jury__call")
 
 
 def get_member_or_404(user, jury_id) -> JuryMember:
     """``user``'s membership of jury ``jury_id``, else 404."""
-    member = memberships(user).filter(jury_id=jury_id).first() if _active(user) else None
+    member = memberships(user).filter(jury_id=jury_id).first() if is_active_user(user) else None
     if member is None:
         raise Http404
     return member

@@ -88,8 +88,11 @@ class AuditAction(models.TextChoices):
         "amend_results_change_amount",
         _("Résultats modifiés : montant accordé"),
     )
-    # Django admin.
+    # Django admin (see relance.admin.AuditedAdminMixin).
+    ADMIN_CREATE = "admin_create", _("Création dans l’administration du site")
     ADMIN_EDIT = "admin_edit", _("Modification dans l’administration du site")
+    ADMIN_DELETE = "admin_delete", _("Suppression dans l’administration du site")
+    ADMIN_IMPORT = "admin_import", _("Import de fichier dans l’administration du site")
 
 
 def label(action: str) -> str:

@@ -7,10 +7,12 @@ emails; a refusal raises :class:`WorkflowError` with a message meant for the use
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from django.db import models
+from django.utils import timezone
+from django.utils.functional import Promise
 
 
 class WorkflowError(Exception):
@@ -50,15 +52,22 @@ def clean_choice(value, choices, message):
 
 
 def audit_value(value):
-    """A value as stored in the before/after JSON of audit entries and amendments."""
+    """A value as stored in the JSON of audit entries and amendments (before/after)."""
+    if isinstance(value, models.Model):
+        return audit_value(value.pk)
+    if isinstance(value, models.QuerySet | list | tuple | set | frozenset):
+        return [audit_value(item) for item in value]
+    if isinstance(value, datetime):
+        # Aware instants in UTC, so that one read back compares equal to one just built.
+        if timezone.is_aware(value):
+            value = value.astimezone(UTC)
+        return value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal | Promise):
+        return str(value)
     if value is None or isinstance(value, str | int | float | bool):
         return value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, models.Model):
-        return value.pk
     return str(value)
 
 

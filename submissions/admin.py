@@ -1,8 +1,10 @@
 """Admin of ministries, administrations and dossiers.
 
-Dossier states, references and preselection decisions change only through
-``submissions.workflow``: the admin shows them read-only. Attachments are listed by name,
-size and type, never linked: files are served only by the permission-checked view.
+Ministries, administrations and memberships are configuration: every edit and import is
+audited. Dossier states, references, preselection decisions, categories and amounts change
+only through ``submissions.workflow``: the admin shows them read-only and lets a superuser
+correct the text of a dossier (audited), never add or delete one. Attachments are listed by
+name, size and type, never linked: files are served only by the permission-checked view.
 """
 
 from django import forms
@@ -12,23 +14,23 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
-from relance import audit
+from relance.admin import AuditedAdminMixin, AuditedImportMixin, ReadOnlyMixin
 from submissions.models import (
     Administration,
     Attachment,
     BudgetLine,
     Dossier,
     DossierMessage,
+    DossierState,
     InternalNote,
     Membership,
     Ministry,
     PreselectionPublication,
 )
 from submissions.resources import AdministrationResource, FrenchCSV, MinistryResource
-from submissions.workflow import EDITABLE_FIELDS
 
 
-class CSVImportMixin:
+class CSVImportMixin(AuditedImportMixin):
     """CSV import (comma or semicolon, UTF-8 with or without BOM) plus the usual exports."""
 
     import_formats = [FrenchCSV]
@@ -42,39 +44,11 @@ class CSVImportMixin:
         return self.has_view_permission(request)
 
 
-class ReadOnlyInline:
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable by staff with the view permission; nothing is added, changed or deleted."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 # Ministries and administrations -------------------------------------------------------
 
 
 @admin.register(Ministry)
-class MinistryAdmin(CSVImportMixin, ImportExportModelAdmin):
+class MinistryAdmin(CSVImportMixin, AuditedAdminMixin, ImportExportModelAdmin):
     resource_classes = [MinistryResource]
     list_display = ["name", "acronym", "administration_count"]
     search_fields = ["name", "acronym"]
@@ -97,7 +71,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Administration)
-class AdministrationAdmin(CSVImportMixin, ImportExportModelAdmin):
+class AdministrationAdmin(CSVImportMixin, AuditedAdminMixin, ImportExportModelAdmin):
     resource_classes = [AdministrationResource]
     list_display = ["name", "acronym", "kind", "ministry", "siret"]
     list_filter = ["kind", "ministry"]
@@ -108,7 +82,7 @@ class AdministrationAdmin(CSVImportMixin, ImportExportModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "administration", "created_at"]
     list_filter = ["administration__kind", "administration__ministry"]
     search_fields = [
@@ -126,13 +100,13 @@ class MembershipAdmin(admin.ModelAdmin):
 # Dossiers ----------------------------------------------------------------------------------
 
 
-class BudgetLineInline(ReadOnlyInline, admin.TabularInline):
+class BudgetLineInline(ReadOnlyMixin, admin.TabularInline):
     model = BudgetLine
     fields = ["order", "label", "nature", "amount"]
     readonly_fields = fields
 
 
-class AttachmentInline(ReadOnlyInline, admin.TabularInline):
+class AttachmentInline(ReadOnlyMixin, admin.TabularInline):
     model = Attachment
     # No ``file`` field: its widget would print the storage URL.
     fields = ["original_name", "human_size", "content_type", "description", "uploaded_at"]
@@ -143,38 +117,54 @@ class AttachmentInline(ReadOnlyInline, admin.TabularInline):
         return filesizeformat(obj.size)
 
 
-class DossierMessageInline(ReadOnlyInline, admin.StackedInline):
+class DossierMessageInline(ReadOnlyMixin, admin.StackedInline):
     model = DossierMessage
     fields = ["kind", "author", "created_at", "body"]
     readonly_fields = fields
 
 
-class InternalNoteInline(ReadOnlyInline, admin.StackedInline):
+class InternalNoteInline(ReadOnlyMixin, admin.StackedInline):
     model = InternalNote
     fields = ["author", "created_at", "body"]
     readonly_fields = fields
 
 
+# The text of the project: a superuser may correct it (a typo, a pasted fragment) until the
+# jury's decision is published. From then on the public results show the title and subtitle,
+# and their corrections are result amendments (jury.deliberation), which keep the history
+# and date the public page.
+CONTENT_FIELDS = [
+    "title",
+    "subtitle",
+    "summary",
+    "description",
+    "benefits_self",
+    "benefits_others",
+    "technical_approach",
+    "sustainability",
+    "timeline",
+]
+# Not published: kept correctable so that staff can still reach the applicant.
+CONTACT_FIELDS = ["contact_name", "contact_email", "contact_phone"]
+# States in which the jury's decision on the dossier is published.
+DECIDED_STATES = {DossierState.LAUREATE, DossierState.NOT_SELECTED}
+
+
 class DossierAdminForm(forms.ModelForm):
     class Meta:
         model = Dossier
-        fields = sorted(EDITABLE_FIELDS)
-
-    def clean(self):
-        cleaned = super().clean()
-        category = cleaned.get("category")
-        if (
-            category is not None
-            and self.instance.call_id
-            and category.call_id != self.instance.call_id
-        ):
-            self.add_error("category", _("Cette catégorie n’appartient pas à l’appel du dossier."))
-        return cleaned
+        fields = CONTENT_FIELDS + CONTACT_FIELDS
 
 
 @admin.register(Dossier)
-class DossierAdmin(admin.ModelAdmin):
-    """Content can be corrected; state, numbering and decisions only move through the workflow."""
+class DossierAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Text and contact can be corrected (audited); the rest only moves through the workflow.
+
+    Never editable here: the state, the numbering, the preselection decision and its reason,
+    the call and administration, and also the category and the amounts: they are what the
+    eligibility checks (ceiling, budget), the preselection and the jury decide on, and the
+    applicant changes them through the workflow while the dossier is open to edits.
+    """
 
     form = DossierAdminForm
     list_display = [
@@ -206,6 +196,9 @@ class DossierAdmin(admin.ModelAdmin):
         "pending_decision",
         "decision_reason",
         "submitted_at",
+        "category",
+        "total_budget",
+        "requested_amount",
         "created_by",
         "created_at",
         "updated_at",
@@ -256,27 +249,26 @@ class DossierAdmin(admin.ModelAdmin):
         # Numbering and the reference are allocated by the workflow when a dossier starts.
         return False
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        if obj is not None and "category" in form.base_fields:
-            form.base_fields["category"].queryset = obj.call.categories.all()
-        return form
+    def has_delete_permission(self, request, obj=None):
+        # A dossier leaves through withdrawal; deleting it would take its evaluations,
+        # conflicts of interest and hearing slot with it.
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.state in DECIDED_STATES:
+            readonly += CONTENT_FIELDS
+        return readonly
 
     def save_model(self, request, obj, form, change):
-        # An admin correction makes open applicant forms stale and is kept in the history.
-        obj.version += 1
+        # An admin correction makes open applicant forms stale; AuditedAdminMixin records it.
+        if form.changed_data:
+            obj.version += 1
         super().save_model(request, obj, form, change)
-        if change and form.changed_data:
-            audit.record(
-                request.user,
-                "admin_edit",
-                obj,
-                data={"fields": sorted(form.changed_data)},
-            )
 
 
 @admin.register(BudgetLine)
-class BudgetLineAdmin(ReadOnlyAdmin):
+class BudgetLineAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["dossier", "label", "nature", "amount"]
     list_filter = ["nature"]
     search_fields = ["label", "dossier__reference", "dossier__title"]
@@ -284,7 +276,7 @@ class BudgetLineAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(ReadOnlyAdmin):
+class AttachmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["original_name", "dossier", "human_size", "content_type", "uploaded_at"]
     list_filter = ["content_type"]
     search_fields = ["original_name", "dossier__reference", "dossier__title"]
@@ -307,7 +299,7 @@ class AttachmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DossierMessage)
-class DossierMessageAdmin(ReadOnlyAdmin):
+class DossierMessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["dossier", "kind", "author", "created_at"]
     list_filter = ["kind"]
     search_fields = ["body", "dossier__reference", "dossier__title"]
@@ -315,14 +307,14 @@ class DossierMessageAdmin(ReadOnlyAdmin):
 
 
 @admin.register(InternalNote)
-class InternalNoteAdmin(ReadOnlyAdmin):
+class InternalNoteAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["dossier", "author", "created_at"]
     search_fields = ["body", "dossier__reference", "dossier__title"]
     list_select_related = ["dossier", "author"]
 
 
 @admin.register(PreselectionPublication)
-class PreselectionPublicationAdmin(ReadOnlyAdmin):
+class PreselectionPublicationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "call",
         "published_at",

@@ -6,13 +6,13 @@ A forbidden dossier answers 404 (see ``get_dossier_or_404``) so its existence ne
 import rules
 from django.http import Http404
 
-from relance.permissions import has_perm, is_instructor
+from relance.permissions import has_perm, is_active_user, is_instructor
 from submissions.models import Dossier, Membership
 
 
 @rules.predicate
 def is_member_of_dossier_administration(user, dossier):
-    if dossier is None or not (user and user.is_authenticated and user.is_active):
+    if dossier is None or not is_active_user(user):
         return False
     return Membership.objects.filter(
         user=user, administration_id=dossier.administration_id
@@ -21,7 +21,7 @@ def is_member_of_dossier_administration(user, dossier):
 
 @rules.predicate
 def is_member_of_administration(user, administration):
-    if administration is None or not (user and user.is_authenticated and user.is_active):
+    if administration is None or not is_active_user(user):
         return False
     return Membership.objects.filter(user=user, administration=administration).exists()
 
@@ -41,14 +41,13 @@ def roles_of(user, dossier) -> set[str]:
     return roles
 
 
-def get_dossier_or_404(user, pk, *, as_applicant=False, queryset=None):
-    """The dossier if ``user`` may see it (as applicant only when asked), else 404."""
+def get_dossier_or_404(user, pk, perm: str, *, queryset=None):
+    """The dossier if ``user`` has ``perm`` on it (a ``submissions.*`` permission), else 404."""
     queryset = queryset if queryset is not None else Dossier.objects.all()
     try:
         dossier = queryset.select_related("call", "administration", "category").get(pk=pk)
     except (Dossier.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    perm = "submissions.act_as_applicant" if as_applicant else "submissions.see_dossier"
     if not has_perm(user, perm, dossier):
         raise Http404
     return dossier

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from calls.models import Call
 from relance import audit, notifications
+from relance.audit import AuditAction
 from relance.permissions import require_staff
-from relance.workflow import WorkflowError
+from relance.workflow import WorkflowError, lock
 from submissions.models import Dossier, DossierState, PreselectionDecision, PreselectionPublication
 from submissions.notify import applicant_recipients, email_context
 from submissions.workflow import TRANSITIONS, fire_locked, lock_dossier
@@ -39,7 +40,7 @@ def record_preselection(user, dossier, *, decision, reason="") -> Dossier:
         locked.save(update_fields=["pending_decision", "decision_reason", "updated_at"])
         audit.record(
             user,
-            "record_decision",
+            AuditAction.RECORD_DECISION,
             locked,
             reason=locked.decision_reason,
             data={"old": old, "new": decision},
@@ -64,7 +65,9 @@ def clear_preselection(user, dossier) -> Dossier:
     with transaction.atomic():
         locked = lock_dossier(dossier)
         if locked.pending_decision:
-            audit.record(user, "clear_decision", locked, data={"old": locked.pending_decision})
+            audit.record(
+                user, AuditAction.CLEAR_DECISION, locked, data={"old": locked.pending_decision}
+            )
             locked.pending_decision = ""
             locked.decision_reason = ""
             locked.save(update_fields=["pending_decision", "decision_reason", "updated_at"])
@@ -78,7 +81,7 @@ def publish_preselection(user, call: Call) -> PreselectionPublication:
     """
     require_staff(user)
     with transaction.atomic():
-        locked_call = Call.objects.select_for_update().get(pk=call.pk)
+        locked_call = lock(Call, call)
         now = timezone.now()
         # A round is preselected once closed; a window without closing date at any time.
         if locked_call.closes_at is not None and now < locked_call.closes_at:
@@ -126,7 +129,7 @@ def publish_preselection(user, call: Call) -> PreselectionPublication:
         )
         audit.record(
             user,
-            "publish_preselection",
+            AuditAction.PUBLISH_PRESELECTION,
             locked_call,
             data={k.value: v for k, v in counts.items()} | {"at": now.isoformat()},
         )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from calls.models import Call
 from relance import audit, notifications
+from relance.audit import AuditAction
 from relance.formatting import format_paris_datetime
 from relance.permissions import require, require_staff
 from relance.workflow import StaleEditError, WorkflowError, audit_value, lock
@@ -196,7 +197,7 @@ def create_dossier(user, call: Call, administration: Administration, *, title, t
     try:
         with transaction.atomic():
             # Lock the call row so that two creations never take the same number.
-            locked_call = Call.objects.select_for_update().get(pk=call.pk)
+            locked_call = lock(Call, call)
             if not locked_call.is_open_at(timezone.now()):
                 raise DeadlineError(
                     _("Cet appel n’est pas ouvert : impossible d’y créer un dossier.")
@@ -213,7 +214,7 @@ def create_dossier(user, call: Call, administration: Administration, *, title, t
                 contact_name=user.get_full_name(),
                 contact_email=user.email,
             )
-            audit.record(user, "create", dossier, to_state=dossier.state)
+            audit.record(user, AuditAction.CREATE, dossier, to_state=dossier.state)
     except IntegrityError:
         # A concurrent request with the same token won the race: return its dossier.
         if token is not None:
@@ -317,7 +318,7 @@ def replace_budget_lines(user, dossier, lines: list[dict], *, version: int) -> D
         locked.save(update_fields=["version", "updated_at"])
         audit.record(
             user,
-            "amend" if locked.state == S.SUBMITTED else "edit",
+            AuditAction.AMEND if locked.state == S.SUBMITTED else AuditAction.EDIT,
             locked,
             data={
                 "budget_lines": {
@@ -349,7 +350,7 @@ def add_attachment(
         attachment.save()
         audit.record(
             user,
-            "attach",
+            AuditAction.ATTACH,
             locked,
             data={"attachment": attachment.pk, "name": attachment.original_name, "size": size},
         )
@@ -363,7 +364,9 @@ def remove_attachment(user, attachment: Attachment) -> None:
         name = attachment.original_name
         stored = attachment.file.name
         Attachment.objects.filter(pk=attachment.pk, dossier=locked).delete()
-        audit.record(user, "detach", locked, data={"attachment": attachment.pk, "name": name})
+        audit.record(
+            user, AuditAction.DETACH, locked, data={"attachment": attachment.pk, "name": name}
+        )
         storage = attachment.file.storage
         transaction.on_commit(lambda: storage.delete(stored))
 
@@ -476,7 +479,7 @@ def send_message(user, dossier, *, body) -> DossierMessage:
         msg = DossierMessage.objects.create(
             dossier=locked, kind=DossierMessage.Kind.INFORMATION, author=user, body=body
         )
-        audit.record(user, "message", locked, reason=body)
+        audit.record(user, AuditAction.MESSAGE, locked, reason=body)
         notifications.queue(
             "submissions/emails/message",
             applicant_recipients(locked),

@@ -26,6 +26,7 @@ from jury.models import (
 )
 from jury.permissions import jury_dossiers
 from relance import audit, notifications
+from relance.audit import AuditAction
 from relance.permissions import require, require_staff
 from relance.workflow import WorkflowError, clean_choice, lock
 
@@ -53,11 +54,11 @@ def create_jury(user, call: Call, *, name="") -> Jury:
     require_staff(user)
     with transaction.atomic():
         # Lock the call so that two staff members cannot create two juries at once.
-        locked_call = Call.objects.select_for_update().get(pk=call.pk)
+        locked_call = lock(Call, call)
         if Jury.objects.filter(call=locked_call).exists():
             raise WorkflowError(_("Cet appel a déjà un jury."))
         jury = Jury.objects.create(call=locked_call, name=(name or "").strip()[:200])
-        audit.record(user, "jury_create", jury, data={"call": locked_call.pk})
+        audit.record(user, AuditAction.JURY_CREATE, jury, data={"call": locked_call.pk})
         return jury
 
 
@@ -72,7 +73,9 @@ def set_composition_published(user, jury: Jury, published: bool) -> Jury:
             locked.save(update_fields=["composition_published"])
             audit.record(
                 user,
-                "jury_publish_composition" if published else "jury_unpublish_composition",
+                AuditAction.JURY_PUBLISH_COMPOSITION
+                if published
+                else AuditAction.JURY_UNPUBLISH_COMPOSITION,
                 locked,
             )
         return locked
@@ -196,7 +199,7 @@ def add_member(
         )
         audit.record(
             user,
-            "jury_add_member",
+            AuditAction.JURY_ADD_MEMBER,
             locked,
             data={
                 "member": member.pk,
@@ -232,7 +235,7 @@ def update_member(user, member: JuryMember, **changes) -> JuryMember:
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.save(update_fields=list(MEMBER_FIELDS))
-        audit.record(user, "jury_update_member", locked, data={"fields": changed})
+        audit.record(user, AuditAction.JURY_UPDATE_MEMBER, locked, data={"fields": changed})
         return locked
 
 
@@ -258,7 +261,7 @@ def remove_member(user, member: JuryMember) -> None:
             "role": locked.role,
         }
         locked.delete()
-        audit.record(user, "jury_remove_member", jury, data=data)
+        audit.record(user, AuditAction.JURY_REMOVE_MEMBER, jury, data=data)
 
 
 # Conflicts of interest --------------------------------------------------------------------
@@ -298,7 +301,7 @@ def declare_conflict(user, member: JuryMember, dossier, *, kind, comment="") -> 
             raise WorkflowError(_("Ce conflit d’intérêts est déjà déclaré.")) from None
         audit.record(
             user,
-            "jury_declare_conflict",
+            AuditAction.JURY_DECLARE_CONFLICT,
             conflict,
             reason=conflict.comment,
             data={"member": locked.pk, "dossier": dossier.pk, "kind": kind},
@@ -313,7 +316,7 @@ def lift_conflict(user, conflict: ConflictOfInterest, *, reason) -> ConflictOfIn
     if not reason:
         raise WorkflowError(_("Indiquez le motif de la levée du conflit d’intérêts."))
     with transaction.atomic():
-        locked = ConflictOfInterest.objects.select_for_update().get(pk=conflict.pk)
+        locked = lock(ConflictOfInterest, conflict)
         if locked.lifted_at is not None:
             raise WorkflowError(_("Ce conflit d’intérêts a déjà été levé."))
         locked.lifted_at = timezone.now()
@@ -322,7 +325,7 @@ def lift_conflict(user, conflict: ConflictOfInterest, *, reason) -> ConflictOfIn
         locked.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
         audit.record(
             user,
-            "jury_lift_conflict",
+            AuditAction.JURY_LIFT_CONFLICT,
             locked,
             reason=reason,
             data={"member": locked.member_id, "dossier": locked.dossier_id},

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from calls.models import Call
 from jury.models import Award, Deliberation, Jury
 from relance import audit, notifications
+from relance.audit import AuditAction
 from relance.permissions import require_staff
 from relance.workflow import WorkflowError, lock, snapshot
 from submissions import workflow as dossier_workflow
@@ -193,7 +194,9 @@ def update_minutes(user, deliberation, *, minutes, held_on, publish_amounts=None
             locked.results_updated_at = timezone.now()
             fields.append("results_updated_at")
         locked.save(update_fields=fields)
-        audit.record(user, "update_minutes", locked, data={"before": before, "after": after})
+        audit.record(
+            user, AuditAction.UPDATE_MINUTES, locked, data={"before": before, "after": after}
+        )
         return locked
 
 
@@ -218,7 +221,7 @@ def close_deliberation(user, deliberation) -> Deliberation:
         locked.closed_at = timezone.now()
         locked.closed_by = user
         locked.save(update_fields=["closed_at", "closed_by"])
-        audit.record(user, "close_deliberation", locked)
+        audit.record(user, AuditAction.CLOSE_DELIBERATION, locked)
         return locked
 
 
@@ -242,7 +245,9 @@ def reopen_deliberation(user, deliberation, *, reason) -> Deliberation:
         locked.closed_at = None
         locked.closed_by = None
         locked.save(update_fields=["closed_at", "closed_by"])
-        audit.record(user, "reopen_deliberation", locked, reason=reason, data={"before": before})
+        audit.record(
+            user, AuditAction.REOPEN_DELIBERATION, locked, reason=reason, data={"before": before}
+        )
         return locked
 
 
@@ -304,7 +309,7 @@ def record_award(
         award.save()
         audit.record(
             user,
-            "record_award",
+            AuditAction.RECORD_AWARD,
             locked,
             reason=reason,
             data={"before": before, "after": snapshot(award, AWARD_FIELDS)},
@@ -322,7 +327,7 @@ def clear_award(user, dossier) -> None:
             return
         before = snapshot(award, AWARD_FIELDS)
         award.delete()
-        audit.record(user, "clear_award", locked, data={"before": before})
+        audit.record(user, AuditAction.CLEAR_AWARD, locked, data={"before": before})
 
 
 def _check_period(value) -> str:
@@ -391,7 +396,10 @@ def update_award_grant_details(
             deliberation.results_updated_at = timezone.now()
             deliberation.save(update_fields=["results_updated_at"])
         audit.record(
-            user, "update_grant_details", locked.dossier, data={"before": before, "after": after}
+            user,
+            AuditAction.UPDATE_GRANT_DETAILS,
+            locked.dossier,
+            data={"before": before, "after": after},
         )
         return locked
 
@@ -469,7 +477,9 @@ def publish_results(user, call) -> dict:
             deliberation.closed_at = now
             deliberation.closed_by = user
             deliberation.save(update_fields=["closed_at", "closed_by"])
-        audit.record(user, "publish_results", locked_call, data={**counts, "at": now.isoformat()})
+        audit.record(
+            user, AuditAction.PUBLISH_RESULTS, locked_call, data={**counts, "at": now.isoformat()}
+        )
         return counts
 
 

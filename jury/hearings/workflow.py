@@ -33,6 +33,7 @@ from jury.hearings.schedule import ScheduleError, build_schedule, intervals_over
 from jury.models import HEARING_ORDER, HearingBreak, HearingSession, HearingSlot, Jury
 from jury.permissions import jury_dossiers
 from relance import audit
+from relance.audit import AuditAction
 from relance.formatting import PARIS
 from relance.permissions import require_staff
 from relance.workflow import WorkflowError, lock
@@ -141,7 +142,7 @@ def create_session(user, jury: Jury, *, breaks=(), **fields) -> HearingSession:
     require_staff(user)
     fields = _clean_fields(fields)
     with transaction.atomic():
-        locked_jury = Jury.objects.select_for_update().get(pk=jury.pk)
+        locked_jury = lock(Jury, jury)
         session = HearingSession(jury=locked_jury, **fields)
         _check_session(session)
         cleaned = _clean_breaks(session.starts_at, session.ends_at, breaks)
@@ -149,7 +150,7 @@ def create_session(user, jury: Jury, *, breaks=(), **fields) -> HearingSession:
         HearingBreak.objects.bulk_create(HearingBreak(session=session, **b) for b in cleaned)
         audit.record(
             user,
-            "hearing_session_create",
+            AuditAction.HEARING_SESSION_CREATE,
             session,
             data={**_snapshot_session(session), "breaks": _breaks_json(cleaned)},
         )
@@ -187,7 +188,7 @@ def update_session(user, session: HearingSession, *, breaks=None, **fields) -> H
             HearingBreak.objects.bulk_create(HearingBreak(session=locked, **b) for b in cleaned)
         audit.record(
             user,
-            "hearing_session_update",
+            AuditAction.HEARING_SESSION_UPDATE,
             locked,
             data={
                 "old": {**before, "breaks": _breaks_json(old_breaks)},
@@ -264,7 +265,7 @@ def generate_schedule(user, session, *, regenerate=False, fill=False) -> list[He
         )
         audit.record(
             user,
-            "hearing_generate",
+            AuditAction.HEARING_GENERATE,
             locked,
             data={
                 "old": old,
@@ -353,7 +354,7 @@ def move_slot(user, slot, *, starts_at: datetime) -> HearingSlot:
         locked.save(update_fields=["starts_at", "ends_at"])
         audit.record(
             user,
-            "hearing_move_slot",
+            AuditAction.HEARING_MOVE_SLOT,
             locked,
             data={"old": old, "new": (start.isoformat(), end.isoformat())},
         )
@@ -369,7 +370,11 @@ def mark_absent(user, slot, *, absent=True) -> HearingSlot:
         if locked.absent != absent:
             locked.absent = absent
             locked.save(update_fields=["absent"])
-            audit.record(user, "hearing_absent" if absent else "hearing_present", locked.dossier)
+            audit.record(
+                user,
+                AuditAction.HEARING_ABSENT if absent else AuditAction.HEARING_PRESENT,
+                locked.dossier,
+            )
         return locked
 
 

@@ -25,8 +25,9 @@ from jury.models import (
 )
 from jury.permissions import juror_dossiers
 from relance import audit
+from relance.audit import AuditAction
 from relance.permissions import require
-from relance.workflow import StaleEditError, WorkflowError, clean_choice
+from relance.workflow import StaleEditError, WorkflowError, clean_choice, lock
 
 SCORE_STEP = Decimal("0.01")
 
@@ -200,7 +201,9 @@ def save_evaluation(
                 )
         audit.record(
             user,
-            "jury_edit_submitted_evaluation" if evaluation.is_submitted else "jury_save_evaluation",
+            AuditAction.JURY_EDIT_SUBMITTED_EVALUATION
+            if evaluation.is_submitted
+            else AuditAction.JURY_SAVE_EVALUATION,
             evaluation,
             data={"version": evaluation.version, "changes": changes},
         )
@@ -216,7 +219,7 @@ def submit_evaluation(user, evaluation: Evaluation) -> Evaluation:
     with transaction.atomic():
         locked_member = lock_member(evaluation.member_id)
         _check_can_evaluate(user, locked_member, evaluation.dossier_id)
-        locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        locked = lock(Evaluation, evaluation)
         if locked.is_submitted:
             raise WorkflowError(_("Cette évaluation est déjà soumise."))
         error = _completeness_error(locked, _criteria(locked_member))
@@ -225,5 +228,7 @@ def submit_evaluation(user, evaluation: Evaluation) -> Evaluation:
         locked.submitted_at = timezone.now()
         locked.version += 1
         locked.save(update_fields=["submitted_at", "version", "updated_at"])
-        audit.record(user, "jury_submit_evaluation", locked, data={"version": locked.version})
+        audit.record(
+            user, AuditAction.JURY_SUBMIT_EVALUATION, locked, data={"version": locked.version}
+        )
         return locked

@@ -54,7 +54,7 @@ JURY_DECISION_STATES = (S.LAUREATE, S.NOT_SELECTED)
 
 
 def _applicant_dossier(request, pk) -> Dossier:
-    return get_dossier_or_404(request.user, pk, as_applicant=True)
+    return get_dossier_or_404(request.user, pk, "submissions.act_as_applicant")
 
 
 def next_action(dossier: Dossier, now) -> str:
@@ -391,7 +391,7 @@ def attachments(request, pk):
 @login_required
 def attachment_download(request, pk, attachment_pk):
     # Shared with the staff screens: members of the administration and instructors.
-    dossier = get_dossier_or_404(request.user, pk)
+    dossier = get_dossier_or_404(request.user, pk, "submissions.see_dossier")
     return attachment_response(dossier, attachment_pk)
 
 

@@ -128,6 +128,7 @@ def _staff_dossier(request, pk) -> Dossier:
     return get_dossier_or_404(
         request.user,
         pk,
+        "submissions.see_dossier",
         queryset=Dossier.objects.filter(submitted_at__isnull=False).select_related(
             "call__programme", "administration__ministry"
         ),

@@ -11,6 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from calls.models import AdministrationKind, Call, CallStatus, Category, Criterion, Programme
+from relance.admin import snapshot
+from relance.audit import AuditAction
+from relance.models import AuditEntry
+from tests.admin_helpers import audit_entries, bulk_delete, change_form_data, offers_bulk_delete
 from tests.factories import (
     CallFactory,
     CategoryFactory,
@@ -326,3 +330,224 @@ def test_a_programme_is_created_through_the_admin(admin_client_):
     )
     assert response.status_code == 302
     assert Programme.objects.get(slug="france-relance").title == "France Relance"
+
+
+# Every edit is audited ----------------------------------------------------------------------
+
+
+def test_creating_a_call_audits_it_and_each_inline_row(admin_client_, superuser):
+    programme = ProgrammeFactory()
+    response = admin_client_.post(url(Call, "add"), call_form_data(programme))
+    assert response.status_code == 302, admin_errors(response)
+    call = Call.objects.get(slug="deuxieme-appel")
+
+    [entry] = audit_entries(call)
+    assert (entry.action, entry.actor) == (AuditAction.ADMIN_CREATE, superuser)
+    values = entry.data["values"]
+    assert {name: values[name] for name in ("programme", "kind", "number", "title", "slug")} == {
+        "programme": programme.pk,
+        "kind": "round",
+        "number": 2,
+        "title": "Deuxième appel à projets",
+        "slug": "deuxieme-appel",
+    }
+    assert values["opens_at"] == "2021-04-15T07:00:00+00:00"
+    assert values["eligible_kinds"] == ["central", "operator"]
+    assert values["ineligible_link"] == "https://exemple.gouv.fr/collectivites"
+    assert (values["is_public"], values["is_demo"], values["amount_ceiling"]) == (
+        True,
+        False,
+        None,
+    )
+    assert "summary" not in values  # a text: not copied into the log
+
+    categories = audit_entries(model=Category)
+    assert [(e.action, e.actor, e.data["values"]) for e in categories] == [
+        (AuditAction.ADMIN_CREATE, superuser, {"call": call.pk, "name": name, "order": order})
+        for name, order in (("Développement d’API", 1), ("Catalogue de données", 2))
+    ]
+    assert {e.target_id for e in categories} == {str(c.pk) for c in call.categories.all()}
+    [criterion] = audit_entries(model=Criterion)
+    assert (criterion.action, criterion.target_id) == (
+        AuditAction.ADMIN_CREATE,
+        str(call.criteria.get().pk),
+    )
+    assert criterion.data["values"] == {
+        "call": call.pk,
+        "label": "Pérennité",
+        "weight": "1.50",
+        "scale_max": 5,
+        "order": 1,
+    }
+
+
+@pytest.fixture
+def call_with_rows():
+    call = CallFactory(
+        title="Premier appel",
+        opens_at=datetime(2021, 1, 1, 8, 0, tzinfo=UTC),
+        closes_at=datetime(2021, 1, 31, 23, 0, tzinfo=UTC),
+    )
+    return (
+        call,
+        CategoryFactory(call=call, name="API", order=1),
+        CriterionFactory(call=call, label="Pérennité", order=1),
+    )
+
+
+def test_changing_a_call_audits_each_field_and_inline_row(admin_client_, superuser, call_with_rows):
+    call, category, criterion = call_with_rows
+    page = admin_client_.get(url(Call, "change", call.pk))
+    data = change_form_data(page)
+    data.update(
+        {
+            "title": "Premier appel à projets",
+            "closes_at_0": "28/02/2021",
+            "closes_at_1": "12:00:00",
+            "description": "Une description plus longue.",
+            "categories-0-name": "Développement d’API",
+            "criteria-0-DELETE": "on",
+            "categories-TOTAL_FORMS": "2",
+            "categories-1-order": "2",
+            "categories-1-name": "Catalogues",
+            "categories-1-description": "",
+        }
+    )
+    response = admin_client_.post(url(Call, "change", call.pk), data)
+    assert response.status_code == 302, admin_errors(response)
+
+    [entry] = audit_entries(call)
+    assert (entry.action, entry.actor) == (AuditAction.ADMIN_EDIT, superuser)
+    assert entry.data == {
+        "fields": ["closes_at", "description", "title"],
+        "changes": {  # before and after for short fields; the name only for texts
+            "closes_at": {
+                "old": "2021-01-31T23:00:00+00:00",
+                "new": "2021-02-28T11:00:00+00:00",
+            },
+            "title": {"old": "Premier appel", "new": "Premier appel à projets"},
+        },
+    }
+    [renamed] = audit_entries(category)
+    assert (renamed.action, renamed.actor, renamed.data) == (
+        AuditAction.ADMIN_EDIT,
+        superuser,
+        {"fields": ["name"], "changes": {"name": {"old": "API", "new": "Développement d’API"}}},
+    )
+    added = call.categories.get(name="Catalogues")
+    [created] = audit_entries(added)
+    assert (created.action, created.data["values"]["name"]) == (
+        AuditAction.ADMIN_CREATE,
+        "Catalogues",
+    )
+    assert not Criterion.objects.filter(pk=criterion.pk).exists()
+    [deleted] = audit_entries(criterion)
+    assert (deleted.action, deleted.actor) == (AuditAction.ADMIN_DELETE, superuser)
+    assert deleted.data["repr"] == str(criterion)
+    assert deleted.data["values"]["label"] == "Pérennité"
+
+
+def test_saving_an_unchanged_call_writes_no_entry(admin_client_, call_with_rows):
+    call, _category, _criterion = call_with_rows
+    data = change_form_data(admin_client_.get(url(Call, "change", call.pk)))
+    response = admin_client_.post(url(Call, "change", call.pk), data)
+    assert response.status_code == 302, admin_errors(response)
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_refused_form_writes_no_entry(admin_client_, call_with_rows):
+    call, _category, _criterion = call_with_rows
+    data = change_form_data(admin_client_.get(url(Call, "change", call.pk)))
+    data.update(title="Nouveau titre", **{"categories-0-name": ""})
+    assert admin_client_.post(url(Call, "change", call.pk), data).status_code == 200
+    assert Call.objects.get(pk=call.pk).title == "Premier appel"
+    assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "model,changes",
+    [
+        (Programme, {"operator": "DITP"}),
+        (Category, {"name": "Données ouvertes"}),
+        (Criterion, {"weight": "2", "scale_max": "10"}),
+    ],
+    ids=["programme", "category", "criterion"],
+)
+def test_programmes_categories_and_criteria_edits_are_audited(
+    admin_client_, superuser, one_of_each, model, changes
+):
+    obj = one_of_each[model]
+    page = admin_client_.get(url(model, "change", obj.pk))
+    data = change_form_data(page)
+    data.update(changes)
+    response = admin_client_.post(url(model, "change", obj.pk), data)
+    assert response.status_code == 302, admin_errors(response)
+    [entry] = audit_entries(obj)
+    assert (entry.action, entry.actor) == (AuditAction.ADMIN_EDIT, superuser)
+    assert entry.data["fields"] == sorted(changes)
+    old = snapshot(obj)
+    obj.refresh_from_db()
+    assert entry.data["changes"] == {
+        name: {"old": old[name], "new": snapshot(obj)[name]} for name in changes
+    }
+
+
+def test_a_deleted_criterion_is_audited(admin_client_, superuser, one_of_each):
+    criterion = one_of_each[Criterion]
+    pk = criterion.pk
+    response = admin_client_.post(url(Criterion, "delete", pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Criterion.objects.filter(pk=pk).exists()
+    [entry] = AuditEntry.objects.filter(action=AuditAction.ADMIN_DELETE)
+    assert (entry.actor, entry.target_type.model_class(), entry.target_id) == (
+        superuser,
+        Criterion,
+        str(pk),
+    )
+    assert entry.data == {"repr": str(criterion), "values": snapshot(criterion)}
+
+
+def test_a_deleted_call_lists_the_categories_and_criteria_it_takes(
+    admin_client_, superuser, call_with_rows
+):
+    call, category, criterion = call_with_rows
+    response = admin_client_.post(url(Call, "delete", call.pk), {"post": "yes"})
+    assert response.status_code == 302
+    [entry] = AuditEntry.objects.all()
+    assert (entry.action, entry.actor, entry.target_id) == (
+        AuditAction.ADMIN_DELETE,
+        superuser,
+        str(call.pk),
+    )
+    assert entry.data["cascade"] == {
+        "calls.category": [category.pk],
+        "calls.criterion": [criterion.pk],
+    }
+
+
+def test_a_call_with_dossiers_is_not_deleted_and_nothing_is_recorded(admin_client_):
+    from tests.factories import DossierFactory
+
+    dossier = DossierFactory()
+    response = admin_client_.post(url(Call, "delete", dossier.call_id), {"post": "yes"})
+    assert response.status_code == 200  # Django lists the protected dossiers
+    assert Call.objects.filter(pk=dossier.call_id).exists()
+    assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize("model", MODELS, ids=[m._meta.label for m in MODELS])
+def test_bulk_deletion_writes_one_entry_per_row(admin_client_, superuser, model):
+    factory = {
+        Programme: ProgrammeFactory,
+        Call: CallFactory,
+        Category: CategoryFactory,
+        Criterion: CriterionFactory,
+    }[model]
+    rows = [factory(), factory()]
+    assert offers_bulk_delete(admin_client_, model)
+    response = bulk_delete(admin_client_, model, rows)
+    assert response.status_code == 302
+    assert not model.objects.filter(pk__in=[r.pk for r in rows]).exists()
+    entries = audit_entries(model=model, action=AuditAction.ADMIN_DELETE)
+    assert sorted(e.target_id for e in entries) == sorted(str(r.pk) for r in rows)
+    assert {e.actor for e in entries} == {superuser}

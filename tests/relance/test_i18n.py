@@ -146,3 +146,14 @@ def test_french_stays_the_default(client):
     content = client.get(reverse("home")).content.decode()
     assert '<html lang="fr"' in content
     assert "Se connecter" in content
+
+
+def test_every_audit_action_has_an_english_label():
+    """The histories read these labels: the vocabulary is translated as a whole."""
+    from relance.audit import AuditAction
+
+    with translation.override("fr"):
+        french = {action: str(action.label) for action in AuditAction}
+    with translation.override("en"):
+        untranslated = [a.value for a in AuditAction if str(a.label) == french[a]]
+    assert untranslated == []

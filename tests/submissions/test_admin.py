@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from relance import audit
+from relance.audit import AuditAction
 from relance.models import AuditEntry, OutgoingEmail, User
 from submissions import workflow
 from submissions.models import (
@@ -25,6 +26,8 @@ from submissions.models import (
     PreselectionPublication,
 )
 from submissions.resources import AdministrationResource
+from tests.admin_helpers import audit_entries, bulk_delete, offers_bulk_delete
+from tests.admin_helpers import change_form_data as _change_form_data
 from tests.factories import (
     AdministrationFactory,
     CallFactory,
@@ -144,7 +147,8 @@ def test_dossier_changelist_filters_and_search(admin_client_, one_of_each):
         ({"administration__kind__exact": "operator"}, {draft}),
         ({"pending_decision__exact": "preselected"}, set()),
         ({"q": "DINUM"}, {dossier}),  # administration acronym
-        ({"q": dossier.administration.name}, {dossier}),
+        # Quoted: searched word by word, the « 0 » of « Direction n° 0 » matches any reference.
+        ({"q": f'"{dossier.administration.name}"'}, {dossier}),
         ({"q": dossier.reference}, {dossier}),
         ({"q": f'"{draft.title}"'}, {draft}),
     ]
@@ -180,7 +184,7 @@ def test_changelists_run_a_constant_number_of_queries(admin_client_):
     def add_rows(count):
         for i in range(count):
             dossier = DossierFactory(call=call, administration=administrations[i % 2])
-            audit.record(None, "submit", dossier)
+            audit.record(None, "edit", dossier)
             agent_of(administrations[i % 2])
 
     add_rows(2)
@@ -197,28 +201,6 @@ def test_changelists_run_a_constant_number_of_queries(admin_client_):
 
 
 # Dossier states are never edited here -------------------------------------------------------
-
-
-def _change_form_data(response):
-    """The POST data of an admin change form as displayed (main form and inlines)."""
-    data = {}
-
-    def add(form):
-        for name in form.fields:
-            value = form[name].value()
-            if isinstance(value, bool):
-                if value:
-                    data[form.add_prefix(name)] = "on"
-                continue
-            data[form.add_prefix(name)] = "" if value is None else value
-
-    add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        add(formset.management_form)
-        for form in formset.forms:
-            add(form)
-    return data
 
 
 def test_dossier_state_and_decision_are_read_only(admin_client_, one_of_each, superuser):
@@ -247,22 +229,138 @@ def test_dossier_state_and_decision_are_read_only(admin_client_, one_of_each, su
     )
     assert stored.version == dossier.version + 1  # open applicant forms become stale
     entry = audit.history(dossier).get(action="admin_edit")
-    assert (entry.actor, entry.data) == (superuser, {"fields": ["title"]})
+    # The entry now also keeps the title before and after (a short field).
+    assert (entry.actor, entry.data) == (
+        superuser,
+        {"fields": ["title"], "changes": {"title": {"old": dossier.title, "new": "Titre corrigé"}}},
+    )
 
 
-def test_dossier_category_must_belong_to_its_call(admin_client_, one_of_each):
+def test_dossier_category_and_amounts_are_read_only(admin_client_, one_of_each):
+    """Before: the category (limited to the call's) and the amounts were editable here.
+
+    They are what the ceiling check, the preselection and the jury decide on: the applicant
+    changes them through the workflow while the dossier is open to edits.
+    """
     from tests.factories import CategoryFactory
 
     dossier = one_of_each[Dossier]
     foreign = CategoryFactory(call=CallFactory())
+    same_call = CategoryFactory(call=dossier.call)
     page = admin_client_.get(url(Dossier, "change", dossier.pk))
-    assert foreign not in page.context["adminform"].form.fields["category"].queryset
+    form_fields = page.context["adminform"].form.fields
+    for name in ("category", "total_budget", "requested_amount"):
+        assert name not in form_fields
     data = _change_form_data(page)
-    data["category"] = foreign.pk
+    for category in (foreign, same_call):
+        data.update(category=category.pk, requested_amount="99999999", total_budget="1")
+        response = admin_client_.post(url(Dossier, "change", dossier.pk), data)
+        assert response.status_code == 302
+        stored = Dossier.objects.get(pk=dossier.pk)
+        assert stored.category_id == dossier.category_id
+        assert (stored.requested_amount, stored.total_budget) == (
+            dossier.requested_amount,
+            dossier.total_budget,
+        )
+        assert stored.version == dossier.version  # nothing changed, nothing recorded
+    assert not audit.history(dossier).filter(action="admin_edit").exists()
+
+
+def test_dossier_text_and_contact_are_what_the_admin_corrects(admin_client_, one_of_each):
+    page = admin_client_.get(url(Dossier, "change", one_of_each[Dossier].pk))
+    assert set(page.context["adminform"].form.fields) == {
+        "title",
+        "subtitle",
+        "summary",
+        "description",
+        "benefits_self",
+        "benefits_others",
+        "technical_approach",
+        "sustainability",
+        "timeline",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+    }
+
+
+def test_a_correction_is_audited_with_short_values_and_text_names(
+    admin_client_, one_of_each, superuser
+):
+    dossier = one_of_each[Dossier]
+    page = admin_client_.get(url(Dossier, "change", dossier.pk))
+    data = _change_form_data(page)
+    data.update(contact_email="contact@exemple.gouv.fr", description="Texte corrigé.")
     response = admin_client_.post(url(Dossier, "change", dossier.pk), data)
-    assert response.status_code == 200
-    assert "category" in response.context["adminform"].form.errors
-    assert Dossier.objects.get(pk=dossier.pk).category_id == dossier.category_id
+    assert response.status_code == 302
+    [entry] = audit_entries(dossier, action=AuditAction.ADMIN_EDIT)
+    assert entry.actor == superuser
+    assert entry.data == {
+        "fields": ["contact_email", "description"],
+        "changes": {
+            "contact_email": {"old": dossier.contact_email, "new": "contact@exemple.gouv.fr"}
+        },
+    }
+
+
+def test_after_the_published_decision_only_the_contact_is_corrected(admin_client_, superuser):
+    """Published results show the title and subtitle: they are corrected by an amendment."""
+    for state in (DossierState.LAUREATE, DossierState.NOT_SELECTED):
+        dossier = DossierFactory(state=state, title="Titre publié")
+        page = admin_client_.get(url(Dossier, "change", dossier.pk))
+        assert set(page.context["adminform"].form.fields) == {
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+        }
+        assert "Titre publié" in page.content.decode()
+        data = _change_form_data(page)
+        data.update(title="Autre titre", subtitle="Autre", contact_phone="01 40 00 00 00")
+        response = admin_client_.post(url(Dossier, "change", dossier.pk), data)
+        assert response.status_code == 302
+        stored = Dossier.objects.get(pk=dossier.pk)
+        assert (stored.title, stored.subtitle, stored.contact_phone) == (
+            "Titre publié",
+            dossier.subtitle,
+            "01 40 00 00 00",
+        )
+        [entry] = audit_entries(dossier, action=AuditAction.ADMIN_EDIT)
+        assert entry.data["fields"] == ["contact_phone"]
+
+
+def test_dossiers_are_never_deleted_here(admin_client_, one_of_each):
+    dossier = one_of_each[Dossier]
+    assert admin_client_.get(url(Dossier, "delete", dossier.pk)).status_code == 403
+    assert admin_client_.post(url(Dossier, "delete", dossier.pk), {"post": "yes"}).status_code == (
+        403
+    )
+    assert not offers_bulk_delete(admin_client_, Dossier)
+    bulk_delete(admin_client_, Dossier, [dossier])
+    assert Dossier.objects.filter(pk=dossier.pk).exists()
+
+
+# Rows written only by the workflows, and the audit log itself.
+READ_ONLY = [
+    AuditEntry,
+    BudgetLine,
+    Attachment,
+    DossierMessage,
+    InternalNote,
+    PreselectionPublication,
+]
+
+
+@pytest.mark.parametrize("model", READ_ONLY, ids=[m._meta.label for m in READ_ONLY])
+def test_workflow_rows_are_never_changed_or_deleted(admin_client_, one_of_each, model):
+    obj = one_of_each[model]
+    before = list(model.objects.values())
+    response = admin_client_.get(url(model, "change", obj.pk))
+    assert response.context["adminform"].form.fields == {}
+    assert admin_client_.post(url(model, "change", obj.pk), {"body": "x"}).status_code == 403
+    assert admin_client_.post(url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
+    assert not offers_bulk_delete(admin_client_, model)
+    bulk_delete(admin_client_, model, [obj])
+    assert list(model.objects.values()) == before
 
 
 def test_attachments_are_shown_without_a_file_link(admin_client_, one_of_each):
@@ -308,6 +406,126 @@ def test_administration_with_memberships_is_saved(admin_client_, one_of_each):
     response = admin_client_.post(url(Administration, "change", administration.pk), data)
     assert response.status_code == 302
     assert Membership.objects.filter(user=newcomer, administration=administration).exists()
+
+
+# Configuration edits are audited ------------------------------------------------------------
+
+
+def test_ministries_are_created_changed_and_deleted_with_an_entry_each(admin_client_, superuser):
+    response = admin_client_.post(url(Ministry, "add"), {"name": "Ministère de la Culture"})
+    assert response.status_code == 302
+    ministry = Ministry.objects.get(name="Ministère de la Culture")
+    [created] = audit_entries(ministry)
+    assert (created.action, created.actor, created.data) == (
+        AuditAction.ADMIN_CREATE,
+        superuser,
+        {"values": {"name": "Ministère de la Culture", "acronym": ""}},
+    )
+
+    response = admin_client_.post(
+        url(Ministry, "change", ministry.pk), {"name": "Ministère de la Culture", "acronym": "MC"}
+    )
+    assert response.status_code == 302
+    changed = audit_entries(ministry)[-1]
+    assert (changed.action, changed.actor, changed.data) == (
+        AuditAction.ADMIN_EDIT,
+        superuser,
+        {"fields": ["acronym"], "changes": {"acronym": {"old": "", "new": "MC"}}},
+    )
+
+    pk = ministry.pk
+    response = admin_client_.post(url(Ministry, "delete", pk), {"post": "yes"})
+    assert response.status_code == 302
+    [deleted] = audit_entries(model=Ministry, action=AuditAction.ADMIN_DELETE)
+    assert (deleted.actor, deleted.target_id, deleted.data) == (
+        superuser,
+        str(pk),
+        {
+            "repr": "Ministère de la Culture",
+            "values": {"name": "Ministère de la Culture", "acronym": "MC"},
+        },
+    )
+
+
+def test_memberships_edited_on_the_administration_page_are_audited(
+    admin_client_, one_of_each, superuser
+):
+    administration = one_of_each[Administration]
+    existing = one_of_each[Membership]
+    newcomer = UserFactory()
+    page = admin_client_.get(url(Administration, "change", administration.pk))
+    data = _change_form_data(page)
+    prefix = page.context["inline_admin_formsets"][0].formset.prefix
+    total = int(data[f"{prefix}-TOTAL_FORMS"])
+    data[f"{prefix}-TOTAL_FORMS"] = total + 1
+    data[f"{prefix}-{total}-user"] = newcomer.pk
+    data[f"{prefix}-0-DELETE"] = "on"
+    data["acronym"] = "DINUM-ETALAB"
+    response = admin_client_.post(url(Administration, "change", administration.pk), data)
+    assert response.status_code == 302
+
+    [changed] = audit_entries(administration)
+    assert (changed.action, changed.actor, changed.data) == (
+        AuditAction.ADMIN_EDIT,
+        superuser,
+        {"fields": ["acronym"], "changes": {"acronym": {"old": "DINUM", "new": "DINUM-ETALAB"}}},
+    )
+    added = Membership.objects.get(user=newcomer)
+    [created] = audit_entries(added)
+    assert (created.action, created.actor, created.data) == (
+        AuditAction.ADMIN_CREATE,
+        superuser,
+        {"values": {"user": newcomer.pk, "administration": administration.pk}},
+    )
+    assert not Membership.objects.filter(pk=existing.pk).exists()
+    [removed] = audit_entries(existing)
+    assert (removed.action, removed.actor, removed.data["values"]) == (
+        AuditAction.ADMIN_DELETE,
+        superuser,
+        {"user": existing.user_id, "administration": administration.pk},
+    )
+
+
+def test_memberships_edited_on_their_own_page_are_audited(admin_client_, superuser):
+    administration, other = AdministrationFactory(), AdministrationFactory()
+    agent = UserFactory()
+    response = admin_client_.post(
+        url(Membership, "add"), {"user": agent.pk, "administration": administration.pk}
+    )
+    assert response.status_code == 302
+    membership = Membership.objects.get(user=agent)
+    response = admin_client_.post(
+        url(Membership, "change", membership.pk), {"user": agent.pk, "administration": other.pk}
+    )
+    assert response.status_code == 302
+    assert [(e.action, e.actor) for e in audit_entries(membership)] == [
+        (AuditAction.ADMIN_CREATE, superuser),
+        (AuditAction.ADMIN_EDIT, superuser),
+    ]
+    assert audit_entries(membership)[-1].data == {
+        "fields": ["administration"],
+        "changes": {"administration": {"old": administration.pk, "new": other.pk}},
+    }
+    response = bulk_delete(admin_client_, Membership, [membership])
+    assert response.status_code == 302
+    assert not Membership.objects.exists()
+    [deleted] = audit_entries(model=Membership, action=AuditAction.ADMIN_DELETE)
+    assert (deleted.actor, deleted.target_id) == (superuser, str(membership.pk))
+
+
+@pytest.mark.parametrize("model", [Ministry, Administration], ids=["ministry", "administration"])
+def test_bulk_deletion_of_referentials_writes_one_entry_per_row(admin_client_, superuser, model):
+    rows = (
+        [MinistryFactory(), MinistryFactory()]
+        if model is Ministry
+        else [AdministrationFactory(ministry=None, kind="local_authority") for _ in range(2)]
+    )
+    assert offers_bulk_delete(admin_client_, model)
+    assert bulk_delete(admin_client_, model, rows).status_code == 302
+    entries = audit_entries(model=model, action=AuditAction.ADMIN_DELETE)
+    assert sorted(e.target_id for e in entries) == sorted(str(r.pk) for r in rows)
+    assert {e.actor for e in entries} == {superuser}
+    assert not model.objects.filter(pk__in=[r.pk for r in rows]).exists()
 
 
 # Access ----------------------------------------------------------------------------------------
@@ -439,6 +657,65 @@ def test_ministries_import_through_the_admin(admin_client_):
         "Ministère de la Culture": "MC",
         "Premier ministre": "PM",
     }
+
+
+def test_each_imported_row_is_audited(admin_client_, ministries, superuser):
+    preview = _upload(admin_client_, Administration, GOOD_CSV, name="administrations.csv")
+    assert not AuditEntry.objects.exists()  # the preview is a dry run
+    admin_client_.post(
+        url(Administration, "process_import"), preview.context["confirm_form"].initial
+    )
+    entries = audit_entries(model=Administration)
+    assert len(entries) == 4
+    assert {e.target_id for e in entries} == {str(a.pk) for a in Administration.objects.all()}
+    assert {(e.action, e.actor) for e in entries} == {(AuditAction.ADMIN_IMPORT, superuser)}
+    dinum = Administration.objects.get(acronym="DINUM")
+    [entry] = audit_entries(dinum)
+    assert entry.data == {
+        "import_type": "new",
+        "file": "administrations.csv",
+        "values": {
+            "name": "Direction interministérielle du numérique",
+            "acronym": "DINUM",
+            "kind": "central",
+            "ministry": ministries[0].pk,
+            "siret": "13002526500013",
+        },
+    }
+
+    # The same file again changes nothing (rows skipped): nothing more is recorded. A row
+    # that differs is recorded as an update, with its values before and after.
+    changed = GOOD_CSV.replace("DRFiP 35;deconcentrated", "DRFIP 35;deconcentrated")
+    preview = _upload(admin_client_, Administration, changed, name="corrections.csv")
+    admin_client_.post(
+        url(Administration, "process_import"), preview.context["confirm_form"].initial
+    )
+    [update] = audit_entries(model=Administration)[4:]
+    assert update.target_id == str(Administration.objects.get(acronym="DRFIP 35").pk)
+    assert update.data == {
+        "import_type": "update",
+        "file": "corrections.csv",
+        "changes": {"acronym": {"old": "DRFiP 35", "new": "DRFIP 35"}},
+    }
+
+
+def test_a_refused_file_records_nothing(admin_client_, ministries):
+    content = GOOD_CSV + "Service à la clé fausse;SCF;Opérateur;Premier ministre;13002526500012\n"
+    preview = _upload(admin_client_, Administration, content)
+    assert preview.context.get("confirm_form") is None
+    assert not AuditEntry.objects.exists()
+
+
+def test_imported_ministries_are_audited(admin_client_, superuser):
+    preview = _upload(admin_client_, Ministry, "nom,sigle\nMinistère de la Culture,MC\n")
+    admin_client_.post(url(Ministry, "process_import"), preview.context["confirm_form"].initial)
+    ministry = Ministry.objects.get()
+    [entry] = audit_entries(ministry)
+    assert (entry.action, entry.actor, entry.data["values"]) == (
+        AuditAction.ADMIN_IMPORT,
+        superuser,
+        {"name": "Ministère de la Culture", "acronym": "MC"},
+    )
 
 
 # Email retry ------------------------------------------------------------------------------------

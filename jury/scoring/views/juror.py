@@ -1,4 +1,5 @@
-"""Juror screens, under ``/jury/``: my juries, my dossiers, scoring, conflicts.
+"""Juror screens, under ``/jury/``: my juries, my dossiers, scoring (the declaration of a
+conflict of interest is in ``jury.composition.views``).
 
 Every page needs a login and the membership of the jury in the URL
 (``jury.permissions.get_member_or_404``); a dossier comes from ``juror_dossiers(member)``,
@@ -16,11 +17,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from calls.models import Criterion
-from jury.composition import workflow as composition
 from jury.models import HEARING_ORDER, ConflictOfInterest, Deliberation, Evaluation
 from jury.permissions import get_juror_dossier_or_404, get_member_or_404, juror_dossiers
 from jury.scoring import workflow as scoring
 from jury.scoring.forms import EvaluationForm, criterion_field_name
+from relance.workflow import WorkflowError
 from submissions.display import attachment_response, dossier_summary
 
 
@@ -131,13 +132,13 @@ def juror_dossier(request, jury_id, pk):
                     recommendation=data["recommendation"],
                     version=data.get("version"),
                 )
-            except composition.WorkflowError as exc:
+            except WorkflowError as exc:
                 messages.error(request, exc.message)
             else:
                 if EvaluationForm.SUBMIT in request.POST and not saved.is_submitted:
                     try:
                         scoring.submit_evaluation(request.user, saved)
-                    except composition.WorkflowError as exc:
+                    except WorkflowError as exc:
                         # The draft is saved: nothing typed is lost, the page says what is missing.
                         messages.warning(
                             request,
