@@ -16,6 +16,9 @@ from import_export.admin import ImportExportModelAdmin
 
 from relance.admin import AuditedAdminMixin, AuditedImportMixin, ReadOnlyMixin
 from submissions.models import (
+    BUDGET_FIELDS,
+    CONTACT_FIELDS,
+    DOSSIER_CONTENT_FIELDS,
     Administration,
     Attachment,
     BudgetLine,
@@ -134,18 +137,12 @@ class InternalNoteInline(ReadOnlyMixin, admin.StackedInline):
 # and their corrections are result amendments (jury.deliberation), which keep the history
 # and date the public page.
 CONTENT_FIELDS = [
-    "title",
-    "subtitle",
-    "summary",
-    "description",
-    "benefits_self",
-    "benefits_others",
-    "technical_approach",
-    "sustainability",
-    "timeline",
+    name
+    for name in DOSSIER_CONTENT_FIELDS
+    if name not in ("category", *BUDGET_FIELDS, *CONTACT_FIELDS)
 ]
-# Not published: kept correctable so that staff can still reach the applicant.
-CONTACT_FIELDS = ["contact_name", "contact_email", "contact_phone"]
+# CONTACT_FIELDS are not published: kept correctable so that staff can still reach the
+# applicant.
 # States in which the jury's decision on the dossier is published.
 DECIDED_STATES = {DossierState.LAUREATE, DossierState.NOT_SELECTED}
 
@@ -153,7 +150,7 @@ DECIDED_STATES = {DossierState.LAUREATE, DossierState.NOT_SELECTED}
 class DossierAdminForm(forms.ModelForm):
     class Meta:
         model = Dossier
-        fields = CONTENT_FIELDS + CONTACT_FIELDS
+        fields = [*CONTENT_FIELDS, *CONTACT_FIELDS]
 
 
 @admin.register(Dossier)
@@ -223,21 +220,14 @@ class DossierAdmin(AuditedAdminMixin, admin.ModelAdmin):
             _("Projet"),
             {
                 "fields": [
-                    "title",
-                    "subtitle",
-                    "category",
-                    "summary",
-                    "description",
-                    "benefits_self",
-                    "benefits_others",
-                    "technical_approach",
-                    "sustainability",
-                    "timeline",
+                    name
+                    for name in DOSSIER_CONTENT_FIELDS
+                    if name not in BUDGET_FIELDS + CONTACT_FIELDS
                 ]
             },
         ),
-        (_("Budget"), {"fields": ["total_budget", "requested_amount"]}),
-        (_("Contact"), {"fields": ["contact_name", "contact_email", "contact_phone"]}),
+        (_("Budget"), {"fields": list(BUDGET_FIELDS)}),
+        (_("Contact"), {"fields": list(CONTACT_FIELDS)}),
         (
             _("Suivi"),
             {"fields": ["created_by", "created_at", "updated_at", "version"]},

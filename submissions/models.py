@@ -164,6 +164,8 @@ DOSSIER_CONTENT_FIELDS = (
     "contact_email",
     "contact_phone",
 )
+BUDGET_FIELDS = ("total_budget", "requested_amount")
+CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
 # What a submission requires: the whole content but the phone number.
 SUBMISSION_REQUIRED_FIELDS = tuple(
     name for name in DOSSIER_CONTENT_FIELDS if name != "contact_phone"
