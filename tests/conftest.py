@@ -1,4 +1,5 @@
 import pytest
+from django.test import override_settings
 
 from tests.factories import StaffFactory, UserFactory
 
@@ -28,7 +29,9 @@ def _fresh_cache():
     cache.clear()
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    # Hashing strength is not under test; MD5 keeps account creation cheap.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher():
+    # Hashing strength is not under test; MD5 keeps account creation cheap. Session-wide, so
+    # that data committed by session fixtures is hashed as every test checks it.
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield

@@ -15,7 +15,6 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db.models import Avg, Count
-from django.test import override_settings
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -94,9 +93,7 @@ def seed():
 @pytest.fixture(scope="module")
 def seeded_db(django_db_setup, django_db_blocker):
     """Seed once for the read-only tests of this module (the seed takes a few seconds)."""
-    # The same fast hasher as the per-test fixture of tests/conftest.py, so logins check.
-    hashers = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    with django_db_blocker.unblock(), hashers:
+    with django_db_blocker.unblock():
         output = seed()
     yield output
     with django_db_blocker.unblock():
