@@ -8,14 +8,12 @@ reads the outcome.
 
 import re
 from datetime import timedelta
-from io import StringIO
 
 import pytest
 from django.utils import timezone
 
 from calls.demo import DEMO_CALL_SLUG
 from calls.models import Call
-from relance import demo
 from relance.models import OutgoingEmail
 from submissions.models import Dossier, DossierState
 from tests.submissions.sample_files import PDF_BYTES
@@ -40,9 +38,7 @@ def log_out(page):
     page.wait_for_load_state("networkidle")
 
 
-def test_file_submit_complete_preselect_publish(page, screenshot, tmp_path):
-    demo.load_all(StringIO())
-
+def test_file_submit_complete_preselect_publish(seeded, page, screenshot, tmp_path):
     # The applicant finds the open demonstration call and starts a dossier.
     log_in(page, APPLICANT, f"/appels/{DEMO_CALL_SLUG}/")
     page.get_by_role("link", name="Déposer un dossier").click()

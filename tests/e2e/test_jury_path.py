@@ -11,7 +11,6 @@ laureates shows the project.
 import re
 from datetime import timedelta
 from decimal import Decimal
-from io import StringIO
 
 import pytest
 from django.utils import timezone
@@ -26,7 +25,6 @@ from jury.models import (
     Jury,
     JuryMember,
 )
-from relance import demo
 from relance.demo import STAFF_LOGIN
 from relance.models import OutgoingEmail
 from submissions.demo import APPLICANT_LOGIN
@@ -103,8 +101,7 @@ def preselected_dossiers():
     return call, laureate, submitted, other
 
 
-def test_jury_hearings_scoring_deliberation_results(page, screenshot):
-    demo.load_all(StringIO())
+def test_jury_hearings_scoring_deliberation_results(seeded, page, screenshot):
     call, laureate, conflicted, other = preselected_dossiers()
 
     # Staff create the call's jury from the instruction pages.

@@ -10,7 +10,6 @@ from io import StringIO
 import pytest
 
 from calls.demo import ROUND_1_SLUG
-from relance import demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("transactional_db")]
 
@@ -37,9 +36,7 @@ def laureate_cards(scope):
     return scope.locator("[data-laureate]")
 
 
-def test_every_public_results_page(page, screenshot):
-    demo.load_all(StringIO())
-
+def test_every_public_results_page(seeded, page, screenshot):
     open_page(page, "/")
     open_page(page, "/appels/")
     assert page.get_by_role("link", name="Premier appel à projets").first.is_visible()

@@ -90,21 +90,6 @@ def seed():
     return out.getvalue()
 
 
-@pytest.fixture(scope="module")
-def seeded_db(django_db_setup, django_db_blocker):
-    """Seed once for the read-only tests of this module (the seed takes a few seconds)."""
-    with django_db_blocker.unblock():
-        output = seed()
-    yield output
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
-
-
-@pytest.fixture
-def seeded(seeded_db):
-    return seeded_db
-
-
 def round_1():
     return Call.objects.get(slug=calls_demo.ROUND_1_SLUG)
 
@@ -417,9 +402,7 @@ def test_the_demo_juror_can_log_in_with_the_printed_credentials(seeded, client):
     assert "DataMin 360" in page.content.decode()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_seeding_twice_changes_nothing():
-    seed()
+def test_seeding_twice_changes_nothing(seeded):
     first_counts = {model: model.objects.count() for model in JURY_MODELS}
     first = snapshot()
     seed()
@@ -429,9 +412,7 @@ def test_seeding_twice_changes_nothing():
     assert first_counts[HearingSlot] == 33
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_rerun_after_changes_restores_the_round():
-    seed()
+def test_a_rerun_after_changes_restores_the_round(seeded):
     first = snapshot()
     the_jury = jury()
     juror = the_jury.members.get(user__email=demo.JUROR_LOGIN.email)
