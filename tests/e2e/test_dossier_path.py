@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from calls.demo import DEMO_CALL_SLUG
 from calls.models import Call
@@ -95,7 +96,7 @@ def test_file_submit_complete_preselect_publish(seeded, page, screenshot, tmp_pa
     page.locator('input[name="description"]').fill("Devis du prestataire")
     page.get_by_role("button", name="Ajouter la pièce").click()
     page.wait_for_load_state("networkidle")
-    assert page.get_by_text("devis.pdf").first.is_visible()
+    expect(page.get_by_text("devis.pdf").first).to_be_visible()
 
     # Submit from the summary page; the acknowledgement gives reference, date and time.
     page.goto(f"/dossiers/{dossier.pk}/deposer/")
@@ -125,7 +126,7 @@ def test_file_submit_complete_preselect_publish(seeded, page, screenshot, tmp_pa
 
     # The applicant reads the message and completes the dossier.
     log_in(page, APPLICANT, dossier.get_absolute_url())
-    assert page.get_by_text(message).first.is_visible()
+    expect(page.get_by_text(message).first).to_be_visible()
     page.goto(f"/dossiers/{dossier.pk}/completer/")
     page.locator('textarea[name="reply"]').fill("Lettre ajoutée aux pièces.")
     page.get_by_role("button", name="Renvoyer le dossier complété").click()
@@ -169,5 +170,5 @@ def test_file_submit_complete_preselect_publish(seeded, page, screenshot, tmp_pa
 
     # The applicant sees the outcome.
     log_in(page, APPLICANT, dossier.get_absolute_url())
-    assert page.get_by_text("Présélectionné").first.is_visible()
+    expect(page.get_by_text("Présélectionné").first).to_be_visible()
     screenshot("outcome")
