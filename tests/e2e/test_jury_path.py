@@ -42,22 +42,26 @@ OTHER_TITLE = "Entrepôt des données de fréquentation des guichets"
 NOT_SELECTED_REASON = "Le projet reste à préciser avant un cofinancement."
 
 
+# After a navigation, the load event is enough (network idle costs half a second each time):
+# what the DSFR script changes later is asserted with expect(), which waits for it.
+
+
 def log_in(page, email, password, next_url):
     page.goto(f"/compte/connexion/?next={next_url}")
     page.locator('input[name="username"]').fill(email)
     page.locator('input[name="password"]').fill(password)
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
 
 
 def log_out(page):
     page.get_by_role("button", name="Se déconnecter").first.click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
 
 
 def click(page, locator):
     locator.click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
 
 
 def preselected_dossiers():
@@ -165,7 +169,7 @@ def test_jury_hearings_scoring_deliberation_results(seeded, page, screenshot):
     # The link's site is the configured one, not the test server: keep its path only.
     link = re.search(r"https?://[^/\s]+(/\S*?mot-de-passe/nouveau/\S+/)", invitation.body)
     page.goto(link.group(1))
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     page.locator('input[name="new_password1"]').fill(JUROR_PASSWORD)
     page.locator('input[name="new_password2"]').fill(JUROR_PASSWORD)
     click(page, page.get_by_role("button", name="Enregistrer le mot de passe"))
