@@ -11,10 +11,10 @@ laureates shows the project.
 import re
 from datetime import timedelta
 from decimal import Decimal
-from io import StringIO
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from calls.demo import DEMO_CALL_SLUG
 from calls.models import Call
@@ -26,7 +26,6 @@ from jury.models import (
     Jury,
     JuryMember,
 )
-from relance import demo
 from relance.demo import STAFF_LOGIN
 from relance.models import OutgoingEmail
 from submissions.demo import APPLICANT_LOGIN
@@ -43,22 +42,26 @@ OTHER_TITLE = "Entrepôt des données de fréquentation des guichets"
 NOT_SELECTED_REASON = "Le projet reste à préciser avant un cofinancement."
 
 
+# After a navigation, the load event is enough (network idle costs half a second each time):
+# what the DSFR script changes later is asserted with expect(), which waits for it.
+
+
 def log_in(page, email, password, next_url):
     page.goto(f"/compte/connexion/?next={next_url}")
     page.locator('input[name="username"]').fill(email)
     page.locator('input[name="password"]').fill(password)
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
 
 
 def log_out(page):
     page.get_by_role("button", name="Se déconnecter").first.click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
 
 
 def click(page, locator):
     locator.click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
 
 
 def preselected_dossiers():
@@ -103,18 +106,17 @@ def preselected_dossiers():
     return call, laureate, submitted, other
 
 
-def test_jury_hearings_scoring_deliberation_results(page, screenshot):
-    demo.load_all(StringIO())
+def test_jury_hearings_scoring_deliberation_results(seeded, page, screenshot):
     call, laureate, conflicted, other = preselected_dossiers()
 
     # Staff create the call's jury from the instruction pages.
     log_in(page, STAFF_LOGIN.email, STAFF_LOGIN.password, "/instruction/")
     click(page, page.get_by_role("link", name=call.title))
     click(page, page.locator("#jury-link"))
-    assert page.locator("#no-jury").is_visible()
+    expect(page.locator("#no-jury")).to_be_visible()
     click(page, page.get_by_role("button", name="Créer le jury"))
     jury = Jury.objects.get(call=call)
-    assert page.get_by_role("heading", level=1, name=str(jury)).is_visible()
+    expect(page.get_by_role("heading", level=1, name=str(jury))).to_be_visible()
 
     # ... and invite a member, whose account is created with the invitation.
     click(page, page.locator("#add-member"))
@@ -124,7 +126,9 @@ def test_jury_hearings_scoring_deliberation_results(page, screenshot):
     page.get_by_label("Affiliation", exact=True).fill("Direction interministérielle du numérique")
     click(page, page.get_by_role("button", name="Ajouter et inviter"))
     member = JuryMember.objects.get(jury=jury, user__email=JUROR_EMAIL)
-    assert page.locator("#members").get_by_role("cell", name=JUROR_NAME, exact=True).is_visible()
+    expect(
+        page.locator("#members").get_by_role("cell", name=JUROR_NAME, exact=True)
+    ).to_be_visible()
     invitation = OutgoingEmail.objects.get(to=[JUROR_EMAIL], topic="jury_invitation")
     screenshot("jury")
 
@@ -149,27 +153,27 @@ def test_jury_hearings_scoring_deliberation_results(page, screenshot):
     click(page, page.get_by_role("button", name="Générer le planning"))
     slots = page.locator("#slots tbody tr[data-slot]")
     assert slots.count() == 3
-    assert page.locator("#slots tr.relance-break-row", has_text="Pause café").is_visible()
+    expect(page.locator("#slots tr.relance-break-row", has_text="Pause café")).to_be_visible()
     # The break splits the morning: nobody is heard between 10:00 and 10:30.
-    assert page.locator("#slots tbody tr").nth(2).get_attribute("class") == "relance-break-row"
+    expect(page.locator("#slots tbody tr").nth(2)).to_have_attribute("class", "relance-break-row")
     screenshot("hearings")
     click(page, page.locator("#publish-link"))
     page.locator("label", has_text="Je confirme la publication").click()
     click(page, page.get_by_role("button", name="Publier le planning"))
     session.refresh_from_db()
     assert session.published_at is not None
-    assert page.locator('[data-status="published"]').is_visible()
+    expect(page.locator('[data-status="published"]')).to_be_visible()
     log_out(page)
 
     # The juror sets a password from the invitation, then signs in.
     # The link's site is the configured one, not the test server: keep its path only.
     link = re.search(r"https?://[^/\s]+(/\S*?mot-de-passe/nouveau/\S+/)", invitation.body)
     page.goto(link.group(1))
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     page.locator('input[name="new_password1"]').fill(JUROR_PASSWORD)
     page.locator('input[name="new_password2"]').fill(JUROR_PASSWORD)
     click(page, page.get_by_role("button", name="Enregistrer le mot de passe"))
-    assert page.get_by_role("heading", name="Mot de passe enregistré").is_visible()
+    expect(page.get_by_role("heading", name="Mot de passe enregistré")).to_be_visible()
     log_in(page, JUROR_EMAIL, JUROR_PASSWORD, "/")
     click(
         page, page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Jury")
@@ -187,16 +191,16 @@ def test_jury_hearings_scoring_deliberation_results(page, screenshot):
     assert ConflictOfInterest.objects.filter(member=member, dossier=conflicted).exists()
     assert dossiers.count() == 2
     assert page.locator(f'#dossiers tr[data-reference="{conflicted.reference}"]').count() == 0
-    assert page.locator(f'#conflicts li[data-reference="{conflicted.reference}"]').is_visible()
+    expect(page.locator(f'#conflicts li[data-reference="{conflicted.reference}"]')).to_be_visible()
     screenshot("juror-dossiers")
     # Its address now answers 404 (asked aside: a 404 page would count as a console error).
     assert page.request.get(f"/jury/{jury.pk}/dossiers/{conflicted.pk}/").status == 404
     # The published hearing day: the conflicted dossier is marked, not linked.
     click(page, page.locator("#hearings-link"))
     hearing_row = page.locator(f'tr[data-reference="{conflicted.reference}"]')
-    assert hearing_row.get_attribute("data-conflicted") == "1"
+    expect(hearing_row).to_have_attribute("data-conflicted", "1")
     assert hearing_row.get_by_role("link").count() == 0
-    assert page.get_by_role("link", name=laureate.reference).is_visible()
+    expect(page.get_by_role("link", name=laureate.reference)).to_be_visible()
     click(page, page.get_by_role("link", name="Retour aux dossiers du jury"))
 
     # Scoring: every criterion, a comment, an opinion, then submit.
@@ -208,8 +212,8 @@ def test_jury_hearings_scoring_deliberation_results(page, screenshot):
     page.locator('select[name="recommendation"]').select_option(label="Favorable")
     screenshot("scoring")
     click(page, page.get_by_role("button", name="Soumettre l’évaluation"))
-    assert page.get_by_text("Évaluation soumise. Merci !").is_visible()
-    assert page.locator('#evaluation [data-status="submitted"]').is_visible()
+    expect(page.get_by_text("Évaluation soumise. Merci !")).to_be_visible()
+    expect(page.locator('#evaluation [data-status="submitted"]')).to_be_visible()
     evaluation = Evaluation.objects.get(member=member, dossier=laureate)
     assert evaluation.submitted_at is not None
     assert sorted(s.value for s in evaluation.scores.all()) == [3, 4, Decimal("4.5"), 5]
@@ -218,7 +222,7 @@ def test_jury_hearings_scoring_deliberation_results(page, screenshot):
     # Staff read the ranking, then record the deliberation.
     log_in(page, STAFF_LOGIN.email, STAFF_LOGIN.password, f"/instruction/appels/{call.slug}/jury/")
     click(page, page.locator("#ranking-link"))
-    assert page.get_by_role("row").filter(has_text=laureate.reference).is_visible()
+    expect(page.get_by_role("row").filter(has_text=laureate.reference)).to_be_visible()
     screenshot("ranking")
     click(page, page.get_by_role("link", name="Délibération", exact=True))
     decisions = {
@@ -246,12 +250,12 @@ def test_jury_hearings_scoring_deliberation_results(page, screenshot):
     page.locator('textarea[name="minutes-minutes"]').fill("Le jury a entendu les trois projets.")
     page.locator('input[name="minutes-publish_amounts"]').check()
     click(page, page.get_by_role("button", name="Enregistrer le procès-verbal"))
-    assert page.get_by_text("Procès-verbal enregistré.").is_visible()
+    expect(page.get_by_text("Procès-verbal enregistré.")).to_be_visible()
     assert Deliberation.objects.get(jury=jury).publish_amounts
     screenshot("deliberation")
     click(page, page.locator("#publish-link"))
     click(page, page.get_by_role("button", name="Confirmer la publication"))
-    assert page.locator('[data-status="published"]').is_visible()
+    expect(page.locator('[data-status="published"]')).to_be_visible()
     for dossier in decisions:
         dossier.refresh_from_db()
     assert laureate.state == DossierState.LAUREATE
@@ -270,7 +274,7 @@ def test_jury_hearings_scoring_deliberation_results(page, screenshot):
     page.goto("/laureats/")
     main = page.locator("main")
     card = main.locator("[data-laureate]").filter(has_text=LAUREATE_TITLE)
-    assert card.get_by_role("link", name=LAUREATE_TITLE).is_visible()
+    expect(card.get_by_role("link", name=LAUREATE_TITLE)).to_be_visible()
     assert re.search(r"Cofinancement : 60\s000", card.locator("[data-amount]").text_content())
     assert OTHER_TITLE not in main.inner_text()
     assert conflicted.title not in main.inner_text()

@@ -8,9 +8,9 @@ import json
 from io import StringIO
 
 import pytest
+from playwright.sync_api import expect
 
 from calls.demo import ROUND_1_SLUG
-from relance import demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("transactional_db")]
 
@@ -37,12 +37,10 @@ def laureate_cards(scope):
     return scope.locator("[data-laureate]")
 
 
-def test_every_public_results_page(page, screenshot):
-    demo.load_all(StringIO())
-
+def test_every_public_results_page(seeded, page, screenshot):
     open_page(page, "/")
     open_page(page, "/appels/")
-    assert page.get_by_role("link", name="Premier appel à projets").first.is_visible()
+    expect(page.get_by_role("link", name="Premier appel à projets").first).to_be_visible()
 
     # The round-1 call page: funnel, laureates by category, jury composition.
     open_page(page, f"/appels/{ROUND_1_SLUG}/")
@@ -72,7 +70,7 @@ def test_every_public_results_page(page, screenshot):
         page.locator("#laureate-administration").inner_text()
         == "Direction du numérique du ministère de l’Intérieur (DNUM)"
     )
-    assert page.locator("#laureate-amount").is_visible()
+    expect(page.locator("#laureate-amount")).to_be_visible()
     screenshot("laureate")
 
     # The filter form: one category.
@@ -83,7 +81,7 @@ def test_every_public_results_page(page, screenshot):
     assert "categorie=" in page.url
     assert page.locator("#result-count").inner_text() == "4 lauréats"
     assert laureate_cards(page).count() == 4
-    assert page.get_by_role("link", name="API Sécu", exact=True).is_visible()
+    expect(page.get_by_role("link", name="API Sécu", exact=True)).to_be_visible()
     page.get_by_role("link", name="Tout afficher").click()
     page.wait_for_load_state("networkidle")
     assert laureate_cards(page).count() == 17
@@ -106,7 +104,8 @@ def test_every_public_results_page(page, screenshot):
     # A click lands only once the DSFR script has taken the accordion in hand.
     page.wait_for_selector(".fr-collapse[data-fr-js-collapse]", state="attached")
     button.click()
-    assert button.get_attribute("aria-expanded") == "true"
+    # The DSFR script updates it after the click: wait for it.
+    expect(button).to_have_attribute("aria-expanded", "true")
     table = round_1.locator("table").first
     table.wait_for(state="visible")
     assert table.locator("tbody tr").count() == 7

@@ -15,7 +15,6 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db.models import Avg, Count
-from django.test import override_settings
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -89,23 +88,6 @@ def seed():
     # pytest-django runs with DEBUG off: ``force`` lets the command load the demo data.
     call_command("seed_demo", force=True, stdout=out)
     return out.getvalue()
-
-
-@pytest.fixture(scope="module")
-def seeded_db(django_db_setup, django_db_blocker):
-    """Seed once for the read-only tests of this module (the seed takes a few seconds)."""
-    # The same fast hasher as the per-test fixture of tests/conftest.py, so logins check.
-    hashers = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    with django_db_blocker.unblock(), hashers:
-        output = seed()
-    yield output
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
-
-
-@pytest.fixture
-def seeded(seeded_db):
-    return seeded_db
 
 
 def round_1():
@@ -420,9 +402,7 @@ def test_the_demo_juror_can_log_in_with_the_printed_credentials(seeded, client):
     assert "DataMin 360" in page.content.decode()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_seeding_twice_changes_nothing():
-    seed()
+def test_seeding_twice_changes_nothing(seeded):
     first_counts = {model: model.objects.count() for model in JURY_MODELS}
     first = snapshot()
     seed()
@@ -432,9 +412,7 @@ def test_seeding_twice_changes_nothing():
     assert first_counts[HearingSlot] == 33
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_rerun_after_changes_restores_the_round():
-    seed()
+def test_a_rerun_after_changes_restores_the_round(seeded):
     first = snapshot()
     the_jury = jury()
     juror = the_jury.members.get(user__email=demo.JUROR_LOGIN.email)

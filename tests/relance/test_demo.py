@@ -59,8 +59,7 @@ def snapshot():
 
 
 @pytest.mark.django_db
-def test_seed_demo_twice_is_idempotent():
-    seed()
+def test_seed_demo_twice_is_idempotent(seeded):
     first_counts, first_rows = counts(), snapshot()
     seed()
     assert counts() == first_counts
@@ -70,8 +69,7 @@ def test_seed_demo_twice_is_idempotent():
 
 
 @pytest.mark.django_db
-def test_reference_programme_and_calls():
-    seed()
+def test_reference_programme_and_calls(seeded):
     programme = Programme.objects.get(slug=calls_demo.PROGRAMME_SLUG)
     assert programme.title == "Développer l’utilisation de la donnée dans votre administration"
     assert programme.operator == "Etalab — Direction interministérielle du numérique (DINUM)"
@@ -115,8 +113,7 @@ def test_reference_programme_and_calls():
 
 
 @pytest.mark.django_db
-def test_demo_call_is_open_now_and_clearly_labelled():
-    seed()
+def test_demo_call_is_open_now_and_clearly_labelled(seeded):
     call = Call.objects.get(slug=calls_demo.DEMO_CALL_SLUG)
     assert call.is_demo
     assert call.title.startswith("[Démonstration]")
@@ -127,8 +124,7 @@ def test_demo_call_is_open_now_and_clearly_labelled():
 
 
 @pytest.mark.django_db
-def test_demo_call_is_reopened_when_the_seed_runs_later():
-    seed()
+def test_demo_call_is_reopened_when_the_seed_runs_later(seeded):
     # As if the data had been loaded long ago: the demonstration call has closed since.
     Call.objects.filter(slug=calls_demo.DEMO_CALL_SLUG).update(
         opens_at=datetime(2020, 1, 1, tzinfo=PARIS), closes_at=datetime(2020, 2, 1, tzinfo=PARIS)
@@ -141,8 +137,7 @@ def test_demo_call_is_reopened_when_the_seed_runs_later():
 
 
 @pytest.mark.django_db
-def test_demo_calls_are_on_the_public_pages(client):
-    seed()
+def test_demo_calls_are_on_the_public_pages(seeded, client):
     home = client.get("/").content.decode()
     assert "[Démonstration] Appel à projets pour essayer le service" in home
     listing = client.get("/appels/").content.decode()
@@ -151,8 +146,8 @@ def test_demo_calls_are_on_the_public_pages(client):
 
 
 @pytest.mark.django_db
-def test_demo_accounts_and_printed_logins(client):
-    output = seed()
+def test_demo_accounts_and_printed_logins(seeded, client):
+    output = seeded
     staff = User.objects.get(email=relance_demo.STAFF_LOGIN.email)
     admin = User.objects.get(email=relance_demo.ADMIN_LOGIN.email)
     assert staff.is_staff and not staff.is_superuser
@@ -174,8 +169,7 @@ def test_demo_accounts_and_printed_logins(client):
 
 
 @pytest.mark.django_db
-def test_demo_password_is_restored_but_not_rehashed_needlessly():
-    seed()
+def test_demo_password_is_restored_but_not_rehashed_needlessly(seeded):
     staff = User.objects.get(email=relance_demo.STAFF_LOGIN.email)
     hashed = staff.password
     seed()

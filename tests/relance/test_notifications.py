@@ -28,11 +28,6 @@ FAILING = "tests.relance.mail_backends.FailingBackend"
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def submitted(db):
     administration = AdministrationFactory()

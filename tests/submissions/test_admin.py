@@ -65,11 +65,6 @@ def url(model, view, *args):
     return reverse(f"admin:{meta.app_label}_{meta.model_name}_{view}", args=args)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def admin_client_(client, superuser):
     client.force_login(superuser)

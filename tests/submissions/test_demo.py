@@ -192,11 +192,6 @@ def seed():
     return out.getvalue()
 
 
-@pytest.fixture
-def seeded():
-    return seed()
-
-
 def round_1():
     return Call.objects.get(slug=calls_demo.ROUND_1_SLUG)
 
@@ -340,8 +335,7 @@ def snapshot():
     return rows
 
 
-def test_seeding_twice_changes_nothing():
-    seed()
+def test_seeding_twice_changes_nothing(seeded):
     first = snapshot()
     seed()
     assert snapshot() == first
@@ -351,8 +345,7 @@ def test_seeding_twice_changes_nothing():
     assert Dossier.objects.filter(call=demo_call()).count() == 3
 
 
-def test_a_rerun_restores_round_1_but_keeps_what_was_done_since():
-    seed()
+def test_a_rerun_restores_round_1_but_keeps_what_was_done_since(seeded):
     call = round_1()
     edited = Dossier.objects.filter(call=call, state=S.NOT_PRESELECTED).first()
     Dossier.objects.filter(pk=edited.pk).update(title="Titre modifié", total_budget=None)

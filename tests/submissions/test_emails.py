@@ -22,7 +22,6 @@ TITLE = "Données & API de l'État"
 @pytest.fixture(autouse=True)
 def site(settings):
     settings.SITE_URL = f"{SITE}/"  # a trailing slash must not double the one of the path
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -50,12 +50,6 @@ NOT_PRESELECTED = PreselectionDecision.NOT_PRESELECTED
 # Fixtures and helpers -----------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Hundreds of accounts are created here; the production hasher is deliberately slow.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def call(db):
     return CallFactory()
