@@ -195,6 +195,10 @@ def test_a_process_killed_without_cleanup_does_not_keep_the_server_alive(var_dir
     assert wait_until_stopped(pgdata) == []
 
 
+def _default_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -219,6 +223,9 @@ def test_demo_command_serves_on_the_embedded_cluster_and_stops_cleanly(var_dir, 
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,  # its own process group, like a terminal's foreground job
+        # A terminal's foreground job has Ctrl-C's default disposition, even when this run
+        # was started in the background (where the shell ignores SIGINT for its children).
+        preexec_fn=_default_sigint,
     )
     pgdata = var_dir.resolve() / "pgdata"
     try:
