@@ -253,7 +253,7 @@ def recommendation_for(values: dict) -> str:
 def load_evaluations(jury, members, dossiers, laureate_ids, conflicts, slots) -> int:
     criteria = list(jury.call.criteria.order_by("order", "pk"))
     seeds = {seed.key: seed for seed in data.MEMBERS}
-    kept = set()
+    evaluations, scores = [], []
     for key, member in members.items():
         seed = seeds[key]
         for dossier in dossiers:
@@ -265,24 +265,38 @@ def load_evaluations(jury, members, dossiers, laureate_ids, conflicts, slots) ->
             recommendation = recommendation_for(values)
             rng = seeded(f"evaluation/{key}/{dossier.reference}")
             comments = data.COMMENTS[recommendation]
-            evaluation, _ = Evaluation.objects.update_or_create(
+            evaluation = Evaluation(
                 member=member,
                 dossier=dossier,
-                defaults={
-                    "comment": comments[rng.randrange(len(comments))],
-                    "recommendation": recommendation,
-                    # Scored right after the hearing.
-                    "submitted_at": slots[dossier.pk].ends_at
-                    + timedelta(minutes=rng.randint(3, 40)),
-                    "version": 1,
-                },
+                comment=comments[rng.randrange(len(comments))],
+                recommendation=recommendation,
+                # Scored right after the hearing.
+                submitted_at=slots[dossier.pk].ends_at + timedelta(minutes=rng.randint(3, 40)),
+                version=1,
             )
-            for criterion, value in values.items():
-                Score.objects.update_or_create(
-                    evaluation=evaluation, criterion=criterion, defaults={"value": value}
-                )
-            evaluation.scores.exclude(criterion__in=criteria).delete()
-            kept.add(evaluation.pk)
+            evaluations.append(evaluation)
+            scores.extend(
+                Score(evaluation=evaluation, criterion=criterion, value=value)
+                for criterion, value in values.items()
+            )
+    # Upserts keyed on the unique constraints, in a few queries whatever the jury's size: the
+    # seed stays idempotent and re-running it is cheap. PostgreSQL returns the keys.
+    Evaluation.objects.bulk_create(
+        evaluations,
+        update_conflicts=True,
+        unique_fields=["member", "dossier"],
+        update_fields=["comment", "recommendation", "submitted_at", "version", "updated_at"],
+    )
+    for score in scores:
+        score.evaluation_id = score.evaluation.pk
+    Score.objects.bulk_create(
+        scores,
+        update_conflicts=True,
+        unique_fields=["evaluation", "criterion"],
+        update_fields=["value"],
+    )
+    kept = [evaluation.pk for evaluation in evaluations]
+    Score.objects.filter(evaluation__in=kept).exclude(criterion__in=criteria).delete()
     Evaluation.objects.filter(member__jury=jury).exclude(pk__in=kept).delete()
     return len(kept)
 
