@@ -31,7 +31,7 @@ from jury.hearings import publication
 from jury.hearings import workflow as hearings
 from jury.hearings.forms import GenerateForm, PublishForm, SessionForm, SlotForm, break_formset
 from jury.hearings.workflow import slot_datetime
-from jury.models import HearingBreak, HearingSession, HearingSlot
+from jury.models import HEARING_ORDER, HearingBreak, HearingSession, HearingSlot
 from jury.permissions import (
     JURY_STATES,
     conflicted_dossier_ids,
@@ -86,7 +86,7 @@ def _unscheduled(jury):
     return (
         jury_dossiers(jury)
         .filter(state=DossierState.PRESELECTED, hearing_slot__isnull=True)
-        .order_by(*hearings.hearing_order())
+        .order_by(*HEARING_ORDER)
     )
 
 

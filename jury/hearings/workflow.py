@@ -50,10 +50,6 @@ SESSION_FIELDS = (
 )
 
 
-def hearing_order():
-    return HEARING_ORDER
-
-
 def _hm(value) -> str:
     if isinstance(value, datetime):
         value = timezone.localtime(value, PARIS)
