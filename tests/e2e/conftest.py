@@ -90,3 +90,39 @@ def screenshot(page, request):
         return path
 
     return take
+
+
+SERIOUS_IMPACTS = ("serious", "critical")
+PHONE_VIEWPORT = {"width": 375, "height": 812}
+
+
+def serious_axe_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+        for violation in results.response["violations"]
+        if violation["impact"] in SERIOUS_IMPACTS
+    ]
+
+
+@pytest.fixture
+def check_screen(page, screenshot):
+    """Look at the current page as users do: at 1280 px and at 375 px, each one screenshot
+    (``<name>-1280.png``, ``<name>-375.png``) and no serious axe-core violation."""
+
+    def check(name: str) -> list[Path]:
+        desktop = page.viewport_size
+        paths = []
+        for width, viewport in (("1280", desktop), ("375", PHONE_VIEWPORT)):
+            page.set_viewport_size(viewport)
+            paths.append(screenshot(f"{name}-{width}"))
+            violations = serious_axe_violations(page)
+            assert not violations, f"{name} at {width} px:\n" + "\n".join(violations)
+        page.set_viewport_size(desktop)
+        return paths
+
+    return check

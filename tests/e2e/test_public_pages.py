@@ -22,7 +22,7 @@ def assert_dsfr_is_applied(page):
     assert page.locator("h1").count() == 1
 
 
-def test_public_pages_and_language_switch(page, screenshot):
+def test_public_pages_and_language_switch(page, screenshot, check_screen):
     calls_demo.load(StringIO())
 
     page.goto("/")
@@ -32,7 +32,7 @@ def test_public_pages_and_language_switch(page, screenshot):
     expect(
         page.get_by_role("link", name="[Démonstration] Appel à projets pour essayer le service")
     ).to_be_visible()
-    screenshot("home")
+    check_screen("home")
 
     page.get_by_role("navigation", name="Menu principal").get_by_role(
         "link", name="Appels à projets"
@@ -47,7 +47,7 @@ def test_public_pages_and_language_switch(page, screenshot):
     page.wait_for_load_state("networkidle")
     assert_dsfr_is_applied(page)
     assert "Premier appel à projets" in page.locator("h1").inner_text()
-    screenshot("call-fr")
+    check_screen("call-fr")
 
     page.get_by_role("button", name="EN — English").click()
     page.wait_for_load_state("networkidle")
