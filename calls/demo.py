@@ -13,9 +13,20 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from calls.models import AdministrationKind, Call, CallKind, Category, Criterion, Programme
+from calls.models import (
+    AdministrationKind,
+    Call,
+    CallKind,
+    Category,
+    Criterion,
+    Programme,
+    ProgrammeRole,
+    ProgrammeRoleKind,
+)
+from relance.demo import MANAGER_LOGIN, STAFF_LOGIN
 from relance.formatting import PARIS
 
 PROGRAMME_SLUG = "france-relance-donnees"
@@ -278,10 +289,26 @@ def load_call(programme: Programme, data: dict) -> Call:
     return call
 
 
+def load_team(programme: Programme) -> None:
+    """The demo staff accounts' roles: one manager, one instructor (accounts from relance)."""
+    User = get_user_model()
+    for login, role in (
+        (MANAGER_LOGIN, ProgrammeRoleKind.MANAGER),
+        (STAFF_LOGIN, ProgrammeRoleKind.INSTRUCTOR),
+    ):
+        account = User.objects.filter(email=login.email).first()
+        if account is None:  # the calls' demo data loaded alone, without the accounts
+            continue
+        ProgrammeRole.objects.update_or_create(
+            programme=programme, user=account, defaults={"role": role}
+        )
+
+
 def load(stdout) -> list:
     programme, _ = Programme.objects.update_or_create(slug=PROGRAMME_SLUG, defaults=PROGRAMME)
     calls = [load_call(programme, data) for data in reference_calls()]
     calls.append(load_call(programme, demo_call(timezone.localdate())))
+    load_team(programme)
     stdout.write(
         f"Programme « {programme.title} » : {len(calls)} appels, "
         f"{len(CATEGORIES)} catégories et {len(CRITERIA)} critères par appel."

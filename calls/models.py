@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -344,3 +345,49 @@ class Criterion(models.Model):
 
     def __str__(self):
         return self.label
+
+
+class ProgrammeRoleKind(models.TextChoices):
+    MANAGER = "manager", _("Responsable du programme")
+    INSTRUCTOR = "instructor", _("Instructeur")
+
+
+class ProgrammeRole(models.Model):
+    """What a staff account may do in one programme; staff see only their programmes.
+
+    Managers are appointed by the superuser, instructors by the programme's managers
+    (see ``calls.team``), never by editing this table elsewhere.
+    """
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="roles", verbose_name=_("programme")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="programme_roles",
+        verbose_name=_("compte"),
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=ProgrammeRoleKind.choices)
+    granted_at = models.DateTimeField(_("depuis le"), auto_now_add=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("désigné par"),
+    )
+
+    class Meta:
+        verbose_name = _("rôle dans un programme")
+        verbose_name_plural = _("rôles dans les programmes")
+        ordering = ["programme", "role", "user__email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "user"], name="programme_role_one_per_user"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} ({self.programme})"

@@ -8,8 +8,9 @@ A forbidden object answers 404.
 import rules
 from django.http import Http404
 
+from calls.permissions import is_programme_staff
 from jury.models import ConflictOfInterest, Jury, JuryMember
-from relance.permissions import has_perm, is_active_user, is_instructor
+from relance.permissions import has_perm, is_active_user
 from submissions.models import Dossier, DossierState
 
 # States in which a dossier is in the jury's hands (heard, then decided).
@@ -22,10 +23,10 @@ def is_the_member(user, member):
     return member is not None and is_active_user(user) and member.user_id == user.pk
 
 
-# Staff pages of a jury need ``relance.instruct`` (see ``get_staff_jury_or_404``); a juror
+# Staff pages of a jury need ``calls.instruct`` on its call (see ``get_staff_jury_or_404``); a juror
 # reaches their jury's pages through their membership (``get_member_or_404``), which
 # filters in the query itself.
-rules.add_perm("jury.declare_conflict", is_instructor | is_the_member)
+rules.add_perm("jury.declare_conflict", is_programme_staff | is_the_member)
 rules.add_perm("jury.evaluate", is_the_member)
 
 
@@ -70,9 +71,10 @@ def get_juror_dossier_or_404(member, pk, queryset=None):
 
 def get_staff_jury_or_404(user, call_slug) -> Jury:
     """The jury of call ``call_slug`` for the staff screens (one jury per call), else 404."""
-    if not has_perm(user, "relance.instruct"):
-        raise Http404
     try:
-        return Jury.objects.select_related("call__programme").get(call__slug=call_slug)
+        jury = Jury.objects.select_related("call__programme").get(call__slug=call_slug)
     except Jury.DoesNotExist:
         raise Http404 from None
+    if not has_perm(user, "calls.instruct", jury):
+        raise Http404
+    return jury

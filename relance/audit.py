@@ -88,6 +88,10 @@ class AuditAction(models.TextChoices):
         "amend_results_change_amount",
         _("Résultats modifiés : montant accordé"),
     )
+    # Programme teams (see calls.team).
+    PROGRAMME_GRANT_ROLE = "programme_grant_role", _("Rôle attribué dans le programme")
+    PROGRAMME_CHANGE_ROLE = "programme_change_role", _("Rôle modifié dans le programme")
+    PROGRAMME_REVOKE_ROLE = "programme_revoke_role", _("Rôle retiré dans le programme")
     # Django admin (see relance.admin.AuditedAdminMixin).
     ADMIN_CREATE = "admin_create", _("Création dans l’administration du site")
     ADMIN_EDIT = "admin_edit", _("Modification dans l’administration du site")

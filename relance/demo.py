@@ -35,6 +35,11 @@ class DemoLogin(NamedTuple):
 STAFF_LOGIN = DemoLogin(
     "Instructeur DINUM/DITP (staff)", "instructeur@demo.relance.gouv.fr", "Instruire-Relance-2021"
 )
+MANAGER_LOGIN = DemoLogin(
+    "Responsable du programme (staff)",
+    "responsable@demo.relance.gouv.fr",
+    "Piloter-Relance-2021",
+)
 ADMIN_LOGIN = DemoLogin(
     "Superutilisateur (admin Django)", "admin@demo.relance.gouv.fr", "Administrer-Relance-2021"
 )
@@ -64,9 +69,15 @@ def ensure_demo_user(
 
 
 def load(stdout) -> list[DemoLogin]:
-    """Demo accounts of the core app: one instructor (staff) and one superuser."""
+    """Demo accounts of the core app: two staff accounts and one superuser.
+
+    Their roles in the demo programme are given by ``calls.demo``.
+    """
     ensure_demo_user(
         STAFF_LOGIN, first_name="Camille", last_name="Instructrice (démo)", is_staff=True
+    )
+    ensure_demo_user(
+        MANAGER_LOGIN, first_name="Claude", last_name="Responsable (démo)", is_staff=True
     )
     ensure_demo_user(
         ADMIN_LOGIN,
@@ -75,8 +86,10 @@ def load(stdout) -> list[DemoLogin]:
         is_staff=True,
         is_superuser=True,
     )
-    stdout.write("Comptes de démonstration : instructeur et superutilisateur.")
-    return [STAFF_LOGIN, ADMIN_LOGIN]
+    stdout.write(
+        "Comptes de démonstration : responsable du programme, instructeur et superutilisateur."
+    )
+    return [MANAGER_LOGIN, STAFF_LOGIN, ADMIN_LOGIN]
 
 
 def demo_modules():

@@ -7,10 +7,14 @@ A sending failure is recorded on the ``OutgoingEmail`` row (status « échec »)
 import logging
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from relance.models import OutgoingEmail
 
@@ -20,6 +24,17 @@ logger = logging.getLogger(__name__)
 def absolute_url(path: str = "/") -> str:
     """``path`` on the public site (``SITE_URL``), for emails sent without a request."""
     return f"{getattr(settings, 'SITE_URL', '').rstrip('/')}{path}"
+
+
+def password_setup_url(account) -> str:
+    """An absolute one-time link for ``account`` to choose a password (Django's reset link).
+
+    Sent to accounts created on someone's behalf (a juror, a programme's staff), which have
+    no usable password yet.
+    """
+    uid = urlsafe_base64_encode(force_bytes(account.pk))
+    token = default_token_generator.make_token(account)
+    return absolute_url(reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token}))
 
 
 def queue(template_prefix, to, context, *, topic=""):

@@ -46,7 +46,7 @@ auth_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     # Each app's own map; no route of one app shadows another's (see each urls.py).
-    path("appels/", include("calls.urls")),
+    path("", include("calls.urls")),
     path("", include("submissions.urls")),
     path("", include("jury.urls")),
     path("compte/", include(auth_patterns)),

@@ -131,14 +131,6 @@ class PreselectionDecision(models.TextChoices):
 
 
 class DossierQuerySet(models.QuerySet):
-    def for_user(self, user):
-        """Dossiers the user may see as an applicant (their administrations) or as staff."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(administration__memberships__user=user)
-
     def of_applicant(self, user):
         if not user.is_authenticated:
             return self.none()

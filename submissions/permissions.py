@@ -6,7 +6,8 @@ A forbidden dossier answers 404 (see ``get_dossier_or_404``) so its existence ne
 import rules
 from django.http import Http404
 
-from relance.permissions import has_perm, is_active_user, is_instructor
+from calls.permissions import is_programme_staff
+from relance.permissions import has_perm, is_active_user
 from submissions.models import Dossier, Membership
 
 
@@ -26,8 +27,10 @@ def is_member_of_administration(user, administration):
     return Membership.objects.filter(user=user, administration=administration).exists()
 
 
-# An applicant acts on dossiers of their administrations; instructors see and instruct all.
-rules.add_perm("submissions.see_dossier", is_instructor | is_member_of_dossier_administration)
+# An applicant acts on dossiers of their administrations; the staff of the dossier's
+# programme see and instruct it.
+rules.add_perm("submissions.see_dossier", is_programme_staff | is_member_of_dossier_administration)
+rules.add_perm("submissions.instruct_dossier", is_programme_staff)
 rules.add_perm("submissions.act_as_applicant", is_member_of_dossier_administration)
 rules.add_perm("submissions.file_for_administration", is_member_of_administration)
 
@@ -36,7 +39,7 @@ def roles_of(user, dossier) -> set[str]:
     roles = set()
     if is_member_of_dossier_administration(user, dossier):
         roles.add("applicant")
-    if is_instructor(user):
+    if is_programme_staff(user, dossier):
         roles.add("staff")
     return roles
 

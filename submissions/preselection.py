@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from calls.models import Call
+from calls.permissions import require_programme_staff
 from relance import audit, notifications
 from relance.audit import AuditAction
-from relance.permissions import require_staff
 from relance.workflow import WorkflowError, lock
 from submissions.models import Dossier, DossierState, PreselectionDecision, PreselectionPublication
 from submissions.notify import applicant_recipients, email_context
@@ -23,11 +23,12 @@ S = DossierState
 
 def record_preselection(user, dossier, *, decision, reason="") -> Dossier:
     """Record (not publish) a preselection decision; it can be changed until published."""
-    require_staff(user)
     if decision not in PreselectionDecision.values:
         raise WorkflowError(_("Décision inconnue."))
     with transaction.atomic():
+        # Locked first: a bulk decision passes ids, and the guard needs the dossier's call.
         locked = lock_dossier(dossier)
+        require_programme_staff(user, locked)
         target = "preselect" if decision == PreselectionDecision.PRESELECTED else "not_preselect"
         if locked.state not in TRANSITIONS[target].sources:
             raise WorkflowError(
@@ -61,7 +62,7 @@ def record_preselection_bulk(user, dossiers, *, decision, reason="") -> int:
 
 
 def clear_preselection(user, dossier) -> Dossier:
-    require_staff(user)
+    require_programme_staff(user, dossier)
     with transaction.atomic():
         locked = lock_dossier(dossier)
         if locked.pending_decision:
@@ -79,7 +80,7 @@ def publish_preselection(user, call: Call) -> PreselectionPublication:
 
     Refused while a submitted dossier has no decision, so that nobody is forgotten.
     """
-    require_staff(user)
+    require_programme_staff(user, call)
     with transaction.atomic():
         locked_call = lock(Call, call)
         now = timezone.now()

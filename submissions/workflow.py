@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from calls.models import Call
+from calls.permissions import require_programme_staff
 from relance import audit, notifications
 from relance.audit import AuditAction
 from relance.formatting import format_paris_datetime
-from relance.permissions import require, require_staff
+from relance.permissions import require
 from relance.workflow import StaleEditError, WorkflowError, audit_value, lock
 from submissions.models import (
     DOSSIER_CONTENT_FIELDS,
@@ -470,7 +471,7 @@ def request_additions(user, dossier, *, message) -> Dossier:
 
 
 def send_message(user, dossier, *, body) -> DossierMessage:
-    require_staff(user)
+    require_programme_staff(user, dossier)
     body = (body or "").strip()
     if not body:
         raise WorkflowError(_("Le message est vide."))
@@ -490,7 +491,7 @@ def send_message(user, dossier, *, body) -> DossierMessage:
 
 
 def add_note(user, dossier, *, body) -> InternalNote:
-    require_staff(user)
+    require_programme_staff(user, dossier)
     body = (body or "").strip()
     if not body:
         raise WorkflowError(_("La note est vide."))

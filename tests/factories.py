@@ -6,7 +6,15 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from calls.models import Call, CallKind, Category, Criterion, Programme
+from calls.models import (
+    Call,
+    CallKind,
+    Category,
+    Criterion,
+    Programme,
+    ProgrammeRole,
+    ProgrammeRoleKind,
+)
 from relance.models import User
 
 DEFAULT_PASSWORD = "mot-de-passe-de-test-42"
@@ -28,10 +36,6 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-class StaffFactory(UserFactory):
-    is_staff = True
-
-
 class ProgrammeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Programme
@@ -42,11 +46,54 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
     summary = "Cofinancer les projets des administrations autour de la donnée."
 
 
+DEFAULT_PROGRAMME_SLUG = "programme-des-tests"
+
+
+def default_programme() -> Programme:
+    """The programme of every factory-made call unless a test says otherwise."""
+    programme, _ = Programme.objects.get_or_create(
+        slug=DEFAULT_PROGRAMME_SLUG,
+        defaults={
+            "title": "Programme des tests",
+            "operator": "Etalab — DINUM",
+            "summary": "Cofinancer les projets des administrations autour de la donnée.",
+        },
+    )
+    return programme
+
+
+def grant(user, programme, role=ProgrammeRoleKind.INSTRUCTOR):
+    """Give ``user`` a role in ``programme`` (a test's set-up; the product uses calls.team)."""
+    from calls.permissions import forget_roles
+
+    ProgrammeRole.objects.update_or_create(programme=programme, user=user, defaults={"role": role})
+    forget_roles(user)
+    return user
+
+
+class StaffFactory(UserFactory):
+    """A staff account, instructor of ``programmes`` (default: the tests' programme).
+
+    ``StaffFactory(programmes=[])`` makes a staff account with no role;
+    ``programmes__role=ProgrammeRoleKind.MANAGER`` makes a manager.
+    """
+
+    is_staff = True
+
+    @factory.post_generation
+    def programmes(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        role = kwargs.get("role", ProgrammeRoleKind.INSTRUCTOR)
+        for programme in [default_programme()] if extracted is None else extracted:
+            grant(obj, programme, role)
+
+
 class CallFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Call
 
-    programme = factory.SubFactory(ProgrammeFactory)
+    programme = factory.LazyFunction(default_programme)
     kind = CallKind.ROUND
     number = factory.Sequence(lambda n: n + 1)
     title = factory.Sequence(lambda n: f"Appel à projets n° {n + 1}")

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from calls.models import Call
+from calls.permissions import get_staff_call_or_404
 from jury.composition import workflow
 from jury.composition.forms import ConflictForm, JuryCreateForm, LiftConflictForm, MemberForm
 from jury.models import ConflictOfInterest, Jury, JuryMember
@@ -30,10 +30,6 @@ from relance.permissions import staff_required
 from relance.workflow import WorkflowError
 
 
-def _call(call_slug) -> Call:
-    return get_object_or_404(Call.objects.select_related("programme"), slug=call_slug)
-
-
 def _member(jury, member_pk) -> JuryMember:
     return get_object_or_404(JuryMember.objects.select_related("user"), jury=jury, pk=member_pk)
 
@@ -44,7 +40,7 @@ def _jury_url(call):
 
 @staff_required
 def jury_page(request, call_slug):
-    call = _call(call_slug)
+    call = get_staff_call_or_404(request.user, call_slug)
     jury = Jury.objects.filter(call=call).first()
     if jury is None:
         form = JuryCreateForm(request.POST or None)

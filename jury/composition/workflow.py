@@ -8,17 +8,15 @@ raises :class:`relance.workflow.WorkflowError` with a message meant for the user
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from calls.models import Call
+from calls.permissions import require_programme_staff
 from jury.models import (
     ConflictOfInterest,
     Jury,
@@ -27,7 +25,7 @@ from jury.models import (
 from jury.permissions import jury_dossiers
 from relance import audit, notifications
 from relance.audit import AuditAction
-from relance.permissions import require, require_staff
+from relance.permissions import require
 from relance.workflow import WorkflowError, clean_choice, lock
 
 MEMBER_FIELDS = ("public_name", "title", "affiliation", "affiliation_kind", "role")
@@ -51,7 +49,7 @@ def lock_member(member) -> JuryMember:
 
 def create_jury(user, call: Call, *, name="") -> Jury:
     """Create the jury of ``call`` (one per call)."""
-    require_staff(user)
+    require_programme_staff(user, call)
     with transaction.atomic():
         # Lock the call so that two staff members cannot create two juries at once.
         locked_call = lock(Call, call)
@@ -64,7 +62,7 @@ def create_jury(user, call: Call, *, name="") -> Jury:
 
 def set_composition_published(user, jury: Jury, published: bool) -> Jury:
     """Show (or hide) the members' names, titles and affiliations on the public pages."""
-    require_staff(user)
+    require_programme_staff(user, jury)
     with transaction.atomic():
         locked = _lock_jury(jury)
         published = bool(published)
@@ -119,13 +117,9 @@ def _check_single_president(jury, role, exclude_pk=None):
 
 def invitation_links(member: JuryMember) -> dict:
     """Absolute links for the invitation: set a password (as Django's reset) and juror home."""
-    account = member.user
-    uid = urlsafe_base64_encode(force_bytes(account.pk))
-    token = default_token_generator.make_token(account)
     site = notifications.absolute_url("")
     return {
-        "set_password_url": site
-        + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token}),
+        "set_password_url": notifications.password_setup_url(member.user),
         "juror_home_url": site + reverse("jury:juror_home"),
         "login_url": site + reverse("login"),
     }
@@ -162,7 +156,7 @@ def add_member(
 
     A new account has no usable password: the invitation email carries a link to set one.
     """
-    require_staff(user)
+    require_programme_staff(user, jury)
     email = (email or "").strip().lower()
     try:
         validate_email(email)
@@ -215,7 +209,7 @@ def add_member(
 
 def update_member(user, member: JuryMember, **changes) -> JuryMember:
     """Change a member's displayed name, title, affiliation or role."""
-    require_staff(user)
+    require_programme_staff(user, member)
     unknown = set(changes) - set(MEMBER_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
@@ -241,7 +235,7 @@ def update_member(user, member: JuryMember, **changes) -> JuryMember:
 
 def remove_member(user, member: JuryMember) -> None:
     """Remove a member who has not submitted any evaluation (their drafts go with them)."""
-    require_staff(user)
+    require_programme_staff(user, member)
     with transaction.atomic():
         locked = lock_member(member)
         submitted = locked.evaluations.filter(submitted_at__isnull=False).count()
@@ -311,7 +305,7 @@ def declare_conflict(user, member: JuryMember, dossier, *, kind, comment="") -> 
 
 def lift_conflict(user, conflict: ConflictOfInterest, *, reason) -> ConflictOfInterest:
     """Lift a conflict (staff only, with a reason); the row is kept for the record."""
-    require_staff(user)
+    require_programme_staff(user, conflict)
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError(_("Indiquez le motif de la levée du conflit d’intérêts."))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from calls.models import Call
+from calls.permissions import require_programme_staff
 from jury.deliberation.workflow import (
     clean_amount,
     give_slug,
@@ -25,7 +26,6 @@ from jury.deliberation.workflow import (
 )
 from jury.models import Award, ResultAmendment
 from relance import audit
-from relance.permissions import require_staff
 from relance.workflow import WorkflowError, audit_value, snapshot
 from submissions import workflow as dossier_workflow
 from submissions.models import Administration, Dossier, DossierState
@@ -70,9 +70,9 @@ class _Opened:
 
 def _open_amendment(user, dossier, reason) -> _Opened:
     """Lock what an amendment changes; check staff, reason and publication."""
-    require_staff(user)
     reason = required_reason(reason, _("Indiquez le motif de la modification des résultats."))
     call, locked = lock_call_and_dossier(dossier)
+    require_programme_staff(user, call)
     require_published(call)
     if locked.state not in (S.LAUREATE, S.NOT_SELECTED):
         raise WorkflowError(

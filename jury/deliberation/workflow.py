@@ -29,10 +29,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from calls.models import Call
+from calls.permissions import require_programme_staff
 from jury.models import Award, Deliberation, Jury
 from relance import audit, notifications
 from relance.audit import AuditAction
-from relance.permissions import require_staff
 from relance.workflow import WorkflowError, lock, snapshot
 from submissions import workflow as dossier_workflow
 from submissions.models import Dossier, DossierState
@@ -177,7 +177,7 @@ def update_minutes(user, deliberation, *, minutes, held_on, publish_amounts=None
     ``publish_amounts`` (optional) says whether granted amounts are public; changing it once
     the results are published changes the public data, hence the update date.
     """
-    require_staff(user)
+    require_programme_staff(user, deliberation)
     with transaction.atomic():
         call = lock(Call, deliberation.jury.call_id)
         locked = lock_deliberation(deliberation.jury)
@@ -202,7 +202,7 @@ def update_minutes(user, deliberation, *, minutes, held_on, publish_amounts=None
 
 def close_deliberation(user, deliberation) -> Deliberation:
     """Close the deliberation: decisions and evaluations can no longer change."""
-    require_staff(user)
+    require_programme_staff(user, deliberation)
     with transaction.atomic():
         call = lock(Call, deliberation.jury.call_id)
         locked = lock_deliberation(deliberation.jury)
@@ -227,7 +227,7 @@ def close_deliberation(user, deliberation) -> Deliberation:
 
 def reopen_deliberation(user, deliberation, *, reason) -> Deliberation:
     """Reopen a closed deliberation, only while its results are not published."""
-    require_staff(user)
+    require_programme_staff(user, deliberation)
     reason = required_reason(reason, _("Indiquez pourquoi la délibération est rouverte."))
     with transaction.atomic():
         call = lock(Call, deliberation.jury.call_id)
@@ -285,11 +285,12 @@ def record_award(
     user, dossier, *, decision, granted_amount=None, reason="", public_summary=""
 ) -> Award:
     """Record (not publish) the jury's decision on a preselected dossier of its call."""
-    require_staff(user)
     if decision not in Award.Decision.values:
         raise WorkflowError(_("Décision inconnue."))
     with transaction.atomic():
+        # Locked first: ``dossier`` may be a pk, and the guard needs the dossier's call.
         locked = _lock_decidable(dossier)
+        require_programme_staff(user, locked)
         reason = (reason or "").strip()
         if decision == Award.Decision.LAUREATE:
             amount = clean_amount(granted_amount, locked)
@@ -319,9 +320,9 @@ def record_award(
 
 def clear_award(user, dossier) -> None:
     """Remove the recorded decision of a dossier (before publication)."""
-    require_staff(user)
     with transaction.atomic():
         locked = _lock_decidable(dossier)
+        require_programme_staff(user, locked)
         award = lock_award(locked)
         if award is None:
             return
@@ -366,7 +367,7 @@ def update_award_grant_details(
     After publication they change the public open data, so the results' update date moves
     (public caches follow it); they are not an amendment of the results themselves.
     """
-    require_staff(user)
+    require_programme_staff(user, award)
     if aid_nature not in Award.AidNature.values:
         raise WorkflowError(_("Nature de l’aide inconnue."))
     if payment_terms not in Award.PaymentTerms.values:
@@ -427,7 +428,7 @@ def publish_results(user, call) -> dict:
     Refused while a preselected dossier has no decision, and a second time. Returns the
     counts ``{"laureate": n, "not_selected": m}``.
     """
-    require_staff(user)
+    require_programme_staff(user, call)
     with transaction.atomic():
         # The call's row lock serialises two publications and any late decision.
         locked_call = lock(Call, call.pk)

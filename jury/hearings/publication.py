@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from calls.permissions import require_programme_staff
 from jury.hearings.workflow import lock_session, overlaps
 from jury.models import ConflictOfInterest, HearingSlot
 from relance import audit, notifications
 from relance.audit import AuditAction
-from relance.permissions import require_staff
 from relance.workflow import WorkflowError
 from submissions.notify import applicant_recipients_by_dossier
 
@@ -76,7 +76,7 @@ def publish_schedule(user, session) -> dict:
 
     Returns ``{"applicants": n, "jurors": n}``, the number of emails queued by kind.
     """
-    require_staff(user)
+    require_programme_staff(user, session)
     with transaction.atomic():
         locked = lock_session(session)
         slots = list(

@@ -29,13 +29,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from calls.permissions import require_programme_staff
 from jury.hearings.schedule import ScheduleError, build_schedule, intervals_overlap, slot_times
 from jury.models import HEARING_ORDER, HearingBreak, HearingSession, HearingSlot, Jury
 from jury.permissions import jury_dossiers
 from relance import audit
 from relance.audit import AuditAction
 from relance.formatting import PARIS
-from relance.permissions import require_staff
 from relance.workflow import WorkflowError, lock
 from submissions.models import DossierState
 
@@ -135,7 +135,7 @@ def _snapshot_session(session) -> dict:
 
 def create_session(user, jury: Jury, *, breaks=(), **fields) -> HearingSession:
     """A new session of ``jury`` with its breaks (list of dicts label/starts_at/ends_at)."""
-    require_staff(user)
+    require_programme_staff(user, jury)
     fields = _clean_fields(fields)
     with transaction.atomic():
         locked_jury = lock(Jury, jury)
@@ -162,7 +162,7 @@ def update_session(user, session: HearingSession, *, breaks=None, **fields) -> H
 
     Slots are not moved: the session page then reports any slot that no longer fits.
     """
-    require_staff(user)
+    require_programme_staff(user, session)
     fields = _clean_fields(fields)
     with transaction.atomic():
         locked = lock_session(session)
@@ -217,7 +217,7 @@ def generate_schedule(user, session, *, regenerate=False, fill=False) -> list[He
     session, the others are left for another session); refused on a published session
     unless ``regenerate``.
     """
-    require_staff(user)
+    require_programme_staff(user, session)
     with transaction.atomic():
         locked = lock_session(session)
         if locked.published_at is not None and not regenerate:
@@ -283,7 +283,7 @@ def move_slot(user, slot, *, starts_at: datetime) -> HearingSlot:
 
     Refused if it would leave the session's hours, or overlap a break or another slot.
     """
-    require_staff(user)
+    require_programme_staff(user, slot)
     if starts_at is None or timezone.is_naive(starts_at):
         raise WorkflowError(_("Indiquez l’heure de début du créneau."))
     with transaction.atomic():
@@ -359,7 +359,7 @@ def move_slot(user, slot, *, starts_at: datetime) -> HearingSlot:
 
 def mark_absent(user, slot, *, absent=True) -> HearingSlot:
     """Record that the administration did (not) attend its hearing."""
-    require_staff(user)
+    require_programme_staff(user, slot)
     with transaction.atomic():
         locked = _lock_slot(slot)
         absent = bool(absent)

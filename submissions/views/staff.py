@@ -16,7 +16,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from calls.models import Call
+from calls.permissions import get_staff_call_or_404, staff_calls
 from relance import audit
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
@@ -115,8 +116,8 @@ def count_rows(counts: dict) -> list[dict]:
     return rows
 
 
-def _call_or_404(call_slug) -> Call:
-    return get_object_or_404(Call.objects.with_status().select_related("programme"), slug=call_slug)
+def _call_or_404(request, call_slug) -> Call:
+    return get_staff_call_or_404(request.user, call_slug)
 
 
 def listed_dossiers(call):
@@ -128,7 +129,7 @@ def _staff_dossier(request, pk) -> Dossier:
     return get_dossier_or_404(
         request.user,
         pk,
-        "submissions.see_dossier",
+        "submissions.instruct_dossier",
         queryset=Dossier.objects.filter(submitted_at__isnull=False).select_related(
             "call__programme", "administration__ministry"
         ),
@@ -166,7 +167,8 @@ def _sort_links(request) -> dict:
 @staff_required
 def call_list(request):
     calls = list(
-        Call.objects.with_status()
+        staff_calls(request.user)
+        .with_status()
         .select_related("programme")
         .annotate(**state_counts("dossiers__"))
         .order_by("-opens_at", "title")
@@ -179,7 +181,7 @@ def call_list(request):
 
 @staff_required
 def call_dossiers(request, call_slug):
-    call = _call_or_404(call_slug)
+    call = _call_or_404(request, call_slug)
     counts = Dossier.objects.filter(call=call).aggregate(**state_counts())
     filterset = DossierFilter(request.GET or None, queryset=listed_dossiers(call), call=call)
     dossiers = sort_dossiers(filterset.qs, request.GET.get("tri")).select_related(
@@ -213,7 +215,7 @@ def call_dossiers(request, call_slug):
 @staff_required
 @require_POST
 def bulk_decision(request, call_slug):
-    call = _call_or_404(call_slug)
+    call = _call_or_404(request, call_slug)
     back = _list_url(call, request.POST.get("retour", ""))
     form = BulkDecisionForm(request.POST, dossiers=listed_dossiers(call))
     if not form.is_valid():
@@ -249,7 +251,7 @@ def bulk_decision(request, call_slug):
 
 @staff_required
 def publish(request, call_slug):
-    call = _call_or_404(call_slug)
+    call = _call_or_404(request, call_slug)
     error = None
     if request.method == "POST":
         try:
@@ -304,7 +306,7 @@ def publish(request, call_slug):
 def export(request, call_slug, fmt):
     if fmt not in exports.FORMATS:
         raise Http404
-    call = _call_or_404(call_slug)
+    call = _call_or_404(request, call_slug)
     filterset = DossierFilter(request.GET or None, queryset=listed_dossiers(call), call=call)
     if filterset.is_bound and not filterset.form.is_valid():
         # Never export more than asked because a filter was ignored.

@@ -11,7 +11,7 @@ from jury.deliberation import workflow as wf
 from jury.models import Award, Deliberation, ResultAmendment
 from relance.models import OutgoingEmail
 from submissions.models import DossierState
-from tests.factories import AdministrationFactory, UserFactory, agent_of
+from tests.factories import AdministrationFactory, StaffFactory, agent_of
 from tests.jury.factories import ConflictFactory, JuryFactory, JuryMemberFactory, preselected
 
 pytestmark = pytest.mark.django_db
@@ -124,7 +124,7 @@ def test_table_shows_each_dossier_with_its_decision(staff_client, staff, jury, d
 
 
 def _decided_jury(n):
-    staff = UserFactory(is_staff=True)
+    staff = StaffFactory()
     jury = JuryFactory()
     for i in range(n):
         d = preselected(jury)

@@ -1,8 +1,9 @@
 """Every staff route of a call's jury, one scheme, from the outside.
 
 The routes are read from ``jury.urls``, so a new staff page cannot be added without its row
-here: anonymous visitors are sent to the login page; an applicant, a juror of that very jury
-and a plain account get 404 (GET and POST), and nothing changes; staff open every page.
+here: anonymous visitors are sent to the login page; an applicant, a juror of that very jury,
+a plain account and staff of another programme get 404 (GET and POST), and nothing changes;
+the programme's staff open every page.
 """
 
 import pytest
@@ -12,7 +13,7 @@ from jury import urls as jury_urls
 from jury.hearings import workflow as hearings
 from jury.models import Award, ConflictOfInterest, HearingSession, HearingSlot, JuryMember
 from relance.models import AuditEntry
-from tests.factories import StaffFactory, UserFactory, agent_of
+from tests.factories import ProgrammeFactory, StaffFactory, UserFactory, agent_of
 from tests.jury.factories import ConflictFactory
 from tests.jury.hearing_data import create_session, hearing_setup
 
@@ -100,14 +101,19 @@ def test_anonymous_is_sent_to_the_login_page(client, world):
         assert response.url.startswith(reverse("login")), name
 
 
-def test_applicant_juror_and_plain_account_get_404_and_change_nothing(client, world):
+def test_applicant_juror_plain_account_and_other_staff_get_404_and_change_nothing(client, world):
     setup = world["setup"]
     applicant = agent_of(setup.dossiers[0].administration, email="agent-matrice@exemple.gouv.fr")
+    other_staff = StaffFactory(programmes=[ProgrammeFactory()])
+    unassigned_staff = StaffFactory(programmes=[])
     before = state()
-    for user in (applicant, world["member"].user, UserFactory()):
+    for user in (applicant, world["member"].user, UserFactory(), other_staff, unassigned_staff):
         client.force_login(user)
         for name, url in staff_urls(world).items():
-            assert client.get(url).status_code == 404, (user, name)
+            # A staff account is told that a POST-only route takes no GET (405) before any
+            # lookup, as for an unknown call: nothing about this call leaks.
+            allowed = (404, 405) if user.is_staff else (404,)
+            assert client.get(url).status_code in allowed, (user, name)
             assert client.post(url, {"absent": "1", "confirm": "1"}).status_code == 404, (
                 user,
                 name,

@@ -1,4 +1,5 @@
-"""Who may open the staff URLs: anonymous users log in, everyone but instructors gets 404."""
+"""Who may open the staff URLs: anonymous users log in, everyone but the instructors of the
+call's programme gets 404."""
 
 from urllib.parse import quote
 
@@ -18,7 +19,13 @@ from submissions.models import (
     PreselectionDecision,
     PreselectionPublication,
 )
-from tests.factories import AdministrationFactory, StaffFactory, UserFactory, agent_of
+from tests.factories import (
+    AdministrationFactory,
+    ProgrammeFactory,
+    StaffFactory,
+    UserFactory,
+    agent_of,
+)
 from tests.submissions.sample_files import PDF_BYTES
 from tests.submissions.staff_data import closed_call, filed
 
@@ -166,6 +173,30 @@ def test_non_staff_get_404_everywhere(client, call, dossier, owner, who):
 @pytest.mark.parametrize("who", ["owner", "other_agent"])
 def test_non_staff_posts_change_nothing(client, call, dossier, owner, who):
     client.force_login(owner if who == "owner" else agent_of(AdministrationFactory()))
+    before = snapshot(dossier)
+    for url, data in actions(call, dossier):
+        assert client.post(url, data).status_code == 404, url
+    assert snapshot(dossier) == before
+
+
+OTHER_STAFF = {
+    "staff_of_another_programme": lambda: StaffFactory(programmes=[ProgrammeFactory()]),
+    "staff_without_a_programme": lambda: StaffFactory(programmes=[]),
+}
+
+
+@pytest.mark.parametrize("who", OTHER_STAFF)
+def test_staff_of_another_programme_get_404_and_change_nothing(client, call, dossier, who):
+    client.force_login(OTHER_STAFF[who]())
+    home = reverse("submissions:instruction_home")
+    for url in page_urls(call, dossier):
+        response = client.get(url)
+        if url == home:
+            # Their own home page, without this call.
+            assert response.status_code == 200
+            assert call.slug not in response.content.decode()
+        else:
+            assert response.status_code == 404, url
     before = snapshot(dossier)
     for url, data in actions(call, dossier):
         assert client.post(url, data).status_code == 404, url
