@@ -10,10 +10,10 @@ from django.http import Http404
 
 from jury.models import ConflictOfInterest, Jury, JuryMember
 from relance.permissions import has_perm, is_active_user, is_instructor
-from submissions.models import Dossier, DossierState
+from submissions.models import PRESELECTED_STATES, Dossier
 
-# States in which a dossier is in the jury's hands (heard, then decided).
-JURY_STATES = (DossierState.PRESELECTED, DossierState.LAUREATE, DossierState.NOT_SELECTED)
+# States in which a dossier is in the jury's hands (heard, then decided): every preselected one.
+JURY_STATES = PRESELECTED_STATES
 
 
 @rules.predicate
