@@ -14,7 +14,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,7 +27,7 @@ from calls.models import Call
 from relance import audit
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
-from submissions import exports, workflow
+from submissions import dashboard, exports, workflow
 from submissions import preselection as preselection_workflow
 from submissions.display import dossier_summary
 from submissions.filters import SORTS, DossierFilter, parse_sort, sort_dossiers
@@ -51,68 +50,6 @@ S = DossierState
 PAGE_SIZE = 50
 # States a preselection decision can be recorded on (the workflow checks it again).
 DECIDABLE_STATES = (S.SUBMITTED, S.INCOMPLETE)
-# States counted on the instruction pages, in the order they are shown.
-COUNTED_STATES = (
-    S.SUBMITTED,
-    S.INCOMPLETE,
-    S.PRESELECTED,
-    S.NOT_PRESELECTED,
-    S.LAUREATE,
-    S.NOT_SELECTED,
-    S.WITHDRAWN,
-)
-
-
-def state_counts(prefix: str = "") -> dict:
-    """Aggregates counting dossiers by state; ``prefix`` is the path to the dossiers.
-
-    Every count is a ``FILTER`` clause of one aggregate, so a page needs one query for all.
-    """
-    submitted_once = Q(**{f"{prefix}submitted_at__isnull": False})
-    counts = {
-        f"n_{state}": Count(f"{prefix}pk", filter=submitted_once & Q(**{f"{prefix}state": state}))
-        for state in COUNTED_STATES
-    }
-    counts["n_draft"] = Count(f"{prefix}pk", filter=Q(**{f"{prefix}state": S.DRAFT}))
-    counts["n_listed"] = Count(f"{prefix}pk", filter=submitted_once)
-    for decision in PreselectionDecision.values:
-        counts[f"n_pending_{decision}"] = Count(
-            f"{prefix}pk", filter=submitted_once & Q(**{f"{prefix}pending_decision": decision})
-        )
-    counts["n_pending"] = Count(
-        f"{prefix}pk",
-        filter=submitted_once & Q(**{f"{prefix}pending_decision__in": PreselectionDecision.values}),
-    )
-    counts["n_undecided"] = Count(
-        f"{prefix}pk",
-        filter=Q(**{f"{prefix}state": S.SUBMITTED, f"{prefix}pending_decision": ""}),
-    )
-    return counts
-
-
-def count_rows(counts: dict) -> list[dict]:
-    """The counts as labelled rows, each with the ``etat`` filter value it links to."""
-    rows = [
-        {"label": S(state).label, "value": counts[f"n_{state}"], "etat": state, "state": state}
-        for state in COUNTED_STATES
-        if counts[f"n_{state}"] or state not in (S.LAUREATE, S.NOT_SELECTED)
-    ]
-    rows.append(
-        {
-            "label": _("Brouillons (jamais déposés, non listés)"),
-            "value": counts["n_draft"],
-            "state": S.DRAFT,
-        }
-    )
-    rows.append(
-        {
-            "label": _("Décisions enregistrées non publiées"),
-            "value": counts["n_pending"],
-            "decision": "enregistree",
-            "state": "pending",
-        }
-    )
-    return rows
 
 
 def _call_or_404(call_slug) -> Call:
@@ -165,13 +102,14 @@ def _sort_links(request) -> dict:
 
 @staff_required
 def call_list(request):
-    calls = list(
-        Call.objects.with_status()
-        .select_related("programme")
-        .annotate(**state_counts("dossiers__"))
-        .order_by("-opens_at", "title")
+    calls = dashboard.calls_progress(
+        Call.objects.with_status().select_related("programme").order_by("-opens_at", "title")
     )
-    return render(request, "submissions/staff/call_list.html", {"calls": calls})
+    return render(
+        request,
+        "submissions/staff/call_list.html",
+        {"calls": calls, "numbers": dashboard.funnel_numbers()},
+    )
 
 
 # One call: counts, filtered list, bulk decisions ------------------------------------------
@@ -180,7 +118,7 @@ def call_list(request):
 @staff_required
 def call_dossiers(request, call_slug):
     call = _call_or_404(call_slug)
-    counts = Dossier.objects.filter(call=call).aggregate(**state_counts())
+    progress = dashboard.call_progress(call)
     filterset = DossierFilter(request.GET or None, queryset=listed_dossiers(call), call=call)
     dossiers = sort_dossiers(filterset.qs, request.GET.get("tri")).select_related(
         "category", "administration", "administration__ministry"
@@ -195,8 +133,8 @@ def call_dossiers(request, call_slug):
         "submissions/staff/call_dossiers.html",
         {
             "call": call,
-            "counts": counts,
-            "count_rows": count_rows(counts),
+            "progress": progress,
+            "numbers": dashboard.funnel_numbers(),
             "filter": filterset,
             "page_obj": page,
             "page_range": list(page_range),
@@ -204,6 +142,8 @@ def call_dossiers(request, call_slug):
             "current_query": request.GET.urlencode(),
             "filters_query": filters_query,
             "decidable_states": DECIDABLE_STATES,
+            # The bulk decision buttons only show with a box to tick.
+            "bulk": any(dossier.state in DECIDABLE_STATES for dossier in page),
             "decisions": PreselectionDecision,
             "export_formats": exports.FORMATS,
         },
@@ -270,7 +210,7 @@ def publish(request, call_slug):
                 },
             )
             return redirect("submissions:instruction_call", call_slug=call.slug)
-    counts = Dossier.objects.filter(call=call).aggregate(**state_counts())
+    counts = dashboard.dossier_counts(call)
     undecided = list(
         listed_dossiers(call)
         .filter(state=S.SUBMITTED, pending_decision="")
