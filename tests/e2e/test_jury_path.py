@@ -327,3 +327,10 @@ def test_instruction_dashboard_of_the_demo(seeded, page, check_screen):
     expect(page.get_by_text("Publier la présélection")).to_have_count(0)
     expect(page.locator("#bulk-legend")).to_have_count(0)
     check_screen("instruction-round-1")
+
+    click(page, page.locator("#jury-link"))
+    click(page, page.locator("#hearings-link"))
+    expect(page.locator("#to-hear")).to_have_text(
+        re.compile(r"^33 dossiers présélectionnés à auditionner\.\s+33 ont un créneau\.\s+33 ont")
+    )
+    check_screen("hearings-round-1")

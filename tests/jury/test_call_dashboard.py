@@ -214,6 +214,23 @@ def test_the_preselected_tile_lists_every_preselected_dossier(demo_client):
     assert len(re.findall(r'<tr data-reference="', page)) == 33
 
 
+def test_the_hearings_page_counts_the_dossiers_heard_after_the_results(demo_client):
+    call = Call.objects.get(slug=ROUND_1_SLUG)
+    response = demo_client.get(reverse("jury:hearing_sessions", kwargs={"call_slug": call.slug}))
+    html = response.content.decode()
+    counts = re.search(
+        r'id="to-hear" data-to-hear="(\d+)" data-scheduled="(\d+)" data-heard="(\d+)"', html
+    ).groups()
+    assert counts == ("33", "33", "33")
+    text = re.sub(r"\s+", " ", re.search(r'id="to-hear"[^>]*>(.*?)</p>', html, re.S).group(1))
+    assert text.strip() == (
+        "33 dossiers présélectionnés à auditionner. 33 ont un créneau. 33 ont été auditionnés."
+    )
+    # The same number of heard dossiers as the instruction pages and the statistics.
+    numbers, _step = row_of(home(demo_client), call)
+    assert numbers["heard"] == 33
+
+
 # The next step, stage by stage -------------------------------------------------------------
 
 
