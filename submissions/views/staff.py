@@ -222,6 +222,8 @@ def publish(request, call_slug):
         .select_related("published_by")
         .order_by("-published_at")
     )
+    # The workflow publishes a round only once it has closed.
+    call_still_open = call.closes_at is not None and timezone.now() < call.closes_at
     return render(
         request,
         "submissions/staff/publish.html",
@@ -230,8 +232,11 @@ def publish(request, call_slug):
             "counts": counts,
             "undecided": undecided,
             "publications": publications,
-            # The workflow publishes a round only once it has closed.
-            "call_still_open": call.closes_at is not None and timezone.now() < call.closes_at,
+            "call_still_open": call_still_open,
+            # No confirmation the workflow would refuse.
+            "can_publish": not call_still_open
+            and not undecided
+            and counts["pending_preselection"] > 0,
             "error": error,
         },
     )

@@ -358,6 +358,33 @@ def test_the_next_step_waits_for_a_late_decision_before_the_jury(staff_client, s
     assert step_of(staff_client, jury.call)[0] == "plan_hearings"
 
 
+# Confirmations the server would refuse are not offered ------------------------------------
+
+
+def test_the_preselection_is_confirmed_only_when_it_can_be_published(staff_client, staff):
+    call = closed_call()
+    dossier = filed(call)
+    url = reverse("submissions:instruction_publish", kwargs={"call_slug": call.slug})
+    button = "Confirmer la publication"
+    assert button not in staff_client.get(url).content.decode()  # undecided
+    preselection_workflow.record_preselection(staff, dossier, decision=P.PRESELECTED)
+    assert button in staff_client.get(url).content.decode()
+    preselection_workflow.publish_preselection(staff, call)
+    page = staff_client.get(url).content.decode()
+    assert button not in page
+    assert 'id="nothing-to-publish"' in page
+
+
+def test_the_results_are_confirmed_only_when_they_can_be_published(staff_client, staff):
+    jury = JuryFactory(call=closed_call())
+    dossier = preselected(jury)
+    url = reverse("jury:deliberation_publish", kwargs={"call_slug": jury.call.slug})
+    button = "Confirmer la publication"
+    assert button not in staff_client.get(url).content.decode()  # a dossier without decision
+    AwardFactory(dossier=dossier, granted_amount=dossier.requested_amount)
+    assert button in staff_client.get(url).content.decode()
+
+
 # Query counts ------------------------------------------------------------------------------
 
 
