@@ -12,3 +12,10 @@ class JuryConfig(AppConfig):
         from jury.results.views.public import CALL_RESULTS_SECTION
 
         register_call_page_section(CALL_RESULTS_SECTION)
+
+        # The jury's numbers and next steps on the instruction pages (submissions.extensions).
+        from jury.dashboard import FUNNEL, NEXT_STEPS
+        from submissions.extensions import register_funnel_contribution, register_next_step_provider
+
+        register_funnel_contribution(FUNNEL)
+        register_next_step_provider(NEXT_STEPS)

@@ -205,6 +205,21 @@ class HearingBreak(models.Model):
         return f"{self.label} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
 
 
+def heard(now=None, prefix="") -> Q:
+    """Hearings that took place: the slot has ended and the administration came.
+
+    ``prefix`` is the path to the slot (``"hearing_slot__"`` from a dossier). The public
+    statistics and the instruction pages count « auditionnés » with this one definition.
+    """
+    now = now or timezone.now()
+    return Q(**{f"{prefix}absent": False, f"{prefix}ends_at__lte": now})
+
+
+class HearingSlotQuerySet(models.QuerySet):
+    def heard(self, now=None):
+        return self.filter(heard(now))
+
+
 class HearingSlot(models.Model):
     session = models.ForeignKey(
         HearingSession, on_delete=models.CASCADE, related_name="slots", verbose_name=_("session")
@@ -217,6 +232,8 @@ class HearingSlot(models.Model):
     absent = models.BooleanField(
         _("absent"), default=False, help_text=_("L’administration ne s’est pas présentée.")
     )
+
+    objects = HearingSlotQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("créneau d’audition")

@@ -11,10 +11,10 @@ from django.http import Http404
 from calls.permissions import is_programme_staff
 from jury.models import ConflictOfInterest, Jury, JuryMember
 from relance.permissions import has_perm, is_active_user
-from submissions.models import Dossier, DossierState
+from submissions.models import PRESELECTED_STATES, Dossier
 
-# States in which a dossier is in the jury's hands (heard, then decided).
-JURY_STATES = (DossierState.PRESELECTED, DossierState.LAUREATE, DossierState.NOT_SELECTED)
+# States in which a dossier is in the jury's hands (heard, then decided): every preselected one.
+JURY_STATES = PRESELECTED_STATES
 
 
 @rules.predicate

@@ -8,11 +8,19 @@ from django.utils.translation import gettext_lazy as _
 
 from calls.models import AdministrationKind, Category
 from submissions.forms import FrenchDecimalField
-from submissions.models import Dossier, DossierState, Ministry, PreselectionDecision
+from submissions.models import (
+    PRESELECTED_STATES,
+    Dossier,
+    DossierState,
+    Ministry,
+    PreselectionDecision,
+)
 
 # The decision filter also finds the dossiers still waiting for one.
 NO_DECISION = "aucune"
 ANY_DECISION = "enregistree"
+# The state filter also finds every dossier ever preselected (laureates and not selected too).
+PRESELECTED_ONCE = "preselectionnes"
 
 
 class AmountFilter(django_filters.NumberFilter):
@@ -30,9 +38,12 @@ class DossierFilter(django_filters.FilterSet):
     )
     etat = django_filters.ChoiceFilter(
         label=_("État"),
-        field_name="state",
+        method="filter_state",
         # Drafts are never listed to staff: only dossiers submitted at least once.
-        choices=[c for c in DossierState.choices if c[0] != DossierState.DRAFT],
+        choices=[
+            *(c for c in DossierState.choices if c[0] != DossierState.DRAFT),
+            (PRESELECTED_ONCE, _("Présélectionnés (lauréats et non retenus compris)")),
+        ],
         empty_label=_("Tous"),
     )
     decision = django_filters.ChoiceFilter(
@@ -95,6 +106,11 @@ class DossierFilter(django_filters.FilterSet):
             | Q(administration__name__icontains=value)
             | Q(administration__acronym__icontains=value)
         )
+
+    def filter_state(self, queryset, name, value):
+        if value == PRESELECTED_ONCE:
+            return queryset.filter(state__in=PRESELECTED_STATES)
+        return queryset.filter(state=value)
 
     def filter_decision(self, queryset, name, value):
         if value == NO_DECISION:

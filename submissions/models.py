@@ -125,6 +125,12 @@ class DossierState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Retiré")
 
 
+# The states of a dossier that was preselected: waiting for the jury's decision, then laureate
+# or not selected (a preselected dossier can no longer be withdrawn). « Présélectionnés »
+# counts these everywhere: the instruction pages and the public statistics.
+PRESELECTED_STATES = (DossierState.PRESELECTED, DossierState.LAUREATE, DossierState.NOT_SELECTED)
+
+
 class PreselectionDecision(models.TextChoices):
     PRESELECTED = DossierState.PRESELECTED.value, DossierState.PRESELECTED.label
     NOT_PRESELECTED = DossierState.NOT_PRESELECTED.value, DossierState.NOT_PRESELECTED.label

@@ -31,7 +31,7 @@ from jury.hearings import publication
 from jury.hearings import workflow as hearings
 from jury.hearings.forms import GenerateForm, PublishForm, SessionForm, SlotForm, break_formset
 from jury.hearings.workflow import slot_datetime
-from jury.models import HEARING_ORDER, HearingBreak, HearingSession, HearingSlot
+from jury.models import HEARING_ORDER, HearingBreak, HearingSession, HearingSlot, heard
 from jury.permissions import (
     JURY_STATES,
     conflicted_dossier_ids,
@@ -87,6 +87,16 @@ def _unscheduled(jury):
         jury_dossiers(jury)
         .filter(state=DossierState.PRESELECTED, hearing_slot__isnull=True)
         .order_by(*HEARING_ORDER)
+    )
+
+
+def hearing_counts(jury) -> dict:
+    """The jury's dossiers to hear (every preselected one, decided or not), how many have a
+    slot and how many were heard (``jury.models.heard``, as on the instruction pages)."""
+    return jury_dossiers(jury).aggregate(
+        n_to_hear=Count("pk"),
+        n_scheduled=Count("pk", filter=Q(hearing_slot__isnull=False)),
+        n_heard=Count("pk", filter=heard(prefix="hearing_slot__")),
     )
 
 
@@ -178,7 +188,7 @@ def session_list(request, call_slug):
             "sessions": sessions,
             "form": form,
             "formset": formset,
-            "n_to_hear": jury_dossiers(jury).filter(state=DossierState.PRESELECTED).count(),
+            **hearing_counts(jury),
             "unscheduled": list(_unscheduled(jury).values_list("reference", flat=True)),
         },
         status=status,

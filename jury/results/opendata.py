@@ -29,9 +29,9 @@ from django.utils.translation import gettext_lazy as _
 
 from calls.models import Call
 from jury.results.published import published_calls, published_laureates, shown_amount
-from jury.results.stats import PRESELECTED_STATES
 from relance.formatting import paris_iso
 from submissions.exports import neutralise
+from submissions.models import PRESELECTED_STATES
 
 OBJECT_MAX = 256  # SCDL « objet »: 256 characters at most
 

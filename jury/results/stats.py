@@ -17,14 +17,7 @@ from django.utils.translation import gettext as _
 from calls.models import AdministrationKind
 from jury.models import HearingSlot, JuryMember
 from jury.results.published import published_calls, published_laureates
-from submissions.models import Dossier, DossierState
-
-# States a dossier reaches only once preselected.
-PRESELECTED_STATES = [
-    DossierState.PRESELECTED,
-    DossierState.LAUREATE,
-    DossierState.NOT_SELECTED,
-]
+from submissions.models import PRESELECTED_STATES, Dossier
 
 
 @dataclass
@@ -148,7 +141,8 @@ def statistics(now=None) -> list[ProgrammeStats]:
         stats.amounts.requested = item["requested"] or Decimal("0")
 
     heard = (
-        HearingSlot.objects.filter(dossier__call_id__in=call_ids, absent=False)
+        HearingSlot.objects.heard(now)
+        .filter(dossier__call_id__in=call_ids)
         .values("dossier__call_id")
         .annotate(n=Count("dossier", distinct=True))
         .order_by()

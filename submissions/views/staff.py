@@ -1,7 +1,8 @@
 """Staff screens (instruction and preselection), all under ``/instruction/``.
 
-Every page requires the ``relance.instruct`` permission (``staff_required``): anonymous users go to
-the login page, other accounts get a 404 so the screens' existence does not leak. Views
+Every page requires a staff account (``staff_required``), and a call's or a dossier's pages a
+role in its programme (``calls.instruct``): anonymous users go to the login page, other
+accounts get a 404 so the screens' existence does not leak. Views
 are thin: they read, filter and render; every change goes through ``submissions.workflow``
 or ``submissions.preselection``.
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,7 +29,7 @@ from calls.permissions import get_staff_call_or_404, staff_calls
 from relance import audit
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
-from submissions import exports, workflow
+from submissions import dashboard, exports, workflow
 from submissions import preselection as preselection_workflow
 from submissions.display import dossier_summary
 from submissions.filters import SORTS, DossierFilter, parse_sort, sort_dossiers
@@ -52,68 +52,6 @@ S = DossierState
 PAGE_SIZE = 50
 # States a preselection decision can be recorded on (the workflow checks it again).
 DECIDABLE_STATES = (S.SUBMITTED, S.INCOMPLETE)
-# States counted on the instruction pages, in the order they are shown.
-COUNTED_STATES = (
-    S.SUBMITTED,
-    S.INCOMPLETE,
-    S.PRESELECTED,
-    S.NOT_PRESELECTED,
-    S.LAUREATE,
-    S.NOT_SELECTED,
-    S.WITHDRAWN,
-)
-
-
-def state_counts(prefix: str = "") -> dict:
-    """Aggregates counting dossiers by state; ``prefix`` is the path to the dossiers.
-
-    Every count is a ``FILTER`` clause of one aggregate, so a page needs one query for all.
-    """
-    submitted_once = Q(**{f"{prefix}submitted_at__isnull": False})
-    counts = {
-        f"n_{state}": Count(f"{prefix}pk", filter=submitted_once & Q(**{f"{prefix}state": state}))
-        for state in COUNTED_STATES
-    }
-    counts["n_draft"] = Count(f"{prefix}pk", filter=Q(**{f"{prefix}state": S.DRAFT}))
-    counts["n_listed"] = Count(f"{prefix}pk", filter=submitted_once)
-    for decision in PreselectionDecision.values:
-        counts[f"n_pending_{decision}"] = Count(
-            f"{prefix}pk", filter=submitted_once & Q(**{f"{prefix}pending_decision": decision})
-        )
-    counts["n_pending"] = Count(
-        f"{prefix}pk",
-        filter=submitted_once & Q(**{f"{prefix}pending_decision__in": PreselectionDecision.values}),
-    )
-    counts["n_undecided"] = Count(
-        f"{prefix}pk",
-        filter=Q(**{f"{prefix}state": S.SUBMITTED, f"{prefix}pending_decision": ""}),
-    )
-    return counts
-
-
-def count_rows(counts: dict) -> list[dict]:
-    """The counts as labelled rows, each with the ``etat`` filter value it links to."""
-    rows = [
-        {"label": S(state).label, "value": counts[f"n_{state}"], "etat": state, "state": state}
-        for state in COUNTED_STATES
-        if counts[f"n_{state}"] or state not in (S.LAUREATE, S.NOT_SELECTED)
-    ]
-    rows.append(
-        {
-            "label": _("Brouillons (jamais déposés, non listés)"),
-            "value": counts["n_draft"],
-            "state": S.DRAFT,
-        }
-    )
-    rows.append(
-        {
-            "label": _("Décisions enregistrées non publiées"),
-            "value": counts["n_pending"],
-            "decision": "enregistree",
-            "state": "pending",
-        }
-    )
-    return rows
 
 
 def _call_or_404(request, call_slug) -> Call:
@@ -166,14 +104,17 @@ def _sort_links(request) -> dict:
 
 @staff_required
 def call_list(request):
-    calls = list(
+    calls = dashboard.calls_progress(
         staff_calls(request.user)
         .with_status()
         .select_related("programme")
-        .annotate(**state_counts("dossiers__"))
         .order_by("-opens_at", "title")
     )
-    return render(request, "submissions/staff/call_list.html", {"calls": calls})
+    return render(
+        request,
+        "submissions/staff/call_list.html",
+        {"calls": calls, "numbers": dashboard.funnel_numbers()},
+    )
 
 
 # One call: counts, filtered list, bulk decisions ------------------------------------------
@@ -182,7 +123,7 @@ def call_list(request):
 @staff_required
 def call_dossiers(request, call_slug):
     call = _call_or_404(request, call_slug)
-    counts = Dossier.objects.filter(call=call).aggregate(**state_counts())
+    progress = dashboard.call_progress(call)
     filterset = DossierFilter(request.GET or None, queryset=listed_dossiers(call), call=call)
     dossiers = sort_dossiers(filterset.qs, request.GET.get("tri")).select_related(
         "category", "administration", "administration__ministry"
@@ -197,8 +138,8 @@ def call_dossiers(request, call_slug):
         "submissions/staff/call_dossiers.html",
         {
             "call": call,
-            "counts": counts,
-            "count_rows": count_rows(counts),
+            "progress": progress,
+            "numbers": dashboard.funnel_numbers(),
             "filter": filterset,
             "page_obj": page,
             "page_range": list(page_range),
@@ -206,6 +147,8 @@ def call_dossiers(request, call_slug):
             "current_query": request.GET.urlencode(),
             "filters_query": filters_query,
             "decidable_states": DECIDABLE_STATES,
+            # The bulk decision buttons only show with a box to tick.
+            "bulk": any(dossier.state in DECIDABLE_STATES for dossier in page),
             "decisions": PreselectionDecision,
             "export_formats": exports.FORMATS,
         },
@@ -272,7 +215,7 @@ def publish(request, call_slug):
                 },
             )
             return redirect("submissions:instruction_call", call_slug=call.slug)
-    counts = Dossier.objects.filter(call=call).aggregate(**state_counts())
+    counts = dashboard.dossier_counts(call)
     undecided = list(
         listed_dossiers(call)
         .filter(state=S.SUBMITTED, pending_decision="")
@@ -284,6 +227,8 @@ def publish(request, call_slug):
         .select_related("published_by")
         .order_by("-published_at")
     )
+    # The workflow publishes a round only once it has closed.
+    call_still_open = call.closes_at is not None and timezone.now() < call.closes_at
     return render(
         request,
         "submissions/staff/publish.html",
@@ -292,8 +237,11 @@ def publish(request, call_slug):
             "counts": counts,
             "undecided": undecided,
             "publications": publications,
-            # The workflow publishes a round only once it has closed.
-            "call_still_open": call.closes_at is not None and timezone.now() < call.closes_at,
+            "call_still_open": call_still_open,
+            # No confirmation the workflow would refuse.
+            "can_publish": not call_still_open
+            and not undecided
+            and counts["pending_preselection"] > 0,
             "error": error,
         },
     )

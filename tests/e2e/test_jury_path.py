@@ -16,7 +16,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from calls.demo import DEMO_CALL_SLUG
+from calls.demo import DEMO_CALL_SLUG, ROUND_1_SLUG
 from calls.models import Call
 from jury.models import (
     ConflictOfInterest,
@@ -106,13 +106,19 @@ def preselected_dossiers():
     return call, laureate, submitted, other
 
 
-def test_jury_hearings_scoring_deliberation_results(seeded, page, screenshot):
+def test_jury_hearings_scoring_deliberation_results(seeded, page, screenshot, check_screen):
     call, laureate, conflicted, other = preselected_dossiers()
 
-    # Staff create the call's jury from the instruction pages.
+    # Staff create the call's jury from the instruction pages: the call's next step.
     log_in(page, STAFF_LOGIN.email, STAFF_LOGIN.password, "/instruction/")
+    expect(page.locator(f'tr[data-call="{call.slug}"] [data-step]')).to_have_attribute(
+        "data-step", "constitute_jury"
+    )
     click(page, page.get_by_role("link", name=call.title))
-    click(page, page.locator("#jury-link"))
+    expect(page.locator("#next-step")).to_have_attribute("data-step", "constitute_jury")
+    expect(page.locator('#counts [data-count="preselected"] .relance-count')).to_have_text("3")
+    check_screen("instruction-call-next-step")
+    click(page, page.locator("#next-step-link"))
     expect(page.locator("#no-jury")).to_be_visible()
     click(page, page.get_by_role("button", name="Créer le jury"))
     jury = Jury.objects.get(call=call)
@@ -163,6 +169,10 @@ def test_jury_hearings_scoring_deliberation_results(seeded, page, screenshot):
     session.refresh_from_db()
     assert session.published_at is not None
     expect(page.locator('[data-status="published"]')).to_be_visible()
+    # Every dossier has its slot and the schedule is out: the jury deliberates next.
+    page.goto(f"/instruction/appels/{call.slug}/")
+    page.wait_for_load_state()
+    expect(page.locator("#next-step")).to_have_attribute("data-step", "deliberate")
     log_out(page)
 
     # The juror sets a password from the invitation, then signs in.
@@ -260,6 +270,13 @@ def test_jury_hearings_scoring_deliberation_results(seeded, page, screenshot):
         dossier.refresh_from_db()
     assert laureate.state == DossierState.LAUREATE
     assert conflicted.state == other.state == DossierState.NOT_SELECTED
+    # Published: the dashboard counts the outcome and has no step left for the call.
+    page.goto("/instruction/")
+    page.wait_for_load_state()
+    row = page.locator(f'tr[data-call="{call.slug}"]')
+    expect(row.locator('[data-n="laureate"]')).to_have_text("1")
+    expect(row.locator('[data-n="not_selected"]')).to_have_text("2")
+    expect(row.locator("[data-step]")).to_have_attribute("data-step", "")
     log_out(page)
 
     # The applicant reads the jury's decision and the amount granted.
@@ -279,3 +296,41 @@ def test_jury_hearings_scoring_deliberation_results(seeded, page, screenshot):
     assert OTHER_TITLE not in main.inner_text()
     assert conflicted.title not in main.inner_text()
     screenshot("laureates")
+
+
+def test_instruction_dashboard_of_the_demo(seeded, page, check_screen):
+    """Round 1 of the demo, finished: its whole funnel, the same on every page."""
+    log_in(page, STAFF_LOGIN.email, STAFF_LOGIN.password, "/instruction/")
+    row = page.locator(f'tr[data-call="{ROUND_1_SLUG}"]')
+    expected = {
+        "submitted": "69",
+        "preselected": "33",
+        "heard": "33",
+        "laureate": "17",
+        "not_selected": "16",
+        "not_preselected": "36",
+        "pending_preselection": "0",
+    }
+    for key, value in expected.items():
+        expect(row.locator(f'[data-n="{key}"]')).to_have_text(value)
+    expect(row.locator("[data-step]")).to_have_text("Résultats publiés le 3 mars 2021.")
+    # What each number counts, folded under the table.
+    click(page, page.get_by_role("button", name="Ce que compte chaque nombre"))
+    expect(page.locator('#calls-definitions [data-definition="heard"]')).to_be_visible()
+    check_screen("instruction-calls")
+
+    click(page, row.get_by_role("link", name=Call.objects.get(slug=ROUND_1_SLUG).title))
+    for key, value in expected.items():
+        expect(page.locator(f'#counts [data-count="{key}"] .relance-count')).to_have_text(value)
+    expect(page.locator("#next-step")).to_have_attribute("data-step", "")
+    # Nothing that no longer applies: no preselection to publish, no decision to tick.
+    expect(page.get_by_text("Publier la présélection")).to_have_count(0)
+    expect(page.locator("#bulk-legend")).to_have_count(0)
+    check_screen("instruction-round-1")
+
+    click(page, page.locator("#jury-link"))
+    click(page, page.locator("#hearings-link"))
+    expect(page.locator("#to-hear")).to_have_text(
+        re.compile(r"^33 dossiers présélectionnés à auditionner\.\s+33 ont un créneau\.\s+33 ont")
+    )
+    check_screen("hearings-round-1")

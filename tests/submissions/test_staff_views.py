@@ -188,13 +188,18 @@ def test_call_list_counts_dossiers_by_state_and_links_each_call(staff_client, ca
     filed(other)
     response = staff_client.get(reverse("submissions:instruction_home"))
     assert response.status_code == 200
-    row = next(c for c in response.context["calls"] if c.pk == call.pk)
-    assert (row.n_submitted, row.n_incomplete, row.n_preselected, row.n_withdrawn) == (2, 1, 1, 1)
-    assert (row.n_draft, row.n_pending, row.n_not_preselected) == (1, 1, 0)
+    row = next(p for p in response.context["calls"] if p.call.pk == call.pk)
+    values = row.values
+    # « Déposés »: every dossier submitted at least once, the withdrawn one included.
+    assert values["submitted"] == 5
+    assert (values["in_review"], values["incomplete"], values["preselected"]) == (2, 1, 1)
+    assert (values["withdrawn"], values["not_preselected"]) == (1, 0)
+    assert (values["draft"], values["pending_preselection"]) == (1, 1)
     html = response.content.decode()
     assert list_url(call) in html
     assert list_url(other) in html
-    assert re.search(r'data-call="donnees-1".*?data-n="submitted">2<', html, re.S)
+    assert re.search(r'data-call="donnees-1".*?data-n="submitted">5<', html, re.S)
+    assert re.search(r'data-call="donnees-1".*?data-n="in_review">2<', html, re.S)
 
 
 def test_call_list_query_count_is_constant(staff_client, instructor):
@@ -232,18 +237,20 @@ def test_nav_shows_instruction_to_staff_only(client, staff_client, dnum):
 def test_call_page_counts_every_state_and_unpublished_decisions(staff_client, call, dossiers):
     response = staff_client.get(list_url(call))
     assert response.status_code == 200
-    counts = response.context["counts"]
-    assert counts["n_submitted"] == 2
-    assert counts["n_incomplete"] == 1
-    assert counts["n_preselected"] == 1
-    assert counts["n_not_preselected"] == 0
+    values = response.context["progress"].values
+    assert values["submitted"] == 5
+    assert values["in_review"] == 2
+    assert values["incomplete"] == 1
+    assert values["preselected"] == 1
+    assert values["not_preselected"] == 0
     # A draft withdrawn before any submission is not a withdrawn dossier for staff.
-    assert counts["n_withdrawn"] == 1
-    assert counts["n_draft"] == 1
-    assert counts["n_pending"] == 1
-    assert count_in_page(response, "submitted") == 2
+    assert values["withdrawn"] == 1
+    assert values["draft"] == 1
+    assert values["pending_preselection"] == 1
+    assert count_in_page(response, "submitted") == 5
+    assert count_in_page(response, "in_review") == 2
     assert count_in_page(response, "draft") == 1
-    assert count_in_page(response, "pending") == 1
+    assert count_in_page(response, "pending_preselection") == 1
 
 
 def test_list_shows_only_dossiers_submitted_at_least_once(staff_client, call, dossiers):
@@ -403,8 +410,9 @@ def test_list_query_count_is_constant(staff_client, call, dnum, institute, pilot
     filed_batch(call, 5, administrations=[dnum, institute], category=pilotage)
     small, response = _list_queries(staff_client, call, "tri=administration")
     assert len(listed(response)) == 5
-    # Session, user, call, counts, pagination count, filter choices, page rows.
-    assert small <= 12
+    # Session, user, the user's programme roles, call, counts, pagination count, filter
+    # choices, page rows.
+    assert small <= 13
     more = [AdministrationFactory() for _ in range(10)]
     filed_batch(call, 195, administrations=more, category=CategoryFactory(call=call))
     large, response = _list_queries(staff_client, call, "tri=administration")

@@ -24,8 +24,8 @@ from jury.models import HearingSlot, JuryMember
 from jury.results.cache import public_results, results_version
 from jury.results.filters import PARAMETERS, LaureateFilter
 from jury.results.published import published_laureates, shown_amount
-from jury.results.stats import PRESELECTED_STATES, Funnel
-from submissions.models import Dossier
+from jury.results.stats import Funnel
+from submissions.models import PRESELECTED_STATES, Dossier
 
 
 def laureate_url(award):
@@ -173,7 +173,7 @@ def call_results(call):
             JuryMember.objects.filter(jury=jury).only("public_name", "title", "affiliation", "role")
         )
     funnel = Funnel(
-        heard=HearingSlot.objects.filter(dossier__call=call, absent=False).count(),
+        heard=HearingSlot.objects.heard().filter(dossier__call=call).count(),
         laureates=len(awards),
         jury_members=(
             len(members) if published else JuryMember.objects.filter(jury__call=call).count()
