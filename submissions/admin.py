@@ -76,12 +76,16 @@ class MembershipInline(admin.TabularInline):
 @admin.register(Administration)
 class AdministrationAdmin(CSVImportMixin, AuditedAdminMixin, ImportExportModelAdmin):
     resource_classes = [AdministrationResource]
-    list_display = ["name", "acronym", "kind", "ministry", "siret"]
+    list_display = ["name", "acronym", "kind", "ministry", "siret_display"]
     list_filter = ["kind", "ministry"]
     search_fields = ["name", "acronym", "siret", "ministry__name", "ministry__acronym"]
     list_select_related = ["ministry"]
     autocomplete_fields = ["ministry"]
     inlines = [MembershipInline]
+
+    @admin.display(description=_("SIRET"), ordering="siret")
+    def siret_display(self, obj):
+        return obj.formatted_siret
 
 
 @admin.register(Membership)
