@@ -173,6 +173,76 @@ class Membership(models.Model):
         return f"{self.user} — {self.administration}"
 
 
+class MembershipRequest(models.Model):
+    """An agent asks to join an administration; an instructor approves or refuses it.
+
+    Changed only through ``submissions.administrations`` (the workflow functions); approving
+    creates the :class:`Membership`. At most one pending request per agent and administration.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        APPROVED = "approved", _("Acceptée")
+        REFUSED = "refused", _("Refusée")
+        CANCELLED = "cancelled", _("Annulée")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="membership_requests",
+        verbose_name=_("agent"),
+    )
+    administration = models.ForeignKey(
+        Administration,
+        on_delete=models.CASCADE,
+        related_name="membership_requests",
+        verbose_name=_("administration"),
+    )
+    message = models.TextField(_("message de l’agent"), max_length=1000, blank=True)
+    status = models.CharField(
+        _("statut"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.PENDING,
+        editable=False,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(_("demandée le"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("traitée le"), null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("traitée par"),
+        editable=False,
+    )
+    reason = models.TextField(_("motif du refus"), blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("demande de rattachement")
+        verbose_name_plural = _("demandes de rattachement")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "administration"],
+                condition=Q(status="pending"),
+                name="membership_request_one_pending",
+                violation_error_message=_(
+                    "Une demande de rattachement à cette administration est déjà en attente."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.administration} ({self.get_status_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
 class DossierState(models.TextChoices):
     DRAFT = "draft", _("Brouillon")
     SUBMITTED = "submitted", _("Déposé")

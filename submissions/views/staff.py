@@ -35,6 +35,7 @@ from submissions.filters import SORTS, DossierFilter, parse_sort, sort_dossiers
 from submissions.models import (
     Dossier,
     DossierState,
+    MembershipRequest,
     PreselectionDecision,
     PreselectionPublication,
 )
@@ -171,7 +172,14 @@ def call_list(request):
         .annotate(**state_counts("dossiers__"))
         .order_by("-opens_at", "title")
     )
-    return render(request, "submissions/staff/call_list.html", {"calls": calls})
+    n_pending_requests = MembershipRequest.objects.filter(
+        status=MembershipRequest.Status.PENDING
+    ).count()
+    return render(
+        request,
+        "submissions/staff/call_list.html",
+        {"calls": calls, "n_pending_requests": n_pending_requests},
+    )
 
 
 # One call: counts, filtered list, bulk decisions ------------------------------------------
