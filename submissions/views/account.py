@@ -51,13 +51,11 @@ def my_administrations(request):
         .select_related("administration__ministry")
         .order_by("administration__name")
     )
-    requests = list(
-        MembershipRequest.objects.filter(user=user)
-        .select_related("administration", "decided_by")
-        .order_by("-created_at", "-pk")[: RECENT_DECISIONS + 20]
+    requests = MembershipRequest.objects.filter(user=user).select_related("administration")
+    pending = list(requests.filter(status=R.PENDING).order_by("created_at", "pk"))
+    decided = list(
+        requests.exclude(status=R.PENDING).order_by("-decided_at", "-pk")[:RECENT_DECISIONS]
     )
-    pending = [r for r in requests if r.status == R.PENDING]
-    decided = [r for r in requests if r.status != R.PENDING][:RECENT_DECISIONS]
     return render(
         request,
         "submissions/account/administrations.html",
