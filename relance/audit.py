@@ -36,6 +36,17 @@ class AuditAction(models.TextChoices):
     RECORD_DECISION = "record_decision", _("Décision de présélection enregistrée")
     CLEAR_DECISION = "clear_decision", _("Décision de présélection effacée")
     PUBLISH_PRESELECTION = "publish_preselection", _("Présélection publiée")
+    # The directory of ministries and administrations, and who belongs to which.
+    MINISTRY_CREATE = "ministry_create", _("Ministère créé")
+    MINISTRY_UPDATE = "ministry_update", _("Ministère modifié")
+    ADMINISTRATION_CREATE = "administration_create", _("Administration créée")
+    ADMINISTRATION_UPDATE = "administration_update", _("Administration modifiée")
+    MEMBERSHIP_REQUEST = "membership_request", _("Demande de rattachement")
+    MEMBERSHIP_REQUEST_CANCEL = "membership_request_cancel", _("Demande de rattachement annulée")
+    MEMBERSHIP_APPROVE = "membership_approve", _("Rattachement accepté")
+    MEMBERSHIP_REFUSE = "membership_refuse", _("Rattachement refusé")
+    MEMBERSHIP_LEAVE = "membership_leave", _("Départ d’un agent")
+    MEMBERSHIP_REMOVE = "membership_remove", _("Agent retiré de l’administration")
     # Jury composition and conflicts of interest.
     JURY_CREATE = "jury_create", _("Jury créé")
     JURY_PUBLISH_COMPOSITION = "jury_publish_composition", _("Composition du jury publiée")

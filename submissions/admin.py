@@ -1,10 +1,12 @@
 """Admin of ministries, administrations and dossiers.
 
 Ministries, administrations and memberships are configuration: every edit and import is
-audited. Dossier states, references, preselection decisions, categories and amounts change
-only through ``submissions.workflow``: the admin shows them read-only and lets a superuser
-correct the text of a dossier (audited), never add or delete one. Attachments are listed by
-name, size and type, never linked: files are served only by the permission-checked view.
+audited. Requests to join an administration are decided on the instruction screens
+(``submissions.administrations``): the admin only shows them. Dossier states, references,
+preselection decisions, categories and amounts change only through ``submissions.workflow``:
+the admin shows them read-only and lets a superuser correct the text of a dossier (audited),
+never add or delete one. Attachments are listed by name, size and type, never linked: files
+are served only by the permission-checked view.
 """
 
 from django import forms
@@ -27,6 +29,7 @@ from submissions.models import (
     DossierState,
     InternalNote,
     Membership,
+    MembershipRequest,
     Ministry,
     PreselectionPublication,
 )
@@ -76,12 +79,16 @@ class MembershipInline(admin.TabularInline):
 @admin.register(Administration)
 class AdministrationAdmin(CSVImportMixin, AuditedAdminMixin, ImportExportModelAdmin):
     resource_classes = [AdministrationResource]
-    list_display = ["name", "acronym", "kind", "ministry", "siret"]
+    list_display = ["name", "acronym", "kind", "ministry", "siret_display"]
     list_filter = ["kind", "ministry"]
     search_fields = ["name", "acronym", "siret", "ministry__name", "ministry__acronym"]
     list_select_related = ["ministry"]
     autocomplete_fields = ["ministry"]
     inlines = [MembershipInline]
+
+    @admin.display(description=_("SIRET"), ordering="siret")
+    def siret_display(self, obj):
+        return obj.formatted_siret
 
 
 @admin.register(Membership)
@@ -98,6 +105,19 @@ class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_select_related = ["user", "administration"]
     autocomplete_fields = ["user", "administration"]
     readonly_fields = ["created_at"]
+
+
+@admin.register(MembershipRequest)
+class MembershipRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["user", "administration", "status", "created_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    search_fields = [
+        "user__email",
+        "user__last_name",
+        "administration__name",
+        "administration__acronym",
+    ]
+    list_select_related = ["user", "administration", "decided_by"]
 
 
 # Dossiers ----------------------------------------------------------------------------------

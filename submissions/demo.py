@@ -1,5 +1,7 @@
 """Demo data of submissions: ministries, administrations, the 69 dossiers of round 1, the
-demo applicants and their dossiers in the demonstration call.
+demo applicants and their dossiers in the demonstration call, and an agent who belongs to no
+administration yet (to try asking to join one, e.g. the Ministry of Culture's secretariat
+general).
 
 Runs after ``calls.demo`` (``seed_demo`` follows ``INSTALLED_APPS``) and is idempotent:
 ministries and administrations are keyed on their names, round-1 dossiers on (call,
@@ -9,7 +11,10 @@ outcome recorded since on a preselected dossier); the demonstration call's dossi
 created once and then left as the people trying the service leave them.
 
 Demo passwords are reset on every run (see ``relance.demo.ensure_demo_user``), so the
-printed logins always work. The tables are in ``submissions.demo_data``.
+printed logins always work; so is the newcomer's situation: every run leaves that account
+without administration nor request, so that the join path can be tried again (the dossiers it
+may have filed meanwhile stay with their administration). The tables are in
+``submissions.demo_data``.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from submissions.models import (
     Dossier,
     DossierState,
     Membership,
+    MembershipRequest,
     Ministry,
     PreselectionPublication,
 )
@@ -57,6 +63,11 @@ LOCAL_AUTHORITY_LOGIN = DemoLogin(
     "Agent de collectivité — Région Normandie (non éligible)",
     "agent.collectivite@demo.relance.gouv.fr",
     "Collectivite-Normandie-2021",
+)
+NEWCOMER_LOGIN = DemoLogin(
+    "Agent sans administration — demande son rattachement (ex. : SG du ministère de la Culture)",
+    "agent.nouveau@demo.relance.gouv.fr",
+    "Rejoindre-Administration-2021",
 )
 # (login, administration key, first name, last name)
 ACCOUNTS = (
@@ -251,6 +262,16 @@ def load_accounts(administrations) -> dict[str, object]:
         )
         users[login.email] = user
     return users
+
+
+def load_newcomer():
+    """The agent without administration, put back as such on every run."""
+    user = ensure_demo_user(
+        NEWCOMER_LOGIN, first_name="Alex", last_name="Agent sans administration (démo)"
+    )
+    Membership.objects.filter(user=user).delete()
+    MembershipRequest.objects.filter(user=user).delete()
+    return user
 
 
 def history_entry(
@@ -512,6 +533,7 @@ def load_demo_call_dossiers(administrations, users) -> int:
 def load(stdout) -> list[DemoLogin]:
     administrations = load_administrations()
     users = load_accounts(administrations)
+    load_newcomer()
     # The instructor account comes from relance.demo, loaded first.
     staff = get_user_model().objects.filter(email=STAFF_LOGIN.email).first()
     load_round_1(administrations, staff)
@@ -521,4 +543,4 @@ def load(stdout) -> list[DemoLogin]:
         f"{len(data.ROUND_1)} dossiers du premier appel, {demo_count} dossiers dans l’appel "
         "de démonstration."
     )
-    return [APPLICANT_LOGIN, OPERATOR_LOGIN, LOCAL_AUTHORITY_LOGIN]
+    return [APPLICANT_LOGIN, OPERATOR_LOGIN, LOCAL_AUTHORITY_LOGIN, NEWCOMER_LOGIN]

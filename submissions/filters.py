@@ -1,4 +1,5 @@
-"""Filters and sorting of the staff dossier list (also used by its exports)."""
+"""Filters and sorting of the staff dossier list (also used by its exports), and the search
+of administrations (staff directory, agents asking to join one)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from calls.models import AdministrationKind, Category
 from submissions.forms import FrenchDecimalField
 from submissions.models import (
     PRESELECTED_STATES,
+    Administration,
     Dossier,
     DossierState,
     Ministry,
     PreselectionDecision,
+    compact_siret,
 )
 
 # The decision filter also finds the dossiers still waiting for one.
@@ -159,3 +162,59 @@ def sort_dossiers(queryset, value: str | None):
     # Empty amounts last either way; the number breaks ties so pages never overlap.
     expression = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
     return queryset.order_by(expression, "number")
+
+
+# Administrations ----------------------------------------------------------------------------
+
+# Words of a search beyond this many are ignored (each one is a condition of the query).
+MAX_SEARCH_WORDS = 8
+
+
+def search_administrations(queryset, text: str):
+    """Administrations whose name, acronym or ministry hold every word of ``text``, or whose
+    SIRET holds its digits (« 130 025 265 » finds 13002526500013)."""
+    words = (text or "").split()[:MAX_SEARCH_WORDS]
+    if not words:
+        return queryset
+    condition = Q()
+    for word in words:
+        condition &= (
+            Q(name__icontains=word)
+            | Q(acronym__icontains=word)
+            | Q(ministry__name__icontains=word)
+            | Q(ministry__acronym__icontains=word)
+        )
+    digits = compact_siret(" ".join(words))
+    if digits.isdigit():
+        condition |= Q(siret__contains=digits)
+    return queryset.filter(condition)
+
+
+class AdministrationFilter(django_filters.FilterSet):
+    """The staff directory of administrations."""
+
+    q = django_filters.CharFilter(
+        label=_("Recherche"),
+        method="filter_text",
+        max_length=100,
+        help_text=_("Nom, sigle, ministère ou SIRET."),
+    )
+    ministere = django_filters.ModelChoiceFilter(
+        label=_("Ministère"),
+        field_name="ministry",
+        queryset=Ministry.objects.order_by("name"),
+        empty_label=_("Tous"),
+    )
+    type = django_filters.ChoiceFilter(
+        label=_("Type d’administration"),
+        field_name="kind",
+        choices=AdministrationKind.choices,
+        empty_label=_("Tous"),
+    )
+
+    class Meta:
+        model = Administration
+        fields: list[str] = []
+
+    def filter_text(self, queryset, name, value):
+        return search_administrations(queryset, value)

@@ -43,10 +43,20 @@ class FrenchDecimalField(forms.DecimalField):
 
 
 class DossierCreateForm(forms.Form):
+    """Starts a dossier for one of the agent's eligible administrations.
+
+    With one, it is the only choice; with several, the agent must pick one (nothing is
+    preselected, so that a dossier is never filed for the wrong administration by default).
+    """
+
     administration = forms.ModelChoiceField(
         label=_("Administration qui dépose le dossier"),
         queryset=Administration.objects.none(),
         empty_label=None,
+        error_messages={
+            "required": _("Choisissez l’administration qui dépose le dossier."),
+            "invalid_choice": _("Choisissez une de vos administrations éligibles à cet appel."),
+        },
     )
     title = forms.CharField(
         label=_("Titre du projet"),
@@ -58,7 +68,14 @@ class DossierCreateForm(forms.Form):
 
     def __init__(self, *args, administrations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["administration"].queryset = administrations
+        field = self.fields["administration"]
+        field.queryset = administrations
+        if administrations.count() > 1:
+            field.empty_label = _("— Choisir l’administration —")
+            field.help_text = _(
+                "Vous êtes rattaché·e à plusieurs administrations : choisissez celle qui porte "
+                "le projet. Le dossier lui appartiendra."
+            )
         self.helper = inline_helper()
 
 

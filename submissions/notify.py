@@ -1,10 +1,11 @@
-"""Who is told about a dossier, and the links the emails carry (no request at hand)."""
+"""Who is told about a dossier or a membership request, and the links the emails carry (no
+request at hand)."""
 
 from __future__ import annotations
 
 import logging
 
-from django.urls import NoReverseMatch
+from django.urls import NoReverseMatch, reverse
 
 from relance.notifications import absolute_url
 from submissions.models import Membership
@@ -44,6 +45,19 @@ def email_context(dossier, **extra) -> dict:
         "call": dossier.call,
         "administration": dossier.administration,
         "dossier_url": dossier_link(dossier),
+        "site_url": absolute_url(""),
+        **extra,
+    }
+
+
+def membership_email_context(membership_request, **extra) -> dict:
+    """What the emails about a membership request show: the agent's pages to go on from."""
+    return {
+        "membership_request": membership_request,
+        "administration": membership_request.administration,
+        "agent": membership_request.user,
+        "account_url": absolute_url(reverse("submissions:my_administrations")),
+        "dossiers_url": absolute_url(reverse("submissions:dossier_list")),
         "site_url": absolute_url(""),
         **extra,
     }

@@ -1,4 +1,5 @@
-"""Who may do what with dossiers. Views and workflow functions ask here, nowhere else.
+"""Who may do what with dossiers and memberships. Views and workflow functions ask here,
+nowhere else.
 
 A forbidden dossier answers 404 (see ``get_dossier_or_404``) so its existence never leaks.
 """
@@ -27,12 +28,23 @@ def is_member_of_administration(user, administration):
     return Membership.objects.filter(user=user, administration=administration).exists()
 
 
+@rules.predicate
+def is_agent(user):
+    """A signed-in, active account outside the instruction team: it may ask to join
+    administrations (an agent may belong to several)."""
+    return is_active_user(user) and not user.is_staff
+
+
 # An applicant acts on dossiers of their administrations; the staff of the dossier's
 # programme see and instruct it.
 rules.add_perm("submissions.see_dossier", is_programme_staff | is_member_of_dossier_administration)
 rules.add_perm("submissions.instruct_dossier", is_programme_staff)
 rules.add_perm("submissions.act_as_applicant", is_member_of_dossier_administration)
 rules.add_perm("submissions.file_for_administration", is_member_of_administration)
+# Agents ask to join administrations and follow their requests; instructors decide (the
+# directory and the decisions are ``relance.instruct``: administrations are shared by every
+# programme).
+rules.add_perm("submissions.request_membership", is_agent)
 
 
 def roles_of(user, dossier) -> set[str]:

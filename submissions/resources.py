@@ -23,7 +23,7 @@ from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV
 
 from calls.models import AdministrationKind
-from submissions.models import Administration, Ministry
+from submissions.models import Administration, Ministry, compact_siret
 
 
 class FrenchCSV(CSV):
@@ -101,10 +101,11 @@ class MinistryWidget(widgets.ForeignKeyWidget):
 
 
 class SiretWidget(widgets.CharWidget):
-    """Digits only: the spaces of « 130 025 265 00013 » are dropped, then the key is checked."""
+    """Stored compact: the spaces and dots of « 130 025 265 00013 » are dropped, then the
+    key is checked (``python-stdnum``, through the model's validator)."""
 
     def clean(self, value, row=None, **kwargs):
-        return "".join(str(value or "").split())
+        return compact_siret("".join(str(value or "").split()))
 
 
 class NamedRowsResource(resources.ModelResource):

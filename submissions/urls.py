@@ -1,8 +1,9 @@
-"""Every route of the submissions app: applicants under /dossiers/, staff under /instruction/."""
+"""Every route of the submissions app: applicants under /dossiers/, their administrations under
+/compte/administrations/, staff under /instruction/."""
 
 from django.urls import path
 
-from submissions.views import applicant, staff
+from submissions.views import account, administrations, applicant, staff
 
 app_name = "submissions"
 
@@ -31,6 +32,20 @@ urlpatterns = [
     ),
     path("dossiers/<int:pk>/completer/", applicant.dossier_complete, name="dossier_complete"),
     path("dossiers/<int:pk>/retirer/", applicant.dossier_withdraw, name="dossier_withdraw"),
+    # Agents: the administrations they belong to, their requests to join one.
+    path("compte/administrations/", account.my_administrations, name="my_administrations"),
+    path("compte/administrations/rattachement/", account.join_search, name="join_search"),
+    path(
+        "compte/administrations/rattachement/<int:pk>/",
+        account.join_request,
+        name="join_request",
+    ),
+    path(
+        "compte/administrations/demandes/<int:pk>/annuler/",
+        account.join_cancel,
+        name="join_cancel",
+    ),
+    path("compte/administrations/<int:pk>/quitter/", account.leave, name="leave_administration"),
     # Staff: instruction of a call's dossiers, preselection and its publication.
     path("instruction/", staff.call_list, name="instruction_home"),
     path("instruction/appels/<slug:call_slug>/", staff.call_dossiers, name="instruction_call"),
@@ -62,5 +77,66 @@ urlpatterns = [
         "instruction/dossiers/<int:pk>/decision/effacer/",
         staff.clear_decision,
         name="instruction_clear_decision",
+    ),
+    # Staff: the directory of ministries and administrations, members, requests to join.
+    path(
+        "instruction/administrations/",
+        administrations.administration_list,
+        name="administration_list",
+    ),
+    path(
+        "instruction/administrations/nouvelle/",
+        administrations.administration_create,
+        name="administration_create",
+    ),
+    path(
+        "instruction/administrations/<int:pk>/",
+        administrations.administration_detail,
+        name="administration_detail",
+    ),
+    path(
+        "instruction/administrations/<int:pk>/modifier/",
+        administrations.administration_edit,
+        name="administration_edit",
+    ),
+    path(
+        "instruction/administrations/<int:pk>/membres/<int:membership_pk>/retirer/",
+        administrations.member_remove,
+        name="administration_member_remove",
+    ),
+    path(
+        "instruction/administrations/ministeres/",
+        administrations.ministry_list,
+        name="ministry_list",
+    ),
+    path(
+        "instruction/administrations/ministeres/nouveau/",
+        administrations.ministry_create,
+        name="ministry_create",
+    ),
+    path(
+        "instruction/administrations/ministeres/<int:pk>/modifier/",
+        administrations.ministry_edit,
+        name="ministry_edit",
+    ),
+    path(
+        "instruction/rattachements/",
+        administrations.request_list,
+        name="membership_requests",
+    ),
+    path(
+        "instruction/rattachements/<int:pk>/",
+        administrations.request_detail,
+        name="membership_request",
+    ),
+    path(
+        "instruction/rattachements/<int:pk>/accepter/",
+        administrations.request_approve,
+        name="membership_request_approve",
+    ),
+    path(
+        "instruction/rattachements/<int:pk>/refuser/",
+        administrations.request_refuse,
+        name="membership_request_refuse",
     ),
 ]

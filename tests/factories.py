@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import factory
 from django.utils import timezone
+from stdnum import luhn
 
 from calls.models import (
     Call,
@@ -139,6 +140,14 @@ from submissions.models import (  # noqa: E402
     Membership,
     Ministry,
 )
+
+
+def valid_siret(n: int) -> str:
+    """A distinct, valid SIRET for each ``n``: a SIREN with its key, then a NIC with its key."""
+    siren = f"{n % 10**8:08d}"
+    siren += luhn.calc_check_digit(siren)
+    nic = f"{n // 10**8 % 10**4:04d}"
+    return siren + nic + luhn.calc_check_digit(siren + nic)
 
 
 class MinistryFactory(factory.django.DjangoModelFactory):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from calls.models import Call
+from relance.permissions import has_perm
 from relance.workflow import WorkflowError
 from submissions import workflow
 from submissions.display import attachment_response, dossier_summary
@@ -38,6 +39,7 @@ from submissions.models import (
     Dossier,
     DossierMessage,
     DossierState,
+    MembershipRequest,
 )
 from submissions.permissions import get_dossier_or_404
 
@@ -143,11 +145,21 @@ def dossier_list(request):
     dossiers = list(dossiers)
     for dossier in dossiers:
         dossier.next_action = next_action(dossier, now)
-    administrations = list(Administration.objects.filter(memberships__user=user))
+    administrations = list(Administration.objects.filter(memberships__user=user).order_by("name"))
     open_calls = (
         list(Call.objects.public().open(now).select_related("programme").order_by("closes_at"))
         if administrations
         else []
+    )
+    # Without an administration, the page leads to the request to join one.
+    pending_requests = (
+        []
+        if administrations
+        else list(
+            MembershipRequest.objects.filter(
+                user=user, status=MembershipRequest.Status.PENDING
+            ).select_related("administration")
+        )
     )
     return render(
         request,
@@ -158,6 +170,8 @@ def dossier_list(request):
             "selected_call": selected_call,
             "administrations": administrations,
             "open_calls": open_calls,
+            "pending_requests": pending_requests,
+            "can_request": has_perm(user, "submissions.request_membership"),
         },
     )
 
@@ -177,6 +191,7 @@ def dossier_create(request, call_slug):
         context["refusal"] = "closed"
     elif not administrations.exists():
         context["refusal"] = "no_membership"
+        context["can_request"] = has_perm(request.user, "submissions.request_membership")
     elif not eligible.exists():
         context["refusal"] = "ineligible"
         context["administrations"] = list(administrations)

@@ -36,6 +36,7 @@ from submissions.filters import SORTS, DossierFilter, parse_sort, sort_dossiers
 from submissions.models import (
     Dossier,
     DossierState,
+    MembershipRequest,
     PreselectionDecision,
     PreselectionPublication,
 )
@@ -110,10 +111,17 @@ def call_list(request):
         .select_related("programme")
         .order_by("-opens_at", "title")
     )
+    n_pending_requests = MembershipRequest.objects.filter(
+        status=MembershipRequest.Status.PENDING
+    ).count()
     return render(
         request,
         "submissions/staff/call_list.html",
-        {"calls": calls, "numbers": dashboard.funnel_numbers()},
+        {
+            "calls": calls,
+            "numbers": dashboard.funnel_numbers(),
+            "n_pending_requests": n_pending_requests,
+        },
     )
 
 

@@ -21,6 +21,7 @@ from tests.factories import (
     DossierFactory,
     MinistryFactory,
     ProgrammeFactory,
+    valid_siret,
 )
 from tests.jury.factories import (
     AwardFactory,
@@ -218,7 +219,10 @@ def bulk_laureates(call, count, start=1000):
     categories = [CategoryFactory(call=call) for _ in range(3)]
     administrations = [
         AdministrationFactory(
-            ministry=ministries[i % 3], kind=("central", "operator")[i % 2], siret=GRANT_SIRET
+            ministry=ministries[i % 3],
+            kind=("central", "operator")[i % 2],
+            # One SIRET per establishment (unique): distinct from the grant's and each other's.
+            siret=valid_siret(start + i),
         )
         for i in range(5)
     ]

@@ -420,8 +420,9 @@ def test_the_list_of_calls_runs_a_constant_number_of_queries(staff_client, staff
         call_at_deliberation(staff, size)
     filed_batch(closed_call(), 5, administrations=[AdministrationFactory()], category=None)
     assert queries(staff_client, url) == small
-    # Session, user, the calls with their counts, the jury's two, the menu's two.
-    assert small <= 7
+    # Session, user, the calls with their counts, the jury's two, the pending requests to
+    # join an administration, the menu's two.
+    assert small <= 8
     assert HearingSlot.objects.count() == 2 + 3 + 6 + 9
 
 

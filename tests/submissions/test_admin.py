@@ -22,6 +22,7 @@ from submissions.models import (
     DossierState,
     InternalNote,
     Membership,
+    MembershipRequest,
     Ministry,
     PreselectionPublication,
 )
@@ -51,6 +52,7 @@ MODELS = [
     (Ministry, True),
     (Administration, True),
     (Membership, True),
+    (MembershipRequest, False),  # asked by agents, decided on the instruction screens
     (Dossier, False),  # dossiers start through the workflow, which numbers them
     (BudgetLine, False),
     (Attachment, False),
@@ -105,6 +107,9 @@ def one_of_each(superuser):
         Ministry: administration.ministry,
         Administration: administration,
         Membership: Membership.objects.first(),
+        MembershipRequest: MembershipRequest.objects.create(
+            user=UserFactory(), administration=administration
+        ),
         Dossier: dossier,
         BudgetLine: BudgetLine.objects.first(),
         Attachment: Attachment.objects.first(),

@@ -1,5 +1,6 @@
 """Applicant screens, driven through their URLs as an agent of an administration would."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -34,6 +35,7 @@ from tests.factories import (
     UserFactory,
     agent_of,
 )
+from tests.relance.dom import parse
 from tests.submissions.sample_files import PDF_BYTES, PNG_BYTES, docx_bytes, upload
 
 pytestmark = pytest.mark.django_db
@@ -905,3 +907,46 @@ def test_the_menu_shows_my_dossiers_to_agents_only(client, agent):
     assert "Mes dossiers" not in text(client.get(reverse("home")))
     client.force_login(StaffFactory())
     assert "Mes dossiers" not in text(client.get(reverse("home")))
+
+
+# Several administrations: the dossier creation asks which one -------------------------------------
+
+
+def test_creation_asks_which_administration_when_there_are_several(applicant, agent, call):
+    first = agent.administrations.get()
+    second = AdministrationFactory(name="Zone de défense Ouest")
+    MembershipFactory(user=agent, administration=second)
+    create_url = reverse("submissions:dossier_create", args=[call.slug])
+
+    page = applicant.get(create_url)
+    select = parse(page.content).one("select", name="administration")
+    options = [(o.get("value"), o.text().strip()) for o in select.find_all("option")]
+    assert options == [
+        ("", "— Choisir l’administration —"),
+        (str(first.pk), first.name),
+        (str(second.pk), second.name),
+    ]
+    # Nothing is chosen for the agent: only the empty choice is selected.
+    assert [o.get("value") for o in select.find_all("option") if o.has("selected")] == [""]
+    assert "plusieurs administrations" in text(page)
+
+    token = str(uuid.uuid4())
+    response = applicant.post(create_url, {"title": "Projet", "token": token})
+    assert response.status_code == 200
+    error = parse(response.content).by_id("id_administration_error")
+    assert error.text().strip() == "Choisissez l’administration qui dépose le dossier."
+    assert not Dossier.objects.exists()
+
+    response = applicant.post(
+        create_url, {"title": "Projet", "token": token, "administration": second.pk}
+    )
+    assert response.status_code == 302
+    assert Dossier.objects.get().administration == second
+
+
+def test_creation_offers_the_only_administration_without_asking(applicant, agent, call):
+    page = applicant.get(reverse("submissions:dossier_create", args=[call.slug]))
+    select = parse(page.content).one("select", name="administration")
+    assert [o.get("value") for o in select.find_all("option")] == [
+        str(agent.administrations.get().pk)
+    ]

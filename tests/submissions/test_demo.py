@@ -23,6 +23,7 @@ from submissions.models import (
     Dossier,
     DossierState,
     Membership,
+    MembershipRequest,
     Ministry,
     PreselectionPublication,
 )
@@ -182,7 +183,14 @@ ANNOUNCEMENT_LINES = [
     "SECRÉTARIAT GÉNÉRAL DU MINISTÈRE DE LA CULTURE",
 ]
 
-DEMO_LOGINS = [demo.APPLICANT_LOGIN, demo.OPERATOR_LOGIN, demo.LOCAL_AUTHORITY_LOGIN]
+DEMO_LOGINS = [
+    demo.APPLICANT_LOGIN,
+    demo.OPERATOR_LOGIN,
+    demo.LOCAL_AUTHORITY_LOGIN,
+    demo.NEWCOMER_LOGIN,
+]
+# The demo agents attached to an administration (the newcomer is not).
+MEMBER_LOGINS = DEMO_LOGINS[:3]
 
 
 def seed():
@@ -340,7 +348,7 @@ def test_seeding_twice_changes_nothing(seeded):
     seed()
     assert snapshot() == first
     emails = [login.email for login in DEMO_LOGINS]
-    assert User.objects.filter(email__in=emails).count() == 3
+    assert User.objects.filter(email__in=emails).count() == 4
     assert Membership.objects.filter(user__email__in=emails).count() == 3
     assert Dossier.objects.filter(call=demo_call()).count() == 3
 
@@ -378,7 +386,7 @@ def test_demo_accounts_are_printed_and_can_log_in(seeded, client):
 
     kinds = {
         login.email: Administration.objects.get(memberships__user__email=login.email)
-        for login in DEMO_LOGINS
+        for login in MEMBER_LOGINS
     }
     assert kinds[demo.APPLICANT_LOGIN.email].name == (
         "Direction du numérique du ministère de l’Intérieur"
@@ -460,3 +468,34 @@ def test_the_local_authority_agent_is_told_it_is_not_eligible(seeded, client):
     content = page.content.decode()
     assert "n’est pas éligible" in content
     assert "collectivités territoriales" in content
+
+
+def test_the_newcomer_belongs_to_no_administration_and_can_ask_to_join(seeded, client):
+    login = demo.NEWCOMER_LOGIN
+    newcomer = User.objects.get(email=login.email)
+    assert not Membership.objects.filter(user=newcomer).exists()
+    secretariat = Administration.objects.get(
+        name="Secrétariat général du ministère de la Culture",
+        ministry__name="Ministère de la Culture",
+    )
+    assert secretariat.kind == "central"
+    assert client.login(email=login.email, password=login.password)
+    page = client.get(reverse("submissions:dossier_list")).content.decode()
+    assert reverse("submissions:join_search") in page
+    search = client.get(reverse("submissions:join_search"), {"q": "secrétariat général culture"})
+    assert [a.name for a in search.context["page_obj"]] == [secretariat.name]
+
+
+def test_a_rerun_puts_the_newcomer_back_without_administration(seeded):
+    newcomer = User.objects.get(email=demo.NEWCOMER_LOGIN.email)
+    secretariat = Administration.objects.get(name="Secrétariat général du ministère de la Culture")
+    other = Administration.objects.exclude(pk=secretariat.pk).first()
+    Membership.objects.create(user=newcomer, administration=secretariat)
+    MembershipRequest.objects.create(user=newcomer, administration=other)
+    dossier = Dossier.objects.filter(administration=secretariat).first()
+
+    seed()
+    assert not Membership.objects.filter(user=newcomer).exists()
+    assert not MembershipRequest.objects.filter(user=newcomer).exists()
+    # The administration keeps its dossiers.
+    assert Dossier.objects.get(pk=dossier.pk).administration == secretariat

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.forms import modelform_factory
 
 from calls.models import CallKind
 from submissions.models import (
@@ -13,7 +14,8 @@ from submissions.models import (
     BudgetLine,
     Dossier,
     DossierState,
-    luhn_valid,
+    compact_siret,
+    format_siret,
     validate_siret,
 )
 from tests.factories import (
@@ -22,16 +24,30 @@ from tests.factories import (
     ContinuousCallFactory,
     DossierFactory,
     MinistryFactory,
+    valid_siret,
 )
 
 # DINUM's establishment: SIREN 130 025 265, NIC 00013.
 DINUM_SIRET = "13002526500013"
 
 
-def test_dinum_siret_passes_luhn_and_validation():
-    assert luhn_valid(DINUM_SIRET)
-    assert luhn_valid(DINUM_SIRET[:9])  # the SIREN alone is valid too
+def test_dinum_siret_passes_validation():
     validate_siret(DINUM_SIRET)
+
+
+def test_siret_is_stored_compact_and_shown_formatted():
+    assert compact_siret(" 130 025 265 00013 ") == DINUM_SIRET
+    assert compact_siret("130.025.265.00013") == DINUM_SIRET
+    assert format_siret(DINUM_SIRET) == "130 025 265 00013"
+    assert format_siret("") == ""
+    assert AdministrationFactory.build(siret=DINUM_SIRET).formatted_siret == "130 025 265 00013"
+
+
+def test_the_test_sirets_are_valid_and_distinct():
+    sirets = {valid_siret(n) for n in (0, 1, 1000, 2000, 10**8 + 7)}
+    assert len(sirets) == 5
+    for value in sirets:
+        validate_siret(value)
 
 
 @pytest.mark.parametrize(
@@ -39,6 +55,7 @@ def test_dinum_siret_passes_luhn_and_validation():
     [
         ("13002526500012", "siret_key"),  # last digit changed
         ("13002526500031", "siret_key"),  # two digits swapped
+        ("13002526600003", "siret_key"),  # valid as a whole, but not its SIREN
         ("1300252650001", "siret_format"),  # 13 digits
         ("130025265000130", "siret_format"),  # 15 digits
         ("130 025 265 00013", "siret_format"),  # spaces are not stripped by the model
@@ -68,6 +85,20 @@ def test_administration_full_clean_checks_the_siret():
     with pytest.raises(ValidationError) as refused:
         bad.full_clean()
     assert "clé de contrôle" in str(refused.value.message_dict["siret"])
+
+
+@pytest.mark.django_db
+def test_a_siret_is_unique_when_present():
+    ministry = MinistryFactory()
+    AdministrationFactory(name="DINUM", ministry=ministry, siret=DINUM_SIRET)
+    AdministrationFactory(name="Sans SIRET 1", ministry=ministry, siret="")
+    AdministrationFactory(name="Sans SIRET 2", ministry=ministry, siret="")  # blank repeats
+    twin = Administration(name="Jumelle", kind="central", ministry=ministry, siret=DINUM_SIRET)
+    with pytest.raises(ValidationError) as refused:
+        twin.full_clean()
+    assert "Une administration porte déjà ce SIRET." in str(refused.value)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        twin.save()
 
 
 @pytest.mark.django_db
@@ -143,3 +174,27 @@ def test_a_complete_dossier_has_no_validation_error():
 def test_missing_fields_are_listed_in_french():
     dossier = DossierFactory(summary="", contact_email="")
     assert dossier.missing_for_submission() == ["résumé", "courriel du contact"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["130 025 265 00013", " 13002526500013 ", "130.025.265.00013"])
+def test_model_forms_accept_a_siret_with_separators_and_store_it_compact(typed):
+    form_class = modelform_factory(Administration, fields=["name", "kind", "ministry", "siret"])
+    data = {"name": "DINUM", "kind": "central", "ministry": MinistryFactory().pk, "siret": typed}
+    form = form_class(data)
+    assert form.is_valid(), form.errors
+    assert form.save().siret == DINUM_SIRET
+    # An edit form shows it formatted.
+    assert 'value="130 025 265 00013"' in str(form_class(instance=form.instance)["siret"])
+
+
+@pytest.mark.django_db
+def test_model_forms_explain_a_wrong_siret():
+    form_class = modelform_factory(Administration, fields=["name", "kind", "ministry", "siret"])
+    data = {"name": "DINUM", "kind": "central", "ministry": MinistryFactory().pk}
+    assert form_class({**data, "siret": "130 025 265 00012"}).errors["siret"] == [
+        "Ce SIRET n’est pas valide (clé de contrôle)."
+    ]
+    assert form_class({**data, "siret": "130 025 265"}).errors["siret"] == [
+        "Un SIRET compte exactement 14 chiffres."
+    ]
