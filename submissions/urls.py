@@ -31,6 +31,11 @@ urlpatterns = [
     ),
     path("dossiers/<int:pk>/completer/", applicant.dossier_complete, name="dossier_complete"),
     path("dossiers/<int:pk>/retirer/", applicant.dossier_withdraw, name="dossier_withdraw"),
+    path(
+        "dossiers/<int:pk>/redeposer/<slug:call_slug>/",
+        applicant.dossier_resubmit,
+        name="dossier_resubmit",
+    ),
     # Staff: instruction of a call's dossiers, preselection and its publication.
     path("instruction/", staff.call_list, name="instruction_home"),
     path("instruction/appels/<slug:call_slug>/", staff.call_dossiers, name="instruction_call"),
@@ -38,6 +43,11 @@ urlpatterns = [
         "instruction/appels/<slug:call_slug>/decisions/",
         staff.bulk_decision,
         name="instruction_bulk_decision",
+    ),
+    path(
+        "instruction/appels/<slug:call_slug>/dossier-hors-plateforme/",
+        staff.register_outside,
+        name="instruction_register_outside",
     ),
     path("instruction/appels/<slug:call_slug>/publier/", staff.publish, name="instruction_publish"),
     path(
