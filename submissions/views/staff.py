@@ -263,7 +263,9 @@ def register_outside(request, call_slug):
         sections = content_forms(request.POST, call)
         original = OriginalFileForm(request.POST, request.FILES)
         forms_valid = [f.is_valid() for f in (reception, original, *sections)]
-        if all(forms_valid):
+        if not all(forms_valid):
+            error = _("Corrigez les champs signalés ci-dessous.")
+        else:
             content = {}
             for form in sections:
                 content.update(form.changes())
