@@ -20,6 +20,8 @@ class AuditAction(models.TextChoices):
     AMEND = "amend", _("Modification après dépôt")
     ATTACH = "attach", _("Ajout d’une pièce jointe")
     DETACH = "detach", _("Suppression d’une pièce jointe")
+    RESUBMIT = "resubmit", _("Redépôt d’un dossier d’un appel précédent")
+    RESUBMITTED = "resubmitted", _("Redéposé dans un appel suivant")
     # Dossier transitions (see submissions.workflow.TRANSITIONS).
     SUBMIT = "submit", _("Dépôt")
     REQUEST_ADDITIONS = "request_additions", _("Demande de compléments")
@@ -32,6 +34,7 @@ class AuditAction(models.TextChoices):
     AMEND_ADD_LAUREATE = "amend_add_laureate", _("Ajouté aux lauréats")
     AMEND_REMOVE_LAUREATE = "amend_remove_laureate", _("Retiré des lauréats")
     # Instruction.
+    REGISTER_OUTSIDE = "register_outside", _("Enregistrement d’un dossier reçu hors plateforme")
     MESSAGE = "message", _("Message à l’administration")
     RECORD_DECISION = "record_decision", _("Décision de présélection enregistrée")
     CLEAR_DECISION = "clear_decision", _("Décision de présélection effacée")

@@ -43,6 +43,32 @@ def dossier_summary(dossier: Dossier) -> list[dict]:
     return sections
 
 
+# Bounds the walk up a chain of re-submissions (one per later round in practice).
+MAX_ROUNDS = 20
+
+
+@dataclass
+class DossierRounds:
+    """The other rounds of a dossier: the earlier dossiers it was copied from (the latest
+    first) and the later ones it was copied into."""
+
+    previous: list
+    later: list
+
+    def __bool__(self):
+        return bool(self.previous or self.later)
+
+
+def dossier_rounds(dossier: Dossier) -> DossierRounds:
+    previous = []
+    current = dossier
+    while current.resubmitted_from_id and len(previous) < MAX_ROUNDS:
+        current = Dossier.objects.select_related("call").get(pk=current.resubmitted_from_id)
+        previous.append(current)
+    later = list(dossier.resubmissions.select_related("call").order_by("call__opens_at", "pk"))
+    return DossierRounds(previous, later)
+
+
 def attachment_response(dossier: Dossier, attachment_pk) -> FileResponse:
     """The file of one of ``dossier``'s attachments, once the caller has checked access."""
     attachment = get_object_or_404(Attachment, pk=attachment_pk, dossier=dossier)

@@ -265,6 +265,14 @@ class PreselectionDecision(models.TextChoices):
     NOT_PRESELECTED = DossierState.NOT_PRESELECTED.value, DossierState.NOT_PRESELECTED.label
 
 
+class ReceptionChannel(models.TextChoices):
+    """How a dossier registered by staff reached the programme outside the platform."""
+
+    EMAIL = "email", _("Par courriel")
+    POST = "post", _("Par courrier postal ou remis en main propre")
+    OTHER_TOOL = "other_tool", _("Depuis un autre outil")
+
+
 class DossierQuerySet(models.QuerySet):
     def of_applicant(self, user):
         if not user.is_authenticated:
@@ -391,6 +399,37 @@ class Dossier(models.Model):
         validators=[RegexValidator(r"^[0-9+ ().-]{6,30}$", _("Numéro de téléphone invalide."))],
     )
 
+    # A dossier received outside the platform (email, paper, another tool) and registered
+    # by an instructor on behalf of its administration; ``submitted_at`` is then the date it
+    # was originally received.
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("enregistré par"),
+        editable=False,
+    )
+    registered_at = models.DateTimeField(_("enregistré le"), null=True, blank=True, editable=False)
+    received_via = models.CharField(
+        _("reçu"), max_length=20, choices=ReceptionChannel.choices, blank=True, editable=False
+    )
+    reception_note = models.CharField(
+        _("précisions sur la réception"), max_length=255, blank=True, editable=False
+    )
+    # A later round: the dossier this one was copied from (not preselected or not selected
+    # in an earlier call of the same programme).
+    resubmitted_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resubmissions",
+        verbose_name=_("redéposé à partir de"),
+        editable=False,
+    )
+
     # Preselection: recorded by staff, applied and shown to the applicant when published.
     pending_decision = models.CharField(
         _("décision de présélection enregistrée"),
@@ -415,6 +454,18 @@ class Dossier(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["call", "reference"], name="dossier_reference_unique"),
             models.UniqueConstraint(fields=["call", "number"], name="dossier_number_unique"),
+            # One re-submission of a dossier per call (a double click creates one draft).
+            models.UniqueConstraint(
+                fields=["resubmitted_from", "call"],
+                condition=Q(resubmitted_from__isnull=False),
+                name="dossier_one_resubmission_per_call",
+            ),
+            # Registered by staff: both when and how it was received, or neither.
+            models.CheckConstraint(
+                condition=Q(registered_at__isnull=True, received_via="")
+                | (Q(registered_at__isnull=False) & ~Q(received_via="")),
+                name="dossier_registration_complete",
+            ),
             models.CheckConstraint(
                 condition=Q(requested_amount__isnull=True)
                 | Q(total_budget__isnull=True)
@@ -441,6 +492,11 @@ class Dossier(models.Model):
         else:
             prefix = "GC"
         return f"{prefix}-{year}-{number:03d}"
+
+    @property
+    def registered_outside(self) -> bool:
+        """Received outside the platform and registered by staff."""
+        return self.registered_at is not None
 
     @property
     def is_editable_by_applicant(self) -> bool:

@@ -8,8 +8,15 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from relance.forms import PrefixedForm
-from submissions.models import PreselectionDecision
+from relance.forms import PrefixedForm, inline_helper
+from submissions.forms import SECTIONS, AttachmentForm
+from submissions.models import (
+    SUBMISSION_REQUIRED_FIELDS,
+    Administration,
+    Dossier,
+    PreselectionDecision,
+    ReceptionChannel,
+)
 
 
 def _required_text(label, help_text, *, rows, if_empty) -> forms.CharField:
@@ -85,3 +92,84 @@ class BulkDecisionForm(forms.Form):
     def __init__(self, *args, dossiers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["dossiers"].queryset = dossiers
+
+
+# A dossier received outside the platform -------------------------------------------------
+
+
+class OutsideReceptionForm(PrefixedForm):
+    """Who the dossier is from, and when and how it was received."""
+
+    form_prefix = "reception"
+    administration = forms.ModelChoiceField(
+        label=_("Administration qui a déposé le dossier"),
+        queryset=Administration.objects.none(),
+        empty_label=_("— Choisir une administration —"),
+        error_messages={"required": _("Choisissez l’administration qui a déposé le dossier.")},
+    )
+    received_via = forms.ChoiceField(
+        label=_("Dossier reçu"),
+        choices=ReceptionChannel.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Indiquez comment le dossier a été reçu.")},
+    )
+    received_at = forms.DateTimeField(
+        label=_("Date et heure de réception du dossier original"),
+        help_text=_(
+            "Heure de Paris : la date du courriel, du cachet de la poste ou de l’autre outil. "
+            "Elle peut précéder la clôture de l’appel même si l’enregistrement est plus tardif ; "
+            "jamais dans le futur."
+        ),
+        widget=forms.DateTimeInput,
+        error_messages={
+            "required": _("Indiquez quand le dossier original a été reçu."),
+            "invalid": _("Saisissez une date et une heure valides."),
+        },
+    )
+    reception_note = forms.CharField(
+        label=_("Précisions sur la réception"),
+        max_length=255,
+        required=False,
+        help_text=_("Facultatif. Par exemple : l’expéditeur du courriel, le numéro du courrier."),
+    )
+    # Generated when the page is displayed: the same form posted twice registers one dossier.
+    token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["administration"].queryset = Administration.objects.filter(
+            kind__in=call.eligible_kinds
+        ).order_by("name")
+
+
+class OriginalFileForm(AttachmentForm):
+    """The original file received, checked like every attachment (type by content, size)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "original")
+        super().__init__(*args, **kwargs)
+        del self.fields["description"]
+        field = self.fields["file"]
+        field.label = _("Dossier original")
+        field.error_messages["required"] = _("Joignez le fichier du dossier original reçu.")
+        field.help_text = _("Le courriel, le courrier numérisé ou l’export reçu. %(formats)s") % {
+            "formats": field.help_text
+        }
+        self.helper = inline_helper()
+
+
+def content_forms(data, call) -> list:
+    """The applicant's section forms, for a dossier of ``call`` typed in by an instructor.
+
+    Each section has its prefix; what a submission requires is required here (the dossier
+    is registered as submitted), and there is no version to check (nothing saved yet).
+    """
+    forms_ = []
+    for section in SECTIONS.values():
+        form = section.form_class(data, dossier=Dossier(call=call), prefix=section.slug)
+        del form.fields["version"]
+        for name, field in form.fields.items():
+            field.required = name in SUBMISSION_REQUIRED_FIELDS
+        form.section = section
+        forms_.append(form)
+    return forms_

@@ -46,6 +46,11 @@ urlpatterns = [
         name="join_cancel",
     ),
     path("compte/administrations/<int:pk>/quitter/", account.leave, name="leave_administration"),
+    path(
+        "dossiers/<int:pk>/redeposer/<slug:call_slug>/",
+        applicant.dossier_resubmit,
+        name="dossier_resubmit",
+    ),
     # Staff: instruction of a call's dossiers, preselection and its publication.
     path("instruction/", staff.call_list, name="instruction_home"),
     path("instruction/appels/<slug:call_slug>/", staff.call_dossiers, name="instruction_call"),
@@ -53,6 +58,11 @@ urlpatterns = [
         "instruction/appels/<slug:call_slug>/decisions/",
         staff.bulk_decision,
         name="instruction_bulk_decision",
+    ),
+    path(
+        "instruction/appels/<slug:call_slug>/dossier-hors-plateforme/",
+        staff.register_outside,
+        name="instruction_register_outside",
     ),
     path("instruction/appels/<slug:call_slug>/publier/", staff.publish, name="instruction_publish"),
     path(

@@ -19,7 +19,9 @@ class TableWrapperNode(template.Node):
 
     def render(self, context):
         return format_html(
-            '<div class="fr-table"><div class="fr-table__wrapper"><div class="fr-table__container">'
+            # The container scrolls sideways: focusable, so that keyboards can scroll it too.
+            '<div class="fr-table"><div class="fr-table__wrapper">'
+            '<div class="fr-table__container" tabindex="0">'
             '<div class="fr-table__content">{}</div></div></div></div>',
             self.nodelist.render(context),
         )

@@ -24,7 +24,7 @@ from calls.models import Call
 from relance.permissions import has_perm
 from relance.workflow import WorkflowError
 from submissions import workflow
-from submissions.display import attachment_response, dossier_summary
+from submissions.display import attachment_response, dossier_rounds, dossier_summary
 from submissions.forms import (
     SECTIONS,
     AttachmentForm,
@@ -264,7 +264,12 @@ def granted_amount(dossier: Dossier):
 
 @login_required
 def dossier_detail(request, pk):
-    dossier = _applicant_dossier(request, pk)
+    dossier = get_dossier_or_404(
+        request.user,
+        pk,
+        "submissions.act_as_applicant",
+        queryset=Dossier.objects.select_related("registered_by", "call__programme"),
+    )
     return render(
         request,
         "submissions/applicant/dossier_detail.html",
@@ -280,8 +285,41 @@ def dossier_detail(request, pk):
             "jury_decision": dossier.state in JURY_DECISION_STATES,
             "granted_amount": granted_amount(dossier),
             "hearing_slot": published_hearing_slot(dossier),
+            "rounds": dossier_rounds(dossier),
+            "resubmission_calls": workflow.resubmission_calls(dossier),
         },
     )
+
+
+@login_required
+@require_POST
+def dossier_resubmit(request, pk, call_slug):
+    """Copy a dossier not retained into a new draft of a later open call of its programme."""
+    dossier = _applicant_dossier(request, pk)
+    call = Call.objects.select_related("programme").filter(slug=call_slug).first()
+    if call is None:
+        raise Http404
+    try:
+        draft, created = workflow.resubmit(request.user, dossier, call)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+        return redirect(dossier)
+    if created:
+        messages.success(
+            request,
+            _(
+                "Brouillon %(ref)s créé dans l’appel « %(call)s » à partir du dossier %(from)s : "
+                "relisez-le, complétez-le puis déposez-le."
+            )
+            % {"ref": draft.reference, "call": call.title, "from": dossier.reference},
+        )
+    else:
+        messages.info(
+            request,
+            _("Ce dossier a déjà été redéposé dans l’appel « %(call)s » : voici ce brouillon.")
+            % {"call": call.title},
+        )
+    return redirect(draft)
 
 
 # Editing by sections ------------------------------------------------------------------

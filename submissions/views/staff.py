@@ -12,8 +12,10 @@ was never submitted belongs to its administration alone, and is only counted.
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -31,7 +33,7 @@ from relance.permissions import staff_required
 from relance.workflow import WorkflowError
 from submissions import dashboard, exports, workflow
 from submissions import preselection as preselection_workflow
-from submissions.display import dossier_summary
+from submissions.display import dossier_rounds, dossier_summary
 from submissions.filters import SORTS, DossierFilter, parse_sort, sort_dossiers
 from submissions.models import (
     Dossier,
@@ -46,7 +48,10 @@ from submissions.staff_forms import (
     DecisionForm,
     MessageForm,
     NoteForm,
+    OriginalFileForm,
+    OutsideReceptionForm,
     RequestAdditionsForm,
+    content_forms,
 )
 
 S = DossierState
@@ -70,7 +75,7 @@ def _staff_dossier(request, pk) -> Dossier:
         pk,
         "submissions.instruct_dossier",
         queryset=Dossier.objects.filter(submitted_at__isnull=False).select_related(
-            "call__programme", "administration__ministry"
+            "call__programme", "administration__ministry", "registered_by"
         ),
     )
 
@@ -197,6 +202,75 @@ def bulk_decision(request, call_slug):
     return redirect(back)
 
 
+# A dossier received outside the platform ----------------------------------------------------
+
+
+@staff_required
+def register_outside(request, call_slug):
+    call = _call_or_404(request, call_slug)
+    error = None
+    if request.method == "POST":
+        reception = OutsideReceptionForm(request.POST, call=call)
+        sections = content_forms(request.POST, call)
+        original = OriginalFileForm(request.POST, request.FILES)
+        forms_valid = [f.is_valid() for f in (reception, original, *sections)]
+        if not all(forms_valid):
+            error = _("Corrigez les champs signalés ci-dessous.")
+        else:
+            content = {}
+            for form in sections:
+                content.update(form.changes())
+            data = reception.cleaned_data
+            content_type, size, sha256 = original.checked
+            upload = original.cleaned_data["file"]
+            try:
+                dossier, created = workflow.register_outside_dossier(
+                    request.user,
+                    call,
+                    administration=data["administration"],
+                    content=content,
+                    received_via=data["received_via"],
+                    received_at=data["received_at"],
+                    reception_note=data["reception_note"],
+                    original=workflow.CheckedFile(upload, upload.name, content_type, size, sha256),
+                    token=data["token"],
+                )
+            except WorkflowError as exc:
+                error = exc.message
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                if created:
+                    messages.success(
+                        request,
+                        _(
+                            "Dossier %(ref)s enregistré pour %(administration)s : il est déposé "
+                            "et ses agents sont prévenus par courriel."
+                        )
+                        % {"ref": dossier.reference, "administration": dossier.administration},
+                    )
+                else:
+                    messages.info(request, _("Ce dossier était déjà enregistré."))
+                return redirect("submissions:instruction_dossier", pk=dossier.pk)
+    else:
+        reception = OutsideReceptionForm(call=call, initial={"token": uuid.uuid4()})
+        sections = content_forms(None, call)
+        original = OriginalFileForm()
+    return render(
+        request,
+        "submissions/staff/register_outside.html",
+        {
+            "call": call,
+            "reception_form": reception,
+            "section_forms": sections,
+            "original_form": original,
+            "error": error,
+            # Browsers never refill a file input: say so when the page comes back.
+            "file_to_attach_again": request.method == "POST",
+        },
+    )
+
+
 # Publication of the preselection -----------------------------------------------------------
 
 
@@ -296,7 +370,7 @@ def _history(dossier) -> list[dict]:
         data = entry.data or {}
         if entry.action == "record_decision" and data.get("new") in PreselectionDecision.values:
             details = PreselectionDecision(data["new"]).label
-        elif entry.action in ("attach", "detach") and data.get("name"):
+        elif entry.action in ("attach", "detach", "register_outside") and data.get("name"):
             details = data["name"]
         elif entry.action in ("edit", "amend") and isinstance(data.get("fields"), dict):
             details = ", ".join(_field_label(name) for name in data["fields"])
@@ -328,6 +402,7 @@ def _render_dossier(request, dossier, *, forms=None, error=None, error_form=None
         "dossier_messages": list(dossier.messages.select_related("author")),
         "notes": list(dossier.notes.select_related("author")),
         "history": _history(dossier),
+        "rounds": dossier_rounds(dossier),
         "can_decide": dossier.state in DECIDABLE_STATES,
         "can_request_additions": can_request_additions,
         "request_form": forms.get("complements") or RequestAdditionsForm(),

@@ -1,5 +1,6 @@
 """The juror screens: my juries, my dossiers, scoring, conflicts, others' evaluations."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -8,7 +9,8 @@ from django.utils import timezone
 
 from jury.models import ConflictOfInterest, Evaluation, Recommendation, Score
 from jury.scoring import workflow as scoring
-from tests.factories import CategoryFactory
+from submissions.models import Dossier, DossierState
+from tests.factories import CallFactory, CategoryFactory, DossierFactory
 from tests.jury.factories import (
     ConflictFactory,
     DeliberationFactory,
@@ -125,6 +127,23 @@ def test_list_query_count_is_constant(client, size, django_assert_num_queries):
 
 
 # Scoring screen -------------------------------------------------------------------------
+
+
+def test_scoring_screen_shows_the_earlier_round_of_a_resubmitted_dossier(juror, setup):
+    dossier = setup.dossiers[0]
+    earlier_call = CallFactory(
+        title="Appel précédent",
+        opens_at=dossier.call.opens_at - timedelta(days=200),
+        closes_at=dossier.call.opens_at - timedelta(days=150),
+    )
+    earlier = DossierFactory(call=earlier_call, state=DossierState.NOT_PRESELECTED)
+    Dossier.objects.filter(pk=dossier.pk).update(resubmitted_from=earlier)
+    html = juror.get(url("juror_dossier", setup, dossier)).content.decode()
+    assert "Déjà déposé à l’appel « Appel précédent » : non présélectionné." in html
+    # Jurors read the reference, without a link to a page they cannot open.
+    assert f"({earlier.reference})" in html
+    assert reverse("submissions:dossier_detail", args=[earlier.pk]) not in html
+    assert reverse("submissions:instruction_dossier", args=[earlier.pk]) not in html
 
 
 def test_scoring_screen_shows_the_whole_dossier(juror, setup):

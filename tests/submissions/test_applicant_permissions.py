@@ -1,13 +1,15 @@
 """Who may open the applicant URLs: anonymous users log in, others' dossiers answer 404."""
 
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
 from django.core.files.base import ContentFile
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from relance.models import AuditEntry
 from relance.workflow import WorkflowError
+from submissions import urls as submissions_urls
 from submissions import workflow
 from submissions.models import Attachment, Dossier, DossierState
 from tests.factories import (
@@ -44,7 +46,7 @@ def owner(administration):
 
 
 @pytest.fixture
-def dossier(call, administration, owner):
+def dossier(call, administration, owner, later_call):
     dossier = DossierFactory(
         call=call, administration=administration, category=CategoryFactory(call=call)
     )
@@ -61,14 +63,21 @@ def dossier(call, administration, owner):
 
 
 @pytest.fixture
+def later_call(call):
+    """An open call of the same programme, opened after ``call``."""
+    return CallFactory(slug="appel-suivant", opens_at=call.opens_at + timedelta(days=1))
+
+
+@pytest.fixture
 def attachment(dossier):
     return Attachment.objects.get(dossier=dossier)
 
 
-def dossier_urls(dossier, attachment):
+def dossier_urls(dossier, attachment, later_call_slug="appel-suivant"):
     """Every applicant URL about one dossier, with the methods it answers."""
     pk = dossier.pk
     return {
+        "resubmit": reverse("submissions:dossier_resubmit", args=[pk, later_call_slug]),
         "detail": reverse("submissions:dossier_detail", args=[pk]),
         "edit": reverse("submissions:dossier_edit", args=[pk, "projet"]),
         "edit_budget": reverse("submissions:dossier_edit", args=[pk, "budget"]),
@@ -92,8 +101,12 @@ POSTS = {
     "withdraw": {"reason": "Intrus"},
 }
 
+# POST only: every GET answers 405, whoever asks.
+POST_ONLY = ("delete", "resubmit")
+
 DOSSIER_URL_NAMES = [
     "detail",
+    "resubmit",
     "edit",
     "edit_budget",
     "attachments",
@@ -113,6 +126,7 @@ def request(client, method, target, name):
 
 
 def assert_untouched(dossier):
+    assert Dossier.objects.count() == 1
     current = Dossier.objects.get(pk=dossier.pk)
     assert current.state == DossierState.DRAFT
     assert current.title == dossier.title
@@ -153,8 +167,19 @@ def test_an_agent_of_another_administration_gets_404(client, dossier, attachment
     target = dossier_urls(dossier, attachment)[name]
     response = request(client, method, target, name)
     # Deleting is POST only: every GET answers 405, whoever asks.
-    assert response.status_code == (405 if (name, method) == ("delete", "get") else 404)
+    assert response.status_code == (405 if name in POST_ONLY and method == "get" else 404)
     assert_untouched(dossier)
+
+
+def test_every_applicant_url_is_covered(dossier, attachment):
+    """The URLs above reach every route about one dossier, all under /dossiers/<pk>/."""
+    names = {
+        p.name
+        for p in submissions_urls.urlpatterns
+        if str(p.pattern).startswith("dossiers/<int:pk>/")
+    }
+    reached = {resolve(url).url_name for url in dossier_urls(dossier, attachment).values()}
+    assert reached == names
 
 
 def test_an_agent_cannot_reach_another_dossier_attachment_through_their_own(
@@ -225,7 +250,7 @@ def test_staff_cannot_use_the_applicant_screens(client, staff, dossier, attachme
     client.force_login(staff)
     target = dossier_urls(dossier, attachment)[name]
     response = request(client, method, target, name)
-    assert response.status_code == (405 if (name, method) == ("delete", "get") else 404)
+    assert response.status_code == (405 if name in POST_ONLY and method == "get" else 404)
     assert_untouched(dossier)
 
 

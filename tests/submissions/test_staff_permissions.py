@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import resolve, reverse
 from django.utils import timezone
 
@@ -89,6 +90,7 @@ def page_urls(call, dossier):
         reverse("submissions:instruction_call", kwargs=slug),
         reverse("submissions:instruction_call", kwargs=slug) + "?etat=submitted&tri=-titre",
         reverse("submissions:instruction_publish", kwargs=slug),
+        reverse("submissions:instruction_register_outside", kwargs=slug),
         reverse("submissions:instruction_export", kwargs={**slug, "fmt": "csv"}),
         reverse("submissions:instruction_export", kwargs={**slug, "fmt": "xlsx"}),
         reverse("submissions:instruction_export", kwargs={**slug, "fmt": "ods"}),
@@ -106,6 +108,17 @@ def actions(call, dossier):
             {"dossiers": [dossier.pk], "decision": P.NOT_PRESELECTED, "reason": "Non"},
         ),
         (reverse("submissions:instruction_publish", kwargs=slug), {}),
+        (
+            reverse("submissions:instruction_register_outside", kwargs=slug),
+            {
+                "reception-administration": dossier.administration_id,
+                "reception-received_via": "email",
+                "reception-received_at": "2020-12-01T10:00",
+                "reception-token": "0b6f1c0e-5a43-4d8e-9a53-1c7d9a1c2b3e",
+                "projet-title": "Dossier intrus",
+                "original-file": SimpleUploadedFile("intrus.pdf", PDF_BYTES),
+            },
+        ),
         (
             reverse("submissions:instruction_request_additions", kwargs=pk),
             {"complements-message": "Complétez."},
@@ -138,6 +151,7 @@ def test_every_staff_url_is_covered(call, dossier):
 def snapshot(dossier):
     return {
         "dossier": Dossier.objects.filter(pk=dossier.pk).values().get(),
+        "dossiers": Dossier.objects.count(),
         "notes": InternalNote.objects.count(),
         "messages": DossierMessage.objects.count(),
         "publications": PreselectionPublication.objects.count(),
@@ -218,8 +232,11 @@ def test_staff_actions_are_post_only(client, call, dossier):
     client.force_login(StaffFactory())
     before = snapshot(dossier)
     for url, _data in actions(call, dossier):
-        if url == reverse("submissions:instruction_publish", kwargs={"call_slug": call.slug}):
-            continue  # the confirmation page
+        if url in (
+            reverse("submissions:instruction_publish", kwargs={"call_slug": call.slug}),
+            reverse("submissions:instruction_register_outside", kwargs={"call_slug": call.slug}),
+        ):
+            continue  # a confirmation page, a form
         assert client.get(url).status_code == 405, url
     assert snapshot(dossier) == before
 

@@ -22,7 +22,7 @@ from jury.permissions import get_juror_dossier_or_404, get_member_or_404, juror_
 from jury.scoring import workflow as scoring
 from jury.scoring.forms import EvaluationForm, criterion_field_name
 from relance.workflow import WorkflowError
-from submissions.display import attachment_response, dossier_summary
+from submissions.display import attachment_response, dossier_rounds, dossier_summary
 
 
 def _ordered_dossiers(member):
@@ -184,6 +184,7 @@ def juror_dossier(request, jury_id, pk):
             "call": dossier.call,
             "dossier": dossier,
             "summary": dossier_summary(dossier),
+            "rounds": dossier_rounds(dossier),
             "budget_lines": list(dossier.budget_lines.all()),
             "attachments": attachments,
             "criteria": criteria,
