@@ -12,3 +12,9 @@ class JuryConfig(AppConfig):
         from jury.results.views.public import CALL_RESULTS_SECTION
 
         register_call_page_section(CALL_RESULTS_SECTION)
+
+        # The call editor locks the weight and scale of criteria already used to score.
+        from calls import hooks
+        from jury.scoring.call_usage import criteria_with_submitted_scores
+
+        hooks.register_criterion_usage("jury", criteria_with_submitted_scores)

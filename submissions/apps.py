@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class SubmissionsConfig(AppConfig):
     name = "submissions"
     verbose_name = _("Dossiers")
+
+    def ready(self):
+        # The call editor asks which categories hold dossiers and who holds drafts.
+        from calls import hooks
+        from submissions import call_usage
+
+        hooks.register_category_usage("submissions", call_usage.categories_holding_dossiers)
+        hooks.register_draft_holders("submissions", call_usage.draft_holder_emails)

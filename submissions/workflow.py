@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from calls.models import Call
 from calls.permissions import require_programme_staff
@@ -203,6 +203,9 @@ def create_dossier(user, call: Call, administration: Administration, *, title, t
                 raise DeadlineError(
                     _("Cet appel n’est pas ouvert : impossible d’y créer un dossier.")
                 )
+            _check_cap(
+                locked_call, administration, counted=Dossier.objects.exclude(state=S.WITHDRAWN)
+            )
             last = Dossier.objects.filter(call=locked_call).aggregate(n=Max("number"))["n"] or 0
             dossier = Dossier.objects.create(
                 call=locked_call,
@@ -226,6 +229,32 @@ def create_dossier(user, call: Call, administration: Administration, *, title, t
                 return existing, False
         raise
     return dossier, True
+
+
+def _check_cap(call, administration, *, counted, exclude=None) -> None:
+    """Refuse when ``administration`` already has the call's maximum of ``counted`` dossiers.
+
+    Call it with the call row locked, so that two requests never both take the last place.
+    """
+    cap = call.max_dossiers_per_administration
+    if cap is None:
+        return
+    others = counted.filter(call=call, administration=administration)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    if others.count() >= cap:
+        raise WorkflowError(
+            ngettext(
+                "Cet appel accepte au plus %(cap)s dossier par administration, et "
+                "« %(administration)s » l’a déjà atteint. Retirez un dossier pour en "
+                "déposer un autre.",
+                "Cet appel accepte au plus %(cap)s dossiers par administration, et "
+                "« %(administration)s » les a déjà atteints. Retirez un dossier pour en "
+                "déposer un autre.",
+                cap,
+            )
+            % {"cap": cap, "administration": administration.name}
+        )
 
 
 # What ``update_dossier`` accepts: the dossier's content, nothing the workflow sets.
@@ -402,6 +431,15 @@ def submit(user, dossier) -> Dossier:
         errors = locked.validation_errors()
         if errors:
             raise WorkflowError(" ".join(str(e) for e in errors))
+        if call.max_dossiers_per_administration is not None:
+            # Drafts count at creation; here, the dossiers already submitted (the cap may
+            # have been lowered since this draft was started).
+            _check_cap(
+                lock(Call, call),
+                locked.administration,
+                counted=Dossier.objects.exclude(state__in=[S.DRAFT, S.WITHDRAWN]),
+                exclude=locked,
+            )
         fire_locked(user, locked, "submit")
         if locked.submitted_at is None:
             locked.submitted_at = now

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from calls.models import Call
-from calls.permissions import get_staff_call_or_404, staff_calls
+from calls.permissions import get_staff_call_or_404, managed_programmes, staff_calls
 from relance import audit
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
@@ -173,7 +173,12 @@ def call_list(request):
         .annotate(**state_counts("dossiers__"))
         .order_by("-opens_at", "title")
     )
-    return render(request, "submissions/staff/call_list.html", {"calls": calls})
+    managed = list(managed_programmes(request.user).order_by("title"))
+    return render(
+        request,
+        "submissions/staff/call_list.html",
+        {"calls": calls, "managed_programmes": managed},
+    )
 
 
 # One call: counts, filtered list, bulk decisions ------------------------------------------
