@@ -227,6 +227,15 @@ def call_initial(call) -> dict:
     return initial
 
 
+def _plain(value):
+    """A decimal without trailing zeros (« 1 », « 1,5 »), as a manager would type it."""
+    if isinstance(value, Decimal):
+        return (
+            value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+        )
+    return value
+
+
 class _RowForm(forms.Form):
     # The row's primary key: always disabled, so that only the page's own rows are edited.
     id = forms.IntegerField(required=False, widget=forms.HiddenInput, disabled=True)
@@ -277,7 +286,8 @@ class RowFormSet(forms.BaseFormSet):
                     form.fields[name].disabled = True
         self.helper = inline_helper()
         self.helper.template = "dsfr/table_inline_formset.html"
-        self.helper.formset_caption = caption
+        # The section's heading names the table (no caption repeating it).
+        self.title = caption
 
     def locked_rows(self) -> list[tuple[str, str]]:
         """(name, reason) of the locked rows, said above the table."""
@@ -334,7 +344,9 @@ def row_formsets(call, data=None, *, extra=2, category_locks=None, criterion_loc
     def initial(manager, fields):
         if call is None:
             return []
-        return [{"id": obj.pk, **{f: getattr(obj, f) for f in fields}} for obj in manager.all()]
+        return [
+            {"id": obj.pk, **{f: _plain(getattr(obj, f)) for f in fields}} for obj in manager.all()
+        ]
 
     return {
         "categories": _formset_class(CategoryRowForm, CategoryFormSet, extra)(
