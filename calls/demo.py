@@ -2,6 +2,10 @@
 dans votre administration » (Etalab/DINUM), its three rounds and its 2021 continuous window,
 as announced on 2021-03-03, plus one demonstration call that is always open.
 
+Round 1 and the window are the published calls of 2020–2021. Rounds 2 and 3 are in the state
+a programme manager finds them when preparing the next rounds: round 2 is published and opens
+a few weeks after the seed runs; round 3 is a complete draft (see :func:`upcoming_dates`).
+
 Facts come from the announcement of the laureates of round 1 (2021-03-03). Values the
 announcement does not give are demo values and are said so on the pages: the exact opening
 and closing times of the rounds, the weights (1 each) and the scale (0 to 5) of the criteria.
@@ -25,6 +29,7 @@ from calls.models import (
     Programme,
     ProgrammeRole,
     ProgrammeRoleKind,
+    RequiredDocument,
 )
 from relance.demo import MANAGER_LOGIN, STAFF_LOGIN
 from relance.formatting import PARIS
@@ -40,6 +45,10 @@ REFERENCE_CALL_SLUGS = (ROUND_1_SLUG, ROUND_2_SLUG, ROUND_3_SLUG, CONTINUOUS_SLU
 # Demonstration call: opened this many days before the seed runs, closing weeks after.
 DEMO_OPENED_DAYS_AGO = 14
 DEMO_OPEN_FOR_DAYS = 8 * 7
+# Rounds 2 and 3: opening this long after the seed runs, open for eight weeks.
+ROUND_2_OPENS_IN = timedelta(weeks=3)
+ROUND_3_OPENS_IN = timedelta(weeks=26)
+UPCOMING_OPEN_FOR = timedelta(weeks=8)
 
 ANNOUNCEMENT_URL = "https://france-relance.transformation.gouv.fr/96c0-developper-lutilisation-de-la-donnee-dans-vot"
 LOCAL_AUTHORITIES_URL = "https://france-relance.transformation.gouv.fr/dbbc-developper-lutilisation-de-la-donnee-dans-vot/"
@@ -105,6 +114,15 @@ CRITERIA = (
     ),
 )
 CRITERION_WEIGHT = Decimal("1")
+# Demo values: the announcement does not list the documents asked of applicants.
+DOCUMENTS = (
+    (
+        "Lettre d’engagement de la direction",
+        "Signée par le directeur ou la directrice de l’administration porteuse.",
+        True,
+    ),
+    ("Devis ou estimation des coûts", "Pour les dépenses externes prévues au budget.", False),
+)
 CRITERION_SCALE_MAX = 5
 
 SCORING_NOTE = (
@@ -140,8 +158,31 @@ def paris(year, month, day, hour=0, minute=0, second=0) -> datetime:
     return datetime(year, month, day, hour, minute, second, tzinfo=PARIS)
 
 
-def reference_calls() -> list[dict]:
+def upcoming_dates(today: date) -> dict[str, dict]:
+    """Rounds 2 and 3 as a manager finds them on ``today``: round 2 published, opening in a few
+    weeks; round 3 a complete draft for later. Their dates move each time the seed runs."""
+    midnight = datetime.combine(today, time(0, 0), tzinfo=PARIS)
+    dates = {}
+    for slug, opens_in, published in (
+        (ROUND_2_SLUG, ROUND_2_OPENS_IN, midnight),
+        (ROUND_3_SLUG, ROUND_3_OPENS_IN, None),
+    ):
+        opens_on = today + opens_in
+        dates[slug] = {
+            "opens_at": datetime.combine(opens_on, time(9, 0), tzinfo=PARIS),
+            "closes_at": datetime.combine(opens_on + UPCOMING_OPEN_FOR, time(12, 0), tzinfo=PARIS),
+            "published_at": published,
+        }
+    return dates
+
+
+def reference_calls(today: date | None = None) -> list[dict]:
     """The four calls of the announcement (dates the announcement lacks are demo values)."""
+    dates = upcoming_dates(today or timezone.localdate())
+    return [{**data, **dates.get(data["slug"], {})} for data in _reference_calls()]
+
+
+def _reference_calls() -> list[dict]:
     return [
         {
             "slug": ROUND_1_SLUG,
@@ -166,6 +207,7 @@ def reference_calls() -> list[dict]:
             ),
             "opens_at": paris(2020, 10, 27, 9, 0),
             "closes_at": paris(2020, 12, 15, 23, 59, 59),
+            "published_at": paris(2020, 10, 27, 9, 0),
             "results_published_at": paris(2021, 3, 3, 12, 4),
             "amount_ceiling": None,
         },
@@ -175,16 +217,15 @@ def reference_calls() -> list[dict]:
             "number": 2,
             "title": "Deuxième appel à projets « Développer l’utilisation de la donnée »",
             "summary": (
-                "Deuxième appel à projets du volet, ouvert au deuxième trimestre 2021 aux "
-                "administrations centrales et déconcentrées ainsi qu’aux opérateurs."
+                "Deuxième appel à projets du volet, ouvert aux administrations centrales et "
+                "déconcentrées ainsi qu’aux opérateurs."
             ),
             "description": (
                 f"{SCORING_NOTE}\n\n"
-                "Dates d’ouverture et de clôture indicatives (valeurs de démonstration) : "
-                "l’annonce précise seulement une ouverture au deuxième trimestre 2021."
+                "Dates de démonstration, recalculées à chaque chargement des données : l’appel "
+                "est publié et ouvre dans quelques semaines (l’annonce prévoyait une ouverture "
+                "au deuxième trimestre 2021)."
             ),
-            "opens_at": paris(2021, 4, 15),
-            "closes_at": paris(2021, 6, 15, 23, 59, 59),
             "results_published_at": None,
             "amount_ceiling": None,
         },
@@ -194,16 +235,15 @@ def reference_calls() -> list[dict]:
             "number": 3,
             "title": "Troisième appel à projets « Développer l’utilisation de la donnée »",
             "summary": (
-                "Troisième appel à projets du volet, ouvert au quatrième trimestre 2021 aux "
-                "administrations centrales et déconcentrées ainsi qu’aux opérateurs."
+                "Troisième appel à projets du volet, ouvert aux administrations centrales et "
+                "déconcentrées ainsi qu’aux opérateurs."
             ),
             "description": (
                 f"{SCORING_NOTE}\n\n"
-                "Dates d’ouverture et de clôture indicatives (valeurs de démonstration) : "
-                "l’annonce précise seulement une ouverture au quatrième trimestre 2021."
+                "Brouillon en préparation : dates de démonstration, recalculées à chaque "
+                "chargement des données (l’annonce prévoyait une ouverture au quatrième "
+                "trimestre 2021)."
             ),
-            "opens_at": paris(2021, 10, 1),
-            "closes_at": paris(2021, 11, 30, 23, 59, 59),
             "results_published_at": None,
             "amount_ceiling": None,
         },
@@ -223,6 +263,7 @@ def reference_calls() -> list[dict]:
             ),
             "opens_at": paris(2021, 2, 1),
             "closes_at": paris(2021, 12, 31, 23, 59, 59),
+            "published_at": paris(2021, 2, 1),
             "results_published_at": None,
             "amount_ceiling": Decimal("100000.00"),
         },
@@ -252,6 +293,7 @@ def demo_call(today: date) -> dict:
         "opens_at": datetime.combine(opens_on, time(0, 0), tzinfo=PARIS),
         "closes_at": datetime.combine(closes_on, time(23, 59, 59), tzinfo=PARIS),
         "results_published_at": None,
+        "published_at": datetime.combine(opens_on, time(0, 0), tzinfo=PARIS),
         "amount_ceiling": None,
         "is_demo": True,
     }
@@ -286,6 +328,12 @@ def load_call(programme: Programme, data: dict) -> Call:
                 "order": order,
             },
         )
+    for order, (label, description, is_required) in enumerate(DOCUMENTS, start=1):
+        RequiredDocument.objects.update_or_create(
+            call=call,
+            label=label,
+            defaults={"description": description, "is_required": is_required, "order": order},
+        )
     return call
 
 
@@ -306,7 +354,7 @@ def load_team(programme: Programme) -> None:
 
 def load(stdout) -> list:
     programme, _ = Programme.objects.update_or_create(slug=PROGRAMME_SLUG, defaults=PROGRAMME)
-    calls = [load_call(programme, data) for data in reference_calls()]
+    calls = [load_call(programme, data) for data in reference_calls(timezone.localdate())]
     calls.append(load_call(programme, demo_call(timezone.localdate())))
     load_team(programme)
     stdout.write(

@@ -77,7 +77,11 @@ class CallStatus(models.TextChoices):
 
 class CallQuerySet(models.QuerySet):
     def public(self):
-        return self.filter(is_public=True, programme__is_public=True)
+        """Published calls of public programmes: drafts are seen by their programme's staff only."""
+        return self.filter(is_public=True, programme__is_public=True, published_at__isnull=False)
+
+    def published(self):
+        return self.filter(published_at__isnull=False)
 
     def with_status(self, now=None):
         """Annotate ``status_value``: the same rule as :attr:`Call.status`, in SQL."""
@@ -103,7 +107,8 @@ class CallQuerySet(models.QuerySet):
         return self.with_status(now).filter(status_value__in=list(statuses))
 
     def open(self, now=None):
-        return self.with_status_in([CallStatus.OPEN], now)
+        """Published calls open at ``now`` (a draft never accepts dossiers)."""
+        return self.published().with_status_in([CallStatus.OPEN], now)
 
     def grouped_by_status(self, now=None) -> CallGroups:
         """The calls in one query, grouped for the public pages.
@@ -183,7 +188,21 @@ class Call(models.Model):
         help_text=_("Par exemple : vers quel fonds orienter les collectivités territoriales."),
     )
     ineligible_link = models.URLField(_("lien pour les structures non éligibles"), blank=True)
+    max_dossiers_per_administration = models.PositiveSmallIntegerField(
+        _("nombre maximal de dossiers par administration"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Les dossiers retirés ne comptent pas. Vide : pas de limite."),
+    )
     is_public = models.BooleanField(_("public"), default=True)
+    published_at = models.DateTimeField(
+        _("publié le"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Vide : l’appel est un brouillon, visible de l’équipe du programme seule."),
+    )
     is_demo = models.BooleanField(
         _("appel de démonstration"),
         default=False,
@@ -267,12 +286,17 @@ class Call(models.Model):
             return CallStatus(value)
         return self.status_at(timezone.now())
 
+    @property
+    def is_draft(self) -> bool:
+        return self.published_at is None
+
     def is_open_at(self, now) -> bool:
-        return self.status_at(now) == CallStatus.OPEN
+        """Whether dossiers are accepted at ``now``: published, and between its dates."""
+        return not self.is_draft and self.status_at(now) == CallStatus.OPEN
 
     @property
     def is_open(self) -> bool:
-        return self.status == CallStatus.OPEN
+        return not self.is_draft and self.status == CallStatus.OPEN
 
     def accepts_amount(self, amount: Decimal) -> bool:
         """Whether a requested amount is under the ceiling (strictly), if there is one."""
@@ -341,6 +365,31 @@ class Criterion(models.Model):
             ),
             models.CheckConstraint(condition=Q(weight__gt=0), name="criterion_weight_positive"),
             models.CheckConstraint(condition=Q(scale_max__gte=1), name="criterion_scale_positive"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class RequiredDocument(models.Model):
+    """A document a call asks applicants to attach to their dossier."""
+
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="documents", verbose_name=_("appel")
+    )
+    label = models.CharField(_("intitulé"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    is_required = models.BooleanField(_("obligatoire"), default=True)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("pièce demandée")
+        verbose_name_plural = _("pièces demandées")
+        ordering = ["call", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "label"], name="document_label_unique_per_call"
+            ),
         ]
 
     def __str__(self):

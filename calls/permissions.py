@@ -94,6 +94,14 @@ def staff_programmes(user):
     return Programme.objects.filter(pk__in=_role_programme_ids(user))
 
 
+def managed_programmes(user):
+    """The programmes ``user`` manages (prepares and publishes their calls)."""
+    roles = programme_roles(user)
+    return Programme.objects.filter(
+        pk__in=[pk for pk, role in roles.items() if role == ProgrammeRoleKind.MANAGER]
+    )
+
+
 def staff_calls(user):
     """The calls of the programmes ``user`` has a role in."""
     return Call.objects.filter(programme_id__in=_role_programme_ids(user))

@@ -1,11 +1,15 @@
 """Every route of the calls app: the public calls under /appels/, programmes' staff screens
-under /instruction/programmes/."""
+(teams, and the calls their managers prepare) under /instruction/programmes/."""
 
 from django.urls import path
 
-from calls.views import public, staff
+from calls.views import editor, public, staff
 
 app_name = "calls"
+
+# A programme's calls, by its managers (never under instruction/appels/, the dossiers' pages).
+CALLS = "instruction/programmes/<slug:slug>/appels/"
+CALL = f"{CALLS}<slug:call_slug>/"
 
 urlpatterns = [
     path("appels/", public.CallListView.as_view(), name="list"),
@@ -26,4 +30,11 @@ urlpatterns = [
         staff.role_revoke,
         name="staff_role_revoke",
     ),
+    path(CALLS, editor.call_list, name="staff_programme_calls"),
+    path(f"{CALLS}nouveau/", editor.call_create, name="staff_call_create"),
+    path(f"{CALL}modifier/", editor.call_edit, name="staff_call_edit"),
+    path(f"{CALL}dupliquer/", editor.call_duplicate, name="staff_call_duplicate"),
+    path(f"{CALL}verification/", editor.call_check, name="staff_call_check"),
+    path(f"{CALL}publier/", editor.call_publish, name="staff_call_publish"),
+    path(f"{CALL}prolonger/", editor.call_extend, name="staff_call_extend"),
 ]

@@ -19,3 +19,9 @@ class JuryConfig(AppConfig):
 
         register_funnel_contribution(FUNNEL)
         register_next_step_provider(NEXT_STEPS)
+
+        # The call editor locks the weight and scale of criteria already used to score.
+        from calls import hooks
+        from jury.scoring.call_usage import criteria_with_submitted_scores
+
+        hooks.register_criterion_usage("jury", criteria_with_submitted_scores)

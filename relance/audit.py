@@ -106,6 +106,12 @@ class AuditAction(models.TextChoices):
     PROGRAMME_GRANT_ROLE = "programme_grant_role", _("Rôle attribué dans le programme")
     PROGRAMME_CHANGE_ROLE = "programme_change_role", _("Rôle modifié dans le programme")
     PROGRAMME_REVOKE_ROLE = "programme_revoke_role", _("Rôle retiré dans le programme")
+    # Programme calls, by its managers (see calls.editor).
+    CALL_CREATE = "call_create", _("Appel créé (brouillon)")
+    CALL_UPDATE = "call_update", _("Appel modifié")
+    CALL_DUPLICATE = "call_duplicate", _("Appel dupliqué (brouillon)")
+    CALL_PUBLISH = "call_publish", _("Appel publié")
+    CALL_EXTEND_CLOSING = "call_extend_closing", _("Clôture de l’appel prolongée")
     # Django admin (see relance.admin.AuditedAdminMixin).
     ADMIN_CREATE = "admin_create", _("Création dans l’administration du site")
     ADMIN_EDIT = "admin_edit", _("Modification dans l’administration du site")

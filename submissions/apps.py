@@ -9,4 +9,12 @@ class SubmissionsConfig(AppConfig):
     def ready(self):
         # The app's ``rules`` permissions are declared when their module is imported: do it
         # at start-up, so that no check depends on which module happened to be loaded first.
-        from submissions import permissions  # noqa: F401
+        # The call editor asks which categories hold dossiers and who holds drafts.
+        from calls import hooks
+        from submissions import (
+            call_usage,
+            permissions,  # noqa: F401
+        )
+
+        hooks.register_category_usage("submissions", call_usage.categories_holding_dossiers)
+        hooks.register_draft_holders("submissions", call_usage.draft_holder_emails)

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from calls.models import Call, Category
 from calls.permissions import require_programme_staff
@@ -206,6 +206,9 @@ def create_dossier(user, call: Call, administration: Administration, *, title, t
                 raise DeadlineError(
                     _("Cet appel n’est pas ouvert : impossible d’y créer un dossier.")
                 )
+            _check_cap(
+                locked_call, administration, counted=Dossier.objects.exclude(state=S.WITHDRAWN)
+            )
             last = Dossier.objects.filter(call=locked_call).aggregate(n=Max("number"))["n"] or 0
             dossier = Dossier.objects.create(
                 call=locked_call,
@@ -229,6 +232,32 @@ def create_dossier(user, call: Call, administration: Administration, *, title, t
                 return existing, False
         raise
     return dossier, True
+
+
+def _check_cap(call, administration, *, counted, exclude=None) -> None:
+    """Refuse when ``administration`` already has the call's maximum of ``counted`` dossiers.
+
+    Call it with the call row locked, so that two requests never both take the last place.
+    """
+    cap = call.max_dossiers_per_administration
+    if cap is None:
+        return
+    others = counted.filter(call=call, administration=administration)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    if others.count() >= cap:
+        raise WorkflowError(
+            ngettext(
+                "Cet appel accepte au plus %(cap)s dossier par administration, et "
+                "« %(administration)s » l’a déjà atteint. Retirez un dossier pour en "
+                "déposer un autre.",
+                "Cet appel accepte au plus %(cap)s dossiers par administration, et "
+                "« %(administration)s » les a déjà atteints. Retirez un dossier pour en "
+                "déposer un autre.",
+                cap,
+            )
+            % {"cap": cap, "administration": administration.name}
+        )
 
 
 # What ``update_dossier`` accepts: the dossier's content, nothing the workflow sets.
@@ -440,6 +469,15 @@ def submit(user, dossier) -> Dossier:
         errors = locked.validation_errors()
         if errors:
             raise WorkflowError(" ".join(str(e) for e in errors))
+        if call.max_dossiers_per_administration is not None:
+            # Drafts count at creation; here, the dossiers already submitted (the cap may
+            # have been lowered since this draft was started).
+            _check_cap(
+                lock(Call, call),
+                locked.administration,
+                counted=Dossier.objects.exclude(state__in=[S.DRAFT, S.WITHDRAWN]),
+                exclude=locked,
+            )
         fire_locked(user, locked, "submit")
         if locked.submitted_at is None:
             locked.submitted_at = now
@@ -554,6 +592,8 @@ class CheckedFile:
 
 def check_original_date(call: Call, received_at, now) -> None:
     """The date a dossier was originally received must be past and within the call."""
+    if call.is_draft:
+        raise WorkflowError(_("Cet appel n’est pas publié : il ne reçoit pas encore de dossier."))
     if received_at > now:
         raise WorkflowError(_("La date de réception ne peut pas être dans le futur."))
     if received_at < call.opens_at:
@@ -614,6 +654,12 @@ def register_outside_dossier(
         with _stored_files_removed_on_error() as stored, transaction.atomic():
             locked_call = lock(Call, call)
             check_original_date(locked_call, received_at, now)
+            # Registered « déposé »: counted as a submission is.
+            _check_cap(
+                locked_call,
+                administration,
+                counted=Dossier.objects.exclude(state__in=[S.DRAFT, S.WITHDRAWN]),
+            )
             last = Dossier.objects.filter(call=locked_call).aggregate(n=Max("number"))["n"] or 0
             dossier = Dossier(
                 call=locked_call,
@@ -687,7 +733,7 @@ def resubmission_refusal(dossier: Dossier, call: Call, now) -> str | None:
         return _("Seul un dossier non présélectionné ou non retenu peut être redéposé.")
     if call.programme_id != dossier.call.programme_id or call.pk == dossier.call_id:
         return _("Ce dossier ne peut être redéposé que dans un appel suivant du même programme.")
-    if not (call.is_public and call.programme.is_public):
+    if call.is_draft or not (call.is_public and call.programme.is_public):
         return _("Cet appel n’est pas publié.")
     if call.opens_at <= dossier.call.opens_at:
         return _("Ce dossier ne peut être redéposé que dans un appel suivant du même programme.")
@@ -760,6 +806,12 @@ def resubmit(user, dossier: Dossier, call: Call):
             refusal = resubmission_refusal(source, locked_call, timezone.now())
             if refusal:
                 raise WorkflowError(refusal)
+            # A new draft: counted as at creation.
+            _check_cap(
+                locked_call,
+                source.administration,
+                counted=Dossier.objects.exclude(state=S.WITHDRAWN),
+            )
             last = Dossier.objects.filter(call=locked_call).aggregate(n=Max("number"))["n"] or 0
             content = {name: getattr(source, name) for name in DOSSIER_CONTENT_FIELDS}
             content["category"] = _category_in(locked_call, source.category)

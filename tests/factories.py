@@ -15,6 +15,7 @@ from calls.models import (
     Programme,
     ProgrammeRole,
     ProgrammeRoleKind,
+    RequiredDocument,
 )
 from relance.models import User
 
@@ -102,6 +103,8 @@ class CallFactory(factory.django.DjangoModelFactory):
     summary = "Un appel pour des projets autour de la donnée."
     opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=10))
     closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=20))
+    # Published unless a test makes a draft (``published_at=None``).
+    published_at = factory.LazyFunction(timezone.now)
 
 
 class ContinuousCallFactory(CallFactory):
@@ -117,6 +120,15 @@ class CategoryFactory(factory.django.DjangoModelFactory):
 
     call = factory.SubFactory(CallFactory)
     name = factory.Sequence(lambda n: f"Catégorie {n}")
+    order = factory.Sequence(lambda n: n)
+
+
+class RequiredDocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RequiredDocument
+
+    call = factory.SubFactory(CallFactory)
+    label = factory.Sequence(lambda n: f"Pièce {n}")
     order = factory.Sequence(lambda n: n)
 
 

@@ -42,6 +42,7 @@ def programme_list(request):
     labels = dict(ProgrammeRoleKind.choices)
     for programme in programmes:
         programme.my_role = labels.get(roles.get(programme.pk), "")
+        programme.is_managed = roles.get(programme.pk) == ProgrammeRoleKind.MANAGER
     return render(request, "calls/staff/programme_list.html", {"programmes": programmes})
 
 
@@ -62,7 +63,12 @@ def _render_team(request, programme, form=None):
     return render(
         request,
         "calls/staff/programme_team.html",
-        {"programme": programme, "roles": roles, "form": form if grantable else None},
+        {
+            "programme": programme,
+            "roles": roles,
+            "form": form if grantable else None,
+            "manages_calls": has_perm(request.user, "calls.manage", programme),
+        },
     )
 
 

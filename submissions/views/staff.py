@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from calls.models import Call
-from calls.permissions import get_staff_call_or_404, staff_calls
+from calls.permissions import get_staff_call_or_404, managed_programmes, staff_calls
 from relance import audit
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
@@ -119,6 +119,7 @@ def call_list(request):
     n_pending_requests = MembershipRequest.objects.filter(
         status=MembershipRequest.Status.PENDING
     ).count()
+    managed = list(managed_programmes(request.user).order_by("title"))
     return render(
         request,
         "submissions/staff/call_list.html",
@@ -126,6 +127,7 @@ def call_list(request):
             "calls": calls,
             "numbers": dashboard.funnel_numbers(),
             "n_pending_requests": n_pending_requests,
+            "managed_programmes": managed,
         },
     )
 

@@ -34,6 +34,7 @@ def open_round(round_1):
         summary="Quatrième appel à projets du programme.",
         opens_at=now - timedelta(days=3),
         closes_at=now + timedelta(days=30),
+        published_at=now - timedelta(days=3),
     )
     Category.objects.bulk_create(
         Category(call=call, name=c.name, order=c.order) for c in round_1.categories.all()

@@ -24,7 +24,7 @@ def test_manager_appoints_an_instructor(page, check_screen):
     page.get_by_role("button", name="Se connecter").click()
     expect(page.locator("h1")).to_have_text("Instruction des dossiers")
     # Staff who are not the superuser are not offered the Django admin.
-    expect(page.get_by_role("link", name="Administration")).to_have_count(0)
+    expect(page.get_by_role("link", name="Administration", exact=True)).to_have_count(0)
 
     page.get_by_role("link", name="Programmes et équipes").click()
     expect(page.locator("h1")).to_have_text("Programmes et équipes")
@@ -32,7 +32,7 @@ def test_manager_appoints_an_instructor(page, check_screen):
     expect(row).to_contain_text("Responsable du programme")
     check_screen("programmes")
 
-    row.get_by_role("link").click()
+    row.get_by_role("link", name="2 personnes").click()
     expect(page.locator("h1")).to_have_text("Équipe du programme")
     expect(page.locator(f'tr[data-email="{relance_demo.STAFF_LOGIN.email}"]')).to_contain_text(
         "Instructeur"

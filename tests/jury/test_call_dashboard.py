@@ -421,8 +421,8 @@ def test_the_list_of_calls_runs_a_constant_number_of_queries(staff_client, staff
     filed_batch(closed_call(), 5, administrations=[AdministrationFactory()], category=None)
     assert queries(staff_client, url) == small
     # Session, user, the calls with their counts, the jury's two, the pending requests to
-    # join an administration, the menu's two.
-    assert small <= 8
+    # join an administration, the programmes the user manages, the menu's two.
+    assert small <= 9
     assert HearingSlot.objects.count() == 2 + 3 + 6 + 9
 
 

@@ -15,6 +15,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from calls import demo as calls_demo
+from calls import editor
 from calls.models import Call, CallKind, CallStatus, Programme
 from relance import demo as relance_demo
 from relance.management.commands.demo import public_url
@@ -97,10 +98,17 @@ def test_reference_programme_and_calls(seeded):
     assert round_1.results_published_at == datetime(2021, 3, 3, 12, 4, tzinfo=PARIS)
     assert round_1.status == CallStatus.RESULTS_PUBLISHED
 
+    # Rounds 2 and 3 as a manager finds them: round 2 published, opening in a few weeks;
+    # round 3 a complete draft, invisible to the public.
     round_2, round_3 = calls[calls_demo.ROUND_2_SLUG], calls[calls_demo.ROUND_3_SLUG]
     assert (round_2.number, round_3.number) == (2, 3)
-    assert round_2.opens_at.astimezone(PARIS).month in (4, 5, 6)
-    assert round_3.opens_at.astimezone(PARIS).month in (10, 11, 12)
+    now = timezone.now()
+    assert not round_2.is_draft and round_2.status == CallStatus.UPCOMING
+    assert timedelta(weeks=2) < round_2.opens_at - now < timedelta(weeks=4)
+    assert round_3.is_draft and round_3.opens_at > round_2.closes_at
+    assert round_2 in Call.objects.public() and round_3 not in Call.objects.public()
+    assert editor.call_problems(round_2) == [] and editor.call_problems(round_3) == []
+    assert round_1.documents.count() == len(calls_demo.DOCUMENTS)
 
     window = calls[calls_demo.CONTINUOUS_SLUG]
     assert window.kind == CallKind.CONTINUOUS

@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
+from calls.models import Call
 from relance.formatting import PARIS
 from relance.models import AuditEntry, OutgoingEmail
 from relance.workflow import WorkflowError
@@ -159,6 +160,15 @@ def test_staff_of_another_programme_and_non_staff_are_refused(call, category, ad
         with pytest.raises(WorkflowError):
             register(user, call, administration, category)
     assert not Dossier.objects.exists()
+
+
+def test_the_cap_per_administration_counts_registered_dossiers(call, category, administration):
+    Call.objects.filter(pk=call.pk).update(max_dossiers_per_administration=1)
+    call.refresh_from_db()
+    register(StaffFactory(), call, administration, category)
+    with pytest.raises(WorkflowError, match="au plus 1 dossier par administration"):
+        register(StaffFactory(), call, administration, category, title="Un second projet")
+    assert Dossier.objects.filter(call=call).count() == 1
 
 
 def test_an_ineligible_administration_is_refused(call, category):

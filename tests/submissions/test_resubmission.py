@@ -111,6 +111,15 @@ def test_a_second_click_returns_the_first_draft(original, round_2, agent):
     assert Attachment.objects.count() == 2
 
 
+def test_the_cap_per_administration_counts_the_new_draft(original, round_2, agent):
+    round_2.max_dossiers_per_administration = 1
+    round_2.save()
+    filed(round_2, state=S.DRAFT, administration=original.administration)
+    with pytest.raises(WorkflowError, match="au plus 1 dossier par administration"):
+        workflow.resubmit(agent, original, round_2)
+    assert not Dossier.objects.filter(resubmitted_from=original).exists()
+
+
 def test_a_not_preselected_dossier_can_be_resubmitted(original, round_2, agent):
     Dossier.objects.filter(pk=original.pk).update(state=S.NOT_PRESELECTED)
     original.refresh_from_db()
