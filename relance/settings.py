@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "rules.apps.AutodiscoverRulesConfig",
+    "django_tasks",
+    "django_tasks_db",
     "relance",
     "calls",
     "submissions",
@@ -149,12 +151,24 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds before an SMTP connection or answer is given up (then retried later): a mail server
+# that never answers must not hold a worker.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+# Failed emails are retried after 1, 2, 4… minutes (this base), at most this many attempts.
+RELANCE_EMAIL_RETRY_BASE_SECONDS = int(os.environ.get("RELANCE_EMAIL_RETRY_BASE_SECONDS", "60"))
+RELANCE_EMAIL_MAX_ATTEMPTS = int(os.environ.get("RELANCE_EMAIL_MAX_ATTEMPTS", "8"))
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Relance <ne-pas-repondre@relance.localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in emails are built from this address (no request at sending time).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# Background tasks (emails, periodic jobs): rows in the application's database, run by
+# `manage.py run_worker` (see relance/tasks.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A task still running after this many seconds is taken as lost with its worker and requeued.
+RELANCE_TASK_STALLED_SECONDS = int(os.environ.get("RELANCE_TASK_STALLED_SECONDS", "900"))
 
 # Forms: every crispy form renders DSFR markup through the project-local "dsfr" pack.
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("dsfr",)
