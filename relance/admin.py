@@ -21,10 +21,12 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
 from relance import audit, notifications
 from relance.audit import AuditAction
-from relance.models import AuditEntry, OutgoingEmail, User
+from relance.models import AuditEntry, OutgoingEmail, PeriodicJob, User
 from relance.workflow import audit_value
 
 admin.site.site_header = _("Relance — administration")
@@ -358,6 +360,7 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
         "attempts",
         "last_error",
         "sent_at",
+        "next_attempt_at",
     ]
     readonly_fields = fields
     actions = ["resend"]
@@ -410,3 +413,20 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
                 % already,
                 messages.WARNING,
             )
+
+
+# Background tasks: shown read-only (the workers write them) ---------------------------------
+
+admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class TaskResultAdmin(ReadOnlyMixin, DBTaskResultAdmin):
+    pass
+
+
+@admin.register(PeriodicJob)
+class PeriodicJobAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["name", "next_run_at", "last_run_at"]
+    fields = list_display
+    readonly_fields = list_display

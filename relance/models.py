@@ -100,7 +100,11 @@ class AuditEntry(models.Model):
 
 
 class OutgoingEmail(models.Model):
-    """An email queued after commit. Failures are kept for retry and never undo a decision."""
+    """An email queued with a decision and sent by a background task once it commits.
+
+    Failures are kept and retried with an increasing delay (``next_attempt_at``) until
+    ``RELANCE_EMAIL_MAX_ATTEMPTS``; they never undo a decision.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("À envoyer")
@@ -117,6 +121,9 @@ class OutgoingEmail(models.Model):
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     last_error = models.TextField(_("dernière erreur"), blank=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(
+        _("prochaine tentative"), null=True, blank=True, db_index=True
+    )
     topic = models.CharField(_("sujet"), max_length=50, blank=True, db_index=True)
 
     class Meta:
@@ -126,3 +133,23 @@ class OutgoingEmail(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {', '.join(self.to)}"
+
+
+class PeriodicJob(models.Model):
+    """When a periodic background job is due next, shared by every worker.
+
+    A worker enqueues a due job by moving ``next_run_at`` forward in one ``UPDATE``: with any
+    number of workers, exactly one of them wins each run.
+    """
+
+    name = models.CharField(_("nom"), max_length=100, primary_key=True)
+    next_run_at = models.DateTimeField(_("prochaine exécution"))
+    last_run_at = models.DateTimeField(_("dernière exécution"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tâche périodique")
+        verbose_name_plural = _("tâches périodiques")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

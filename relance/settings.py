@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -43,6 +44,9 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "rules.apps.AutodiscoverRulesConfig",
+    "django_tasks",
+    "django_tasks_db",
+    "health_check",
     "relance",
     "calls",
     "submissions",
@@ -83,10 +87,23 @@ TEMPLATES = [
 ]
 
 # Database: DATABASE_URL selects a server; unset, an embedded PostgreSQL runs under var/.
+# In production (DEBUG=0) a forgotten DATABASE_URL must not give each app server a database of
+# its own: it refuses to start unless RELANCE_EMBEDDED_DB=1 says so.
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+        )
+    }
     EMBEDDED_DATABASE = False
+elif not DEBUG and not env_bool("RELANCE_EMBEDDED_DB", False):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set and DEBUG is off: set DATABASE_URL to the PostgreSQL server "
+        "that every app server and worker share (postgres://user:password@host:5432/name), or "
+        "set RELANCE_EMBEDDED_DB=1 to run on an embedded PostgreSQL under RELANCE_VAR_DIR "
+        "(one machine only)."
+    )
 else:
     from relance.embedded_pg import database_settings
 
@@ -94,6 +111,15 @@ else:
         "default": database_settings(Path(os.environ.get("RELANCE_VAR_DIR", BASE_DIR / "var")))
     }
     EMBEDDED_DATABASE = True
+# psycopg's connection pool, one per process (DATABASE_POOL_MAX_SIZE connections at most);
+# persistent connections (CONN_MAX_AGE) are then off, as Django requires.
+if env_bool("DATABASE_POOL", False):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("DATABASE_POOL_MIN_SIZE", "2")),
+        "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10")),
+        "timeout": int(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+    }
 DATABASES["default"].setdefault("TEST", {})
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -126,10 +152,34 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
+# Uploads go to an S3-compatible bucket when S3_BUCKET is set (django-storages), to MEDIA_ROOT
+# otherwise. Objects stay private: downloads are streamed by the permission-checked views.
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+
+
+def s3_storage(environ=os.environ) -> dict:
+    """The ``STORAGES["default"]`` entry for the S3_* variables of ``environ``."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": environ["S3_BUCKET"],
+            "endpoint_url": environ.get("S3_ENDPOINT_URL") or None,
+            "region_name": environ.get("S3_REGION") or None,
+            "access_key": environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": environ.get("S3_SECRET_ACCESS_KEY") or None,
+            "location": environ.get("S3_PREFIX", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "addressing_style": environ.get("S3_ADDRESSING_STYLE") or None,
+        },
+    }
+
+
 STORAGES = {
-    "default": {
-        "BACKEND": os.environ.get("FILE_STORAGE", "django.core.files.storage.FileSystemStorage")
-    },
+    "default": s3_storage()
+    if S3_BUCKET
+    else {"BACKEND": os.environ.get("FILE_STORAGE", "django.core.files.storage.FileSystemStorage")},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -149,12 +199,26 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds before an SMTP connection or answer is given up (then retried later): a mail server
+# that never answers must not hold a worker.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+# Failed emails are retried after 1, 2, 4… minutes (this base), at most this many attempts.
+RELANCE_EMAIL_RETRY_BASE_SECONDS = int(os.environ.get("RELANCE_EMAIL_RETRY_BASE_SECONDS", "60"))
+RELANCE_EMAIL_MAX_ATTEMPTS = int(os.environ.get("RELANCE_EMAIL_MAX_ATTEMPTS", "8"))
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Relance <ne-pas-repondre@relance.localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in emails are built from this address (no request at sending time).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# Background tasks (emails, periodic jobs): rows in the application's database, run by
+# `manage.py run_worker` (see relance/tasks.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A task still running after this many seconds is taken as lost with its worker and requeued.
+RELANCE_TASK_STALLED_SECONDS = int(os.environ.get("RELANCE_TASK_STALLED_SECONDS", "900"))
+# /sante/ fails when the oldest ready task has waited longer than this (no worker running?).
+RELANCE_HEALTH_MAX_QUEUE_LAG = int(os.environ.get("RELANCE_HEALTH_MAX_QUEUE_LAG", "300"))
 
 # Forms: every crispy form renders DSFR markup through the project-local "dsfr" pack.
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("dsfr",)
@@ -172,14 +236,53 @@ X_FRAME_OPTIONS = "DENY"
 SERVICE_NAME = _("Relance — appels à projets")
 SERVICE_TAGLINE = _("Cofinancer les projets des administrations de l’État")
 
+# Cache: shared by every app server through Redis when REDIS_URL is set, else per process.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "relance"),
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+# Logs: plain text on the console, or one JSON object per line with LOG_FORMAT=json.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if os.environ.get("LOG_FORMAT") == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     # Django's own console handler would print every warning a second time through the root.
     "loggers": {"django": {"handlers": [], "propagate": True}},
 }
+
+# Errors reported to a Sentry-compatible service when SENTRY_DSN is set.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        send_default_pii=False,
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
 
 # Largest attachment accepted on a dossier, in bytes (10 MiB by default).
 RELANCE_MAX_UPLOAD_BYTES = int(os.environ.get("RELANCE_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))

@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from relance import views
+from relance import health, views
 from relance.forms import LoginForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
 auth_patterns = [
@@ -56,4 +56,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
+    path("sante/", health.health, name="health"),
 ]

@@ -240,10 +240,17 @@ def test_demo_command_serves_on_the_embedded_cluster_and_stops_cleanly(var_dir, 
                 assert time.monotonic() < deadline, "the demo server did not answer"
                 time.sleep(0.5)
         assert "[Démonstration]" in body
-        # The autoreloader's parent and its serving child both hold the cluster.
-        handles = json.loads((pgdata / ".handle_pids.json").read_text())
+        # The autoreloader's parent, its serving child and the task worker hold the cluster.
+        while len(handles := json.loads((pgdata / ".handle_pids.json").read_text())) < 3:
+            assert time.monotonic() < deadline, f"no worker among {handles}"
+            time.sleep(0.2)
         assert process.pid in handles
-        assert len(handles) == 2
+        assert len(handles) == 3
+        workers = [
+            pid for pid in handles if "run_worker" in " ".join(psutil.Process(pid).cmdline())
+        ]
+        assert len(workers) == 1
+        assert psutil.Process(workers[0]).ppid() == process.pid
         assert len(postmasters(pgdata)) == 1
     finally:
         stop(process.pid)
@@ -251,5 +258,7 @@ def test_demo_command_serves_on_the_embedded_cluster_and_stops_cleanly(var_dir, 
     assert process.returncode == 0, output
     assert "instructeur@demo.relance.gouv.fr" in output
     assert f"http://127.0.0.1:{port}/" in output
+    assert "Starting worker" in output
     assert "Traceback" not in output
+    assert not psutil.pid_exists(workers[0])  # the worker stopped with the server
     assert wait_until_stopped(pgdata) == []
