@@ -2,27 +2,26 @@
 transactional function taking the acting manager.
 
 A call is a **draft** until it is published (``published_at``): drafts are seen by the
-programme's team only, and accept no dossier. :func:`call_problems` lists what a draft still
-lacks; :func:`publish_call` refuses while anything is missing.
+programme's team only, and accept no dossier. :func:`calls.publication.call_problems` lists
+what a draft still lacks; :func:`calls.publication.publish_call` refuses while anything is
+missing.
 
 Once dossiers exist, what would change their meaning is locked, here and not only on the
 screen: a category holding dossiers keeps its name and cannot be deleted; a criterion that
 scored submitted evaluations keeps its weight and scale and cannot be deleted (``calls.hooks``
 asks the apps that know). Once published, the address (slug), the kind and the number stay;
 once opened, the dates stay, and the closing can only be extended, with a reason, by
-:func:`extend_closing`, which tells the agents holding drafts.
+:func:`calls.publication.extend_closing`, which tells the agents holding drafts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, ProtectedError
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -38,10 +37,10 @@ from calls.models import (
     RequiredDocument,
 )
 from calls.permissions import require_programme_manager
-from relance import audit, notifications
+from relance import audit
 from relance.audit import AuditAction
 from relance.formatting import PARIS, format_paris_datetime, to_paris
-from relance.workflow import WorkflowError, audit_value, lock, snapshot
+from relance.workflow import WorkflowError, lock, snapshot
 
 # The call's own fields a manager edits (the rest is set by the workflows).
 CALL_FIELDS = (
@@ -298,6 +297,17 @@ def call_initial_fields(call: Call) -> dict:
     return {name: getattr(call, name) for name in CALL_FIELDS}
 
 
+def _save_with_rows(call: Call, categories, criteria, documents) -> dict:
+    """Validate and save ``call`` with its rows; a concurrent edit's conflict is refused."""
+    _clean_call(call)
+    try:
+        with transaction.atomic():
+            call.save()
+            return _apply_all_rows(call, categories, criteria, documents)
+    except IntegrityError:
+        raise CallEditError(_("Une autre modification vient d’avoir lieu : réessayez.")) from None
+
+
 def create_call(
     actor, programme: Programme, *, fields: dict, categories=(), criteria=(), documents=()
 ):
@@ -310,15 +320,7 @@ def create_call(
         for name in CALL_FIELDS:
             if name in fields:
                 setattr(call, name, fields[name])
-        _clean_call(call)
-        try:
-            with transaction.atomic():
-                call.save()
-                changes = _apply_all_rows(call, categories, criteria, documents)
-        except IntegrityError:
-            raise CallEditError(
-                _("Une autre modification vient d’avoir lieu : réessayez.")
-            ) from None
+        changes = _save_with_rows(call, categories, criteria, documents)
         audit.record(
             actor,
             AuditAction.CALL_CREATE,
@@ -348,15 +350,7 @@ def update_call(actor, call: Call, *, fields: dict, categories=None, criteria=No
             raise CallEditError(
                 _("Certains champs sont verrouillés : rien n’a été enregistré."), errors
             )
-        _clean_call(locked)
-        try:
-            with transaction.atomic():
-                locked.save()
-                changes = _apply_all_rows(locked, categories, criteria, documents)
-        except IntegrityError:
-            raise CallEditError(
-                _("Une autre modification vient d’avoir lieu : réessayez.")
-            ) from None
+        changes = _save_with_rows(locked, categories, criteria, documents)
         after = snapshot(locked, CALL_FIELDS)
         changed = {
             k: {"before": before[k], "after": after[k]}
@@ -472,142 +466,3 @@ def duplicate_call(actor, source: Call, *, fields: dict) -> Call:
             data={"source": source.slug, "fields": snapshot(call, CALL_FIELDS)},
         )
     return call
-
-
-# Checking and publishing -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    message: str
-    # Where the editor fixes it: an anchor of the edit page.
-    anchor: str
-
-
-def call_problems(call: Call, now=None) -> list[Problem]:
-    """Every missing piece that keeps ``call`` from being published (empty: ready)."""
-    now = now or timezone.now()
-    problems = []
-    if not call.summary.strip():
-        problems.append(Problem(_("Le résumé est vide."), "id_summary"))
-    if not call.how_to_apply.strip():
-        problems.append(
-            Problem(_("La rubrique « Comment candidater » est vide."), "id_how_to_apply")
-        )
-    if call.kind == CallKind.ROUND and call.number is None:
-        problems.append(Problem(_("Un appel numéroté doit avoir un numéro."), "id_number"))
-    if call.kind == CallKind.ROUND and call.closes_at is None:
-        problems.append(
-            Problem(_("Un appel numéroté doit avoir une date de clôture."), "id_closes_on")
-        )
-    if call.closes_at is not None and call.closes_at <= call.opens_at:
-        problems.append(Problem(_("La clôture est antérieure à l’ouverture."), "id_closes_on"))
-    elif call.closes_at is not None and call.closes_at <= now:
-        problems.append(
-            Problem(
-                _("La date de clôture (%(date)s) est déjà passée.")
-                % {"date": format_paris_datetime(call.closes_at)},
-                "id_closes_on",
-            )
-        )
-    if not call.eligible_kinds:
-        problems.append(
-            Problem(_("Aucun type d’administration n’est éligible."), "id_eligible_kinds")
-        )
-    categories = list(call.categories.all())
-    if not categories:
-        problems.append(Problem(_("L’appel n’a aucune catégorie."), "categories"))
-    criteria = list(call.criteria.all())
-    if not criteria:
-        problems.append(Problem(_("L’appel n’a aucun critère de notation."), "criteria"))
-    else:
-        if (
-            any(c.weight is None or c.weight <= 0 for c in criteria)
-            or sum((c.weight for c in criteria), Decimal(0)) <= 0
-        ):
-            problems.append(
-                Problem(_("Chaque critère doit avoir une pondération positive."), "criteria")
-            )
-        if any(c.scale_max is None or c.scale_max < 1 for c in criteria):
-            problems.append(
-                Problem(_("Chaque critère doit avoir une note maximale d’au moins 1."), "criteria")
-            )
-    return problems
-
-
-def publish_call(actor, call: Call) -> Call:
-    """Publish a draft: the public sees it, and agents file dossiers once it opens."""
-    require_programme_manager(actor, call)
-    with transaction.atomic():
-        locked = lock(Call, call, related=("programme",), missing=_("Cet appel n’existe plus."))
-        if not locked.is_draft:
-            raise WorkflowError(_("Cet appel est déjà publié."))
-        problems = call_problems(locked)
-        if problems:
-            raise WorkflowError(
-                _("L’appel ne peut pas être publié : %(problems)s")
-                % {"problems": " ".join(p.message for p in problems)}
-            )
-        locked.published_at = timezone.now()
-        locked.save(update_fields=["published_at", "updated_at"])
-        audit.record(
-            actor, AuditAction.CALL_PUBLISH, locked, from_state="draft", to_state="published"
-        )
-    return locked
-
-
-# Extending the closing -------------------------------------------------------------------
-
-
-def extend_closing(actor, call: Call, *, closes_at: datetime, reason: str) -> Call:
-    """Move an open call's closing later, for a stated reason; agents holding drafts are told."""
-    require_programme_manager(actor, call)
-    reason = (reason or "").strip()
-    if not reason:
-        raise CallEditError(
-            _("Indiquez le motif de la prolongation."), {"reason": [_("Ce champ est obligatoire.")]}
-        )
-    with transaction.atomic():
-        locked = lock(Call, call, related=("programme",), missing=_("Cet appel n’existe plus."))
-        now = timezone.now()
-        if not locked.is_open_at(now):
-            raise WorkflowError(_("Seul un appel publié et ouvert peut voir sa clôture prolongée."))
-        if locked.closes_at is None:
-            raise WorkflowError(_("Ce guichet n’a pas de date de clôture."))
-        if closes_at is None or closes_at <= locked.closes_at:
-            raise CallEditError(
-                _("La nouvelle clôture doit être postérieure à l’actuelle (%(date)s).")
-                % {"date": format_paris_datetime(locked.closes_at)},
-                {"closes_at": [_("Choisissez une date postérieure à la clôture actuelle.")]},
-            )
-        before = locked.closes_at
-        locked.closes_at = closes_at
-        locked.save(update_fields=["closes_at", "updated_at"])
-        audit.record(
-            actor,
-            AuditAction.CALL_EXTEND_CLOSING,
-            locked,
-            reason=reason,
-            data={"closes_at": {"before": audit_value(before), "after": audit_value(closes_at)}},
-        )
-        recipients = hooks.draft_holder_emails(locked)
-        if recipients:
-            notifications.queue(
-                "calls/emails/closing_extended",
-                recipients,
-                {
-                    "call": locked,
-                    "before": before,
-                    "after": closes_at,
-                    "reason": reason,
-                    "call_url": notifications.absolute_url(locked.get_absolute_url()),
-                },
-                topic="closing_extended",
-            )
-    return locked
-
-
-def edit_url(call: Call) -> str:
-    return reverse(
-        "calls:staff_call_edit", kwargs={"slug": call.programme.slug, "call_slug": call.slug}
-    )

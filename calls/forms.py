@@ -202,10 +202,15 @@ class CallForm(forms.Form):
         return values
 
     def add_workflow_errors(self, errors: dict) -> None:
-        for name, messages_ in errors.items():
-            target = MODEL_TO_FORM_FIELD.get(name, name)
-            for message in messages_:
-                self.add_error(target if target in self.fields else None, message)
+        add_call_errors(self, errors)
+
+
+def add_call_errors(form, errors: dict) -> None:
+    """The workflow's errors by call field, each next to the form field that typed it."""
+    for name, messages_ in errors.items():
+        target = MODEL_TO_FORM_FIELD.get(name, name)
+        for message in messages_:
+            form.add_error(target if target in form.fields else None, message)
 
 
 DATE_PARTS = ("opens_on", "opens_time", "closes_on", "closes_time")

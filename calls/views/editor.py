@@ -17,8 +17,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls import editor
-from calls.forms import CallForm, DuplicateForm, ExtendClosingForm, row_formsets
+from calls import editor, publication
+from calls.forms import CallForm, DuplicateForm, ExtendClosingForm, add_call_errors, row_formsets
 from calls.models import Call, CallKind, Programme, default_eligible_kinds
 from calls.permissions import staff_programmes
 from relance.formatting import to_paris
@@ -140,10 +140,7 @@ def call_duplicate(request, slug, call_slug):
                 call = editor.duplicate_call(request.user, source, fields=form.call_fields())
             except editor.CallEditError as exc:
                 form.add_error(None, exc.message)
-                for name, errors in exc.errors.items():
-                    target = {"opens_at": "opens_on", "closes_at": "closes_on"}.get(name, name)
-                    for error in errors:
-                        form.add_error(target if target in form.fields else None, error)
+                add_call_errors(form, exc.errors)
             except WorkflowError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -198,7 +195,7 @@ def call_check(request, slug, call_slug):
         {
             "programme": programme,
             "call": call,
-            "problems": editor.call_problems(call),
+            "problems": publication.call_problems(call),
             "locks": editor.locked_fields(call),
             "can_extend": call.is_open_at(timezone.now()) and call.closes_at is not None,
         },
@@ -211,7 +208,7 @@ def call_publish(request, slug, call_slug):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
-        editor.publish_call(request.user, call)
+        publication.publish_call(request.user, call)
     except WorkflowError as exc:
         messages.error(request, exc.message)
     else:
@@ -229,15 +226,12 @@ def call_extend(request, slug, call_slug):
     form = ExtendClosingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            editor.extend_closing(
+            publication.extend_closing(
                 request.user, call, closes_at=form.closes_at(), reason=form.cleaned_data["reason"]
             )
         except editor.CallEditError as exc:
             form.add_error(None, exc.message)
-            for name, errors in exc.errors.items():
-                target = "closes_on" if name == "closes_at" else name
-                for error in errors:
-                    form.add_error(target if target in form.fields else None, error)
+            add_call_errors(form, exc.errors)
         except WorkflowError as exc:
             form.add_error(None, exc.message)
         else:

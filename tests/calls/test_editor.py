@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from calls import editor
+from calls import editor, publication
 from calls import urls as calls_urls
 from calls.editor import CallEditError, Row
 from calls.models import Call, CallKind, Category, Criterion, ProgrammeRoleKind
@@ -164,10 +164,10 @@ def test_check_lists_every_missing_piece_and_publishing_waits_for_them(manager, 
         programme,
         fields=call_fields(eligible_kinds=[], how_to_apply="", closes_at=future(20)),
     )
-    anchors = {p.anchor for p in editor.call_problems(call)}
+    anchors = {p.anchor for p in publication.call_problems(call)}
     assert anchors == {"categories", "criteria", "id_eligible_kinds", "id_how_to_apply"}
     with pytest.raises(WorkflowError, match="aucune catégorie"):
-        editor.publish_call(manager, call)
+        publication.publish_call(manager, call)
     call.refresh_from_db()
     assert call.is_draft
     # A closing already passed is reported too.
@@ -175,24 +175,24 @@ def test_check_lists_every_missing_piece_and_publishing_waits_for_them(manager, 
         opens_at=timezone.now() - timedelta(days=9), closes_at=timezone.now() - timedelta(days=1)
     )
     call.refresh_from_db()
-    assert "id_closes_on" in {p.anchor for p in editor.call_problems(call)}
+    assert "id_closes_on" in {p.anchor for p in publication.call_problems(call)}
 
 
 def test_publishing_a_complete_draft(manager, programme, client):
     call = a_draft(manager, programme)
-    assert editor.call_problems(call) == []
-    editor.publish_call(manager, call)
+    assert publication.call_problems(call) == []
+    publication.publish_call(manager, call)
     call.refresh_from_db()
     assert not call.is_draft and call in Call.objects.public()
     assert client.get(call.get_absolute_url()).status_code == 200
     assert AuditEntry.objects.filter(action="call_publish", to_state="published").count() == 1
     with pytest.raises(WorkflowError, match="déjà publié"):
-        editor.publish_call(manager, call)
+        publication.publish_call(manager, call)
 
 
 def test_published_call_keeps_its_address_kind_and_number(manager, programme):
     call = a_draft(manager, programme)
-    editor.publish_call(manager, call)
+    publication.publish_call(manager, call)
     with pytest.raises(CallEditError) as exc:
         editor.update_call(manager, call, fields=call_fields(slug="autre", number=8))
     assert set(exc.value.errors) == {"slug", "number"}
@@ -470,10 +470,12 @@ def test_extending_the_closing_needs_a_reason_and_emails_the_draft_holders(manag
     agent_of(submitted.administration, email="deja-depose@exemple.gouv.fr")
     new_closing = call.closes_at + timedelta(days=7)
     with pytest.raises(CallEditError):
-        editor.extend_closing(manager, call, closes_at=new_closing, reason="  ")
+        publication.extend_closing(manager, call, closes_at=new_closing, reason="  ")
     with pytest.raises(CallEditError):
-        editor.extend_closing(manager, call, closes_at=call.closes_at, reason="Retard")
-    editor.extend_closing(manager, call, closes_at=new_closing, reason="Demande des ministères")
+        publication.extend_closing(manager, call, closes_at=call.closes_at, reason="Retard")
+    publication.extend_closing(
+        manager, call, closes_at=new_closing, reason="Demande des ministères"
+    )
     call.refresh_from_db()
     assert call.closes_at == new_closing
     entry = AuditEntry.objects.get(action="call_extend_closing")
@@ -486,10 +488,10 @@ def test_extending_the_closing_needs_a_reason_and_emails_the_draft_holders(manag
 def test_extension_refused_before_opening_and_to_instructors(manager, instructor, programme):
     draft = a_draft(manager, programme)
     with pytest.raises(WorkflowError):
-        editor.extend_closing(manager, draft, closes_at=future(90), reason="Motif")
+        publication.extend_closing(manager, draft, closes_at=future(90), reason="Motif")
     call = CallFactory()
     with pytest.raises(WorkflowError):
-        editor.extend_closing(instructor, call, closes_at=future(90), reason="Motif")
+        publication.extend_closing(instructor, call, closes_at=future(90), reason="Motif")
     assert not AuditEntry.objects.filter(action="call_extend_closing").exists()
 
 

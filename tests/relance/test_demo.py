@@ -15,7 +15,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from calls import demo as calls_demo
-from calls import editor
+from calls import publication
 from calls.models import Call, CallKind, CallStatus, Programme
 from relance import demo as relance_demo
 from relance.management.commands.demo import public_url
@@ -107,7 +107,7 @@ def test_reference_programme_and_calls(seeded):
     assert timedelta(weeks=2) < round_2.opens_at - now < timedelta(weeks=4)
     assert round_3.is_draft and round_3.opens_at > round_2.closes_at
     assert round_2 in Call.objects.public() and round_3 not in Call.objects.public()
-    assert editor.call_problems(round_2) == [] and editor.call_problems(round_3) == []
+    assert publication.call_problems(round_2) == [] and publication.call_problems(round_3) == []
     assert round_1.documents.count() == len(calls_demo.DOCUMENTS)
 
     window = calls[calls_demo.CONTINUOUS_SLUG]
