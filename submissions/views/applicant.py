@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from calls.models import Call
 from relance.permissions import has_perm
 from relance.workflow import WorkflowError
-from submissions import workflow
+from submissions import intake, workflow
 from submissions.display import attachment_response, dossier_rounds, dossier_summary
 from submissions.forms import (
     SECTIONS,
@@ -286,7 +286,7 @@ def dossier_detail(request, pk):
             "granted_amount": granted_amount(dossier),
             "hearing_slot": published_hearing_slot(dossier),
             "rounds": dossier_rounds(dossier),
-            "resubmission_calls": workflow.resubmission_calls(dossier),
+            "resubmission_calls": intake.resubmission_calls(dossier),
         },
     )
 
@@ -300,7 +300,7 @@ def dossier_resubmit(request, pk, call_slug):
     if call is None:
         raise Http404
     try:
-        draft, created = workflow.resubmit(request.user, dossier, call)
+        draft, created = intake.resubmit(request.user, dossier, call)
     except WorkflowError as exc:
         messages.error(request, exc.message)
         return redirect(dossier)

@@ -31,7 +31,7 @@ from calls.permissions import get_staff_call_or_404, managed_programmes, staff_c
 from relance import audit
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
-from submissions import dashboard, exports, workflow
+from submissions import dashboard, exports, intake, workflow
 from submissions import preselection as preselection_workflow
 from submissions.display import dossier_rounds, dossier_summary
 from submissions.filters import SORTS, DossierFilter, parse_sort, sort_dossiers
@@ -226,7 +226,7 @@ def register_outside(request, call_slug):
             content_type, size, sha256 = original.checked
             upload = original.cleaned_data["file"]
             try:
-                dossier, created = workflow.register_outside_dossier(
+                dossier, created = intake.register_outside_dossier(
                     request.user,
                     call,
                     administration=data["administration"],
@@ -234,7 +234,7 @@ def register_outside(request, call_slug):
                     received_via=data["received_via"],
                     received_at=data["received_at"],
                     reception_note=data["reception_note"],
-                    original=workflow.CheckedFile(upload, upload.name, content_type, size, sha256),
+                    original=intake.CheckedFile(upload, upload.name, content_type, size, sha256),
                     token=data["token"],
                 )
             except WorkflowError as exc:

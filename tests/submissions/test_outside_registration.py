@@ -12,7 +12,7 @@ from calls.models import Call
 from relance.formatting import PARIS
 from relance.models import AuditEntry, OutgoingEmail
 from relance.workflow import WorkflowError
-from submissions import workflow
+from submissions import intake, workflow
 from submissions.models import Attachment, Dossier, DossierState, ReceptionChannel
 from tests.factories import (
     AdministrationFactory,
@@ -77,13 +77,13 @@ def content(category, **overrides):
 
 
 def original():
-    return workflow.CheckedFile(
+    return intake.CheckedFile(
         ContentFile(PDF_BYTES), "dossier-recu.pdf", "application/pdf", len(PDF_BYTES), "0" * 64
     )
 
 
 def register(user, call, administration, category, *, received_at=None, token=None, **over):
-    return workflow.register_outside_dossier(
+    return intake.register_outside_dossier(
         user,
         call,
         administration=administration,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from calls.models import AdministrationKind
 from relance.models import AuditEntry
 from relance.workflow import WorkflowError
-from submissions import workflow
+from submissions import intake, workflow
 from submissions.models import Attachment, BudgetLine, Dossier, DossierState
 from tests.factories import (
     AdministrationFactory,
@@ -77,7 +77,7 @@ def original(round_1, round_2, administration):
 
 
 def test_resubmission_copies_content_lines_and_files_into_a_linked_draft(original, round_2, agent):
-    draft, created = workflow.resubmit(agent, original, round_2)
+    draft, created = intake.resubmit(agent, original, round_2)
     assert created
     assert draft.call == round_2 and draft.state == S.DRAFT
     assert draft.resubmitted_from == original
@@ -104,8 +104,8 @@ def test_resubmission_copies_content_lines_and_files_into_a_linked_draft(origina
 
 
 def test_a_second_click_returns_the_first_draft(original, round_2, agent):
-    first, _ = workflow.resubmit(agent, original, round_2)
-    again, created = workflow.resubmit(agent_of(original.administration), original, round_2)
+    first, _ = intake.resubmit(agent, original, round_2)
+    again, created = intake.resubmit(agent_of(original.administration), original, round_2)
     assert not created and again.pk == first.pk
     assert Dossier.objects.filter(resubmitted_from=original).count() == 1
     assert Attachment.objects.count() == 2
@@ -116,14 +116,14 @@ def test_the_cap_per_administration_counts_the_new_draft(original, round_2, agen
     round_2.save()
     filed(round_2, state=S.DRAFT, administration=original.administration)
     with pytest.raises(WorkflowError, match="au plus 1 dossier par administration"):
-        workflow.resubmit(agent, original, round_2)
+        intake.resubmit(agent, original, round_2)
     assert not Dossier.objects.filter(resubmitted_from=original).exists()
 
 
 def test_a_not_preselected_dossier_can_be_resubmitted(original, round_2, agent):
     Dossier.objects.filter(pk=original.pk).update(state=S.NOT_PRESELECTED)
     original.refresh_from_db()
-    _draft, created = workflow.resubmit(agent, original, round_2)
+    _draft, created = intake.resubmit(agent, original, round_2)
     assert created
 
 
@@ -134,8 +134,8 @@ def test_other_states_are_refused(original, round_2, agent, state):
     Dossier.objects.filter(pk=original.pk).update(state=state)
     original.refresh_from_db()
     with pytest.raises(WorkflowError, match="non présélectionné ou non retenu"):
-        workflow.resubmit(agent, original, round_2)
-    assert workflow.resubmission_calls(original) == []
+        intake.resubmit(agent, original, round_2)
+    assert intake.resubmission_calls(original) == []
     assert Dossier.objects.count() == 1
 
 
@@ -165,8 +165,8 @@ REFUSED = ["closed", "upcoming", "other_programme", "unpublished", "earlier", "s
 def test_calls_that_are_not_eligible_are_refused(original, round_2, agent, round_1, kind):
     call = refused_call(kind, round_1)
     with pytest.raises(WorkflowError):
-        workflow.resubmit(agent, original, call)
-    assert [c.slug for c in workflow.resubmission_calls(original)] == ["vague-2"]
+        intake.resubmit(agent, original, call)
+    assert [c.slug for c in intake.resubmission_calls(original)] == ["vague-2"]
     assert Dossier.objects.count() == 1
     assert not AuditEntry.objects.exists()
 
@@ -179,7 +179,7 @@ def test_only_members_of_the_administration_may_resubmit(original, round_2, who)
         "plain": UserFactory,
     }[who]()
     with pytest.raises(WorkflowError):
-        workflow.resubmit(user, original, round_2)
+        intake.resubmit(user, original, round_2)
     assert Dossier.objects.count() == 1
 
 
