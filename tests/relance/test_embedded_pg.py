@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -228,10 +229,14 @@ def test_demo_command_serves_on_the_embedded_cluster_and_stops_cleanly(var_dir, 
         preexec_fn=_default_sigint,
     )
     pgdata = var_dir.resolve() / "pgdata"
+    # Read as it comes: the test waits for the worker to say it started before stopping.
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while True:
-            assert process.poll() is None, process.stdout.read()
+            assert process.poll() is None, "".join(lines)
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
                     body = response.read().decode()
@@ -252,9 +257,14 @@ def test_demo_command_serves_on_the_embedded_cluster_and_stops_cleanly(var_dir, 
         assert len(workers) == 1
         assert psutil.Process(workers[0]).ppid() == process.pid
         assert len(postmasters(pgdata)) == 1
+        while not any("Starting worker" in line for line in list(lines)):
+            assert time.monotonic() < deadline, "".join(lines)
+            time.sleep(0.2)
     finally:
         stop(process.pid)
-        output, _ = process.communicate(timeout=60)
+        process.wait(timeout=60)
+        reader.join(timeout=10)
+    output = "".join(lines)
     assert process.returncode == 0, output
     assert "instructeur@demo.relance.gouv.fr" in output
     assert f"http://127.0.0.1:{port}/" in output
