@@ -201,13 +201,12 @@ class CallForm(forms.Form):
             values[name] = getattr(self.call, name)
         return values
 
-    def add_workflow_errors(self, errors: dict) -> None:
-        add_call_errors(self, errors)
 
-
-def add_call_errors(form, errors: dict) -> None:
-    """The workflow's errors by call field, each next to the form field that typed it."""
-    for name, messages_ in errors.items():
+def add_refusal(form, exc) -> None:
+    """A workflow's refusal on ``form``: its message at the top, and the errors a
+    ``CallEditError`` gives by call field each next to the form field that typed it."""
+    form.add_error(None, exc.message)
+    for name, messages_ in getattr(exc, "errors", {}).items():
         target = MODEL_TO_FORM_FIELD.get(name, name)
         for message in messages_:
             form.add_error(target if target in form.fields else None, message)

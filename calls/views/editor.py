@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from calls import editor, publication
-from calls.forms import CallForm, DuplicateForm, ExtendClosingForm, add_call_errors, row_formsets
+from calls.forms import CallForm, DuplicateForm, ExtendClosingForm, add_refusal, row_formsets
 from calls.models import Call, CallKind, Programme, default_eligible_kinds
 from calls.permissions import staff_programmes
 from relance.formatting import to_paris
@@ -80,11 +80,8 @@ def _save(request, programme, call, form, formsets):
         if call is None:
             return editor.create_call(request.user, programme, fields=form.call_fields(), **rows)
         return editor.update_call(request.user, call, fields=form.call_fields(), **rows)
-    except editor.CallEditError as exc:
-        form.add_error(None, exc.message)
-        form.add_workflow_errors(exc.errors)
     except WorkflowError as exc:
-        form.add_error(None, exc.message)
+        add_refusal(form, exc)
     return None
 
 
@@ -138,11 +135,8 @@ def call_duplicate(request, slug, call_slug):
         if form.is_valid():
             try:
                 call = editor.duplicate_call(request.user, source, fields=form.call_fields())
-            except editor.CallEditError as exc:
-                form.add_error(None, exc.message)
-                add_call_errors(form, exc.errors)
             except WorkflowError as exc:
-                form.add_error(None, exc.message)
+                add_refusal(form, exc)
             else:
                 messages.success(
                     request,
@@ -229,11 +223,8 @@ def call_extend(request, slug, call_slug):
             publication.extend_closing(
                 request.user, call, closes_at=form.closes_at(), reason=form.cleaned_data["reason"]
             )
-        except editor.CallEditError as exc:
-            form.add_error(None, exc.message)
-            add_call_errors(form, exc.errors)
         except WorkflowError as exc:
-            form.add_error(None, exc.message)
+            add_refusal(form, exc)
         else:
             messages.success(
                 request,
