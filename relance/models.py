@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 
@@ -126,3 +127,8 @@ class OutgoingEmail(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {', '.join(self.to)}"
+
+    def save(self, *args, **kwargs):
+        # Subjects quote titles and names typed by users: shortened, never refused.
+        self.subject = Truncator(self.subject).chars(self._meta.get_field("subject").max_length)
+        super().save(*args, **kwargs)
