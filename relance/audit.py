@@ -36,6 +36,7 @@ class AuditAction(models.TextChoices):
     # Instruction.
     REGISTER_OUTSIDE = "register_outside", _("Enregistrement d’un dossier reçu hors plateforme")
     MESSAGE = "message", _("Message à l’administration")
+    NOTE = "note", _("Note interne ajoutée")
     RECORD_DECISION = "record_decision", _("Décision de présélection enregistrée")
     CLEAR_DECISION = "clear_decision", _("Décision de présélection effacée")
     PUBLISH_PRESELECTION = "publish_preselection", _("Présélection publiée")
@@ -117,6 +118,7 @@ class AuditAction(models.TextChoices):
     ADMIN_EDIT = "admin_edit", _("Modification dans l’administration du site")
     ADMIN_DELETE = "admin_delete", _("Suppression dans l’administration du site")
     ADMIN_IMPORT = "admin_import", _("Import de fichier dans l’administration du site")
+    ADMIN_RESEND_EMAIL = "admin_resend_email", _("Courriel renvoyé depuis l’administration du site")
 
 
 def label(action: str) -> str:

@@ -571,7 +571,12 @@ def add_note(user, dossier, *, body) -> InternalNote:
     body = (body or "").strip()
     if not body:
         raise WorkflowError(_("La note est vide."))
-    return InternalNote.objects.create(dossier=dossier, author=user, body=body)
+    with transaction.atomic():
+        locked = lock_dossier(dossier)
+        note = InternalNote.objects.create(dossier=locked, author=user, body=body)
+        # Staff read the dossier's history only: the note is kept there as written.
+        audit.record(user, AuditAction.NOTE, locked, reason=body, data={"note": note.pk})
+        return note
 
 
 # Dossiers received outside the platform ---------------------------------------------------
