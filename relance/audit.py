@@ -60,6 +60,8 @@ class AuditAction(models.TextChoices):
     JURY_REMOVE_MEMBER = "jury_remove_member", _("Membre du jury retiré")
     JURY_DECLARE_CONFLICT = "jury_declare_conflict", _("Conflit d’intérêts déclaré")
     JURY_LIFT_CONFLICT = "jury_lift_conflict", _("Conflit d’intérêts levé")
+    JURY_SUGGEST_CONFLICT = "jury_suggest_conflict", _("Conflit d’intérêts apparent suggéré")
+    JURY_CONFIRM_CONFLICT = "jury_confirm_conflict", _("Conflit d’intérêts suggéré confirmé")
     # Scoring.
     JURY_SAVE_EVALUATION = "jury_save_evaluation", _("Évaluation enregistrée")
     JURY_SUBMIT_EVALUATION = "jury_submit_evaluation", _("Évaluation transmise")
