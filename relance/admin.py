@@ -17,6 +17,7 @@ from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, router, transaction
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -96,7 +97,14 @@ def _field_value(field, value):
 
 
 def _is_timestamp(field) -> bool:
-    return getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return True
+    # Stamped by the workflows with their transaction's time (e.g. a dossier's updated_at).
+    return (
+        isinstance(field, models.DateTimeField)
+        and not field.editable
+        and field.default is timezone.now
+    )
 
 
 def snapshot(obj) -> dict:

@@ -131,8 +131,11 @@ def label(action: str) -> str:
         return action
 
 
-def record(actor, action, target, *, from_state="", to_state="", reason="", data=None):
-    """Append an audit entry about ``target``. Call it inside the workflow's transaction."""
+def record(actor, action, target, *, from_state="", to_state="", reason="", data=None, at=None):
+    """Append an audit entry about ``target``. Call it inside the workflow's transaction.
+
+    ``at`` is the workflow's ``now`` (the time its checks used); by default, the current time.
+    """
     # Refuse unknown actions so the vocabulary stays the one list of what is logged.
     action = AuditAction(action)
     return AuditEntry.objects.create(
@@ -144,6 +147,7 @@ def record(actor, action, target, *, from_state="", to_state="", reason="", data
         to_state=to_state or "",
         reason=reason or "",
         data=data or {},
+        **({"at": at} if at is not None else {}),
     )
 
 

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
@@ -71,7 +72,8 @@ class User(AbstractUser):
 class AuditEntry(models.Model):
     """Who did what to which object, when and why. Written by the apps' workflow functions."""
 
-    at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
+    # Given by ``relance.audit.record``: the time of the change it records.
+    at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         User,
         on_delete=models.SET_NULL,
