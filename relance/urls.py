@@ -57,3 +57,6 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 ]
+
+# Error pages in French with the service's layout (templates/400.html, 403.html, 404.html).
+handler500 = "relance.views.server_error"
