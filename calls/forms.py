@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from calls.editor import Row as EditorRow
 from calls.models import AdministrationKind, Call, CallKind, ProgrammeRoleKind
 from relance.formatting import PARIS, to_paris
-from relance.forms import DsfrFormHelper, inline_helper
+from relance.forms import BIGINT_MAX, DsfrFormHelper, inline_helper
 
 
 class RoleGrantForm(forms.Form):
@@ -242,7 +242,9 @@ def _plain(value):
 
 class _RowForm(forms.Form):
     # The row's primary key: always disabled, so that only the page's own rows are edited.
-    id = forms.IntegerField(required=False, widget=forms.HiddenInput, disabled=True)
+    id = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, disabled=True, min_value=1, max_value=BIGINT_MAX
+    )
     order = forms.IntegerField(label=_("Ordre"), min_value=0, max_value=32767, required=False)
 
 

@@ -96,7 +96,12 @@ class JuryMember(models.Model):
 
 
 class ConflictOfInterest(models.Model):
-    """A declared conflict between a member and a dossier; lifted rather than deleted."""
+    """A declared conflict between a member and a dossier; lifted rather than deleted.
+
+    A conflict the data already shows (see ``jury.composition.workflow.suggest_conflicts``)
+    is created as *suggested*, with the reason found: it hides the dossier like any other
+    until staff confirm it or lift it with a reason.
+    """
 
     class Kind(models.TextChoices):
         SAME_ADMINISTRATION = "same_administration", _("Même administration")
@@ -129,6 +134,20 @@ class ConflictOfInterest(models.Model):
         verbose_name=_("levé par"),
     )
     lift_reason = models.TextField(_("motif de la levée"), blank=True)
+    suggested_reason = models.TextField(
+        _("conflit apparent"),
+        blank=True,
+        help_text=_("Ce que les données montrent, pour un conflit suggéré automatiquement."),
+    )
+    confirmed_at = models.DateTimeField(_("confirmé le"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("confirmé par"),
+    )
 
     class Meta:
         verbose_name = _("conflit d’intérêts")
@@ -148,6 +167,11 @@ class ConflictOfInterest(models.Model):
     @property
     def is_active(self):
         return self.lifted_at is None
+
+    @property
+    def is_suggested(self):
+        """Suggested from the data, neither confirmed nor lifted by staff yet."""
+        return bool(self.suggested_reason) and self.confirmed_at is None and self.is_active
 
 
 class HearingSession(models.Model):

@@ -54,6 +54,16 @@ urlpatterns = [
         composition.conflict_lift,
         name="staff_conflict_lift",
     ),
+    path(
+        f"{STAFF}conflits/<int:conflict_pk>/confirmer/",
+        composition.conflict_confirm,
+        name="staff_conflict_confirm",
+    ),
+    path(
+        f"{STAFF}conflits/rechercher/",
+        composition.conflicts_suggest,
+        name="staff_conflicts_suggest",
+    ),
     # Staff: hearing days.
     path(f"{STAFF}auditions/", hearings.session_list, name="hearing_sessions"),
     path(SESSION, hearings.session_page, name="hearing_session"),

@@ -17,12 +17,15 @@ from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, router, transaction
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
+from dsfr.admin import DsfrConfigAdmin as BaseDsfrConfigAdmin
+from dsfr.models import DsfrConfig
 
 from relance import audit, notifications
 from relance.audit import AuditAction
@@ -96,7 +99,14 @@ def _field_value(field, value):
 
 
 def _is_timestamp(field) -> bool:
-    return getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return True
+    # Stamped by the workflows with their transaction's time (e.g. a dossier's updated_at).
+    return (
+        isinstance(field, models.DateTimeField)
+        and not field.editable
+        and field.default is timezone.now
+    )
 
 
 def snapshot(obj) -> dict:
@@ -344,8 +354,19 @@ class AuditEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     readonly_fields = fields
 
 
+# The design system's site settings (header and footer texts): their edits are audited too.
+admin.site.unregister(DsfrConfig)
+
+
+@admin.register(DsfrConfig)
+class DsfrConfigAdmin(AuditedAdminMixin, BaseDsfrConfigAdmin):
+    pass
+
+
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """The queue of emails: read, resent or deleted here (each resend and deletion audited)."""
+
     list_display = ["created_at", "subject", "recipients", "topic", "status", "attempts", "sent_at"]
     list_filter = ["status", "topic"]
     search_fields = ["subject", "to", "body"]
@@ -381,10 +402,10 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
         for email in queryset.only("pk", "status"):
             if email.status == OutgoingEmail.Status.SENT:
                 already += 1
-            elif notifications.send(email.pk):
-                sent += 1
             else:
-                failed += 1
+                ok = notifications.send(email.pk)
+                sent, failed = sent + ok, failed + (not ok)
+                audit.record(request.user, AuditAction.ADMIN_RESEND_EMAIL, email, data={"sent": ok})
         if sent:
             self.message_user(
                 request,

@@ -36,6 +36,7 @@ class AuditAction(models.TextChoices):
     # Instruction.
     REGISTER_OUTSIDE = "register_outside", _("Enregistrement d’un dossier reçu hors plateforme")
     MESSAGE = "message", _("Message à l’administration")
+    NOTE = "note", _("Note interne ajoutée")
     RECORD_DECISION = "record_decision", _("Décision de présélection enregistrée")
     CLEAR_DECISION = "clear_decision", _("Décision de présélection effacée")
     PUBLISH_PRESELECTION = "publish_preselection", _("Présélection publiée")
@@ -59,6 +60,8 @@ class AuditAction(models.TextChoices):
     JURY_REMOVE_MEMBER = "jury_remove_member", _("Membre du jury retiré")
     JURY_DECLARE_CONFLICT = "jury_declare_conflict", _("Conflit d’intérêts déclaré")
     JURY_LIFT_CONFLICT = "jury_lift_conflict", _("Conflit d’intérêts levé")
+    JURY_SUGGEST_CONFLICT = "jury_suggest_conflict", _("Conflit d’intérêts apparent suggéré")
+    JURY_CONFIRM_CONFLICT = "jury_confirm_conflict", _("Conflit d’intérêts suggéré confirmé")
     # Scoring.
     JURY_SAVE_EVALUATION = "jury_save_evaluation", _("Évaluation enregistrée")
     JURY_SUBMIT_EVALUATION = "jury_submit_evaluation", _("Évaluation transmise")
@@ -117,6 +120,7 @@ class AuditAction(models.TextChoices):
     ADMIN_EDIT = "admin_edit", _("Modification dans l’administration du site")
     ADMIN_DELETE = "admin_delete", _("Suppression dans l’administration du site")
     ADMIN_IMPORT = "admin_import", _("Import de fichier dans l’administration du site")
+    ADMIN_RESEND_EMAIL = "admin_resend_email", _("Courriel renvoyé depuis l’administration du site")
 
 
 def label(action: str) -> str:
@@ -127,8 +131,11 @@ def label(action: str) -> str:
         return action
 
 
-def record(actor, action, target, *, from_state="", to_state="", reason="", data=None):
-    """Append an audit entry about ``target``. Call it inside the workflow's transaction."""
+def record(actor, action, target, *, from_state="", to_state="", reason="", data=None, at=None):
+    """Append an audit entry about ``target``. Call it inside the workflow's transaction.
+
+    ``at`` is the workflow's ``now`` (the time its checks used); by default, the current time.
+    """
     # Refuse unknown actions so the vocabulary stays the one list of what is logged.
     action = AuditAction(action)
     return AuditEntry.objects.create(
@@ -140,6 +147,7 @@ def record(actor, action, target, *, from_state="", to_state="", reason="", data
         to_state=to_state or "",
         reason=reason or "",
         data=data or {},
+        **({"at": at} if at is not None else {}),
     )
 
 

@@ -72,6 +72,11 @@ from django.contrib.auth import password_validation
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+# The largest values of PostgreSQL's integer and bigint columns, for the bounds of hidden
+# number fields (versions, row ids).
+INTEGER_MAX = 2**31 - 1
+BIGINT_MAX = 2**63 - 1
+
 
 class DsfrSubmit(BaseInput):
     """The primary button of a form: ``<button type="submit" class="fr-btn">``."""

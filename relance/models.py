@@ -3,6 +3,8 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 
@@ -70,7 +72,8 @@ class User(AbstractUser):
 class AuditEntry(models.Model):
     """Who did what to which object, when and why. Written by the apps' workflow functions."""
 
-    at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
+    # Given by ``relance.audit.record``: the time of the change it records.
+    at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         User,
         on_delete=models.SET_NULL,
@@ -133,6 +136,11 @@ class OutgoingEmail(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {', '.join(self.to)}"
+
+    def save(self, *args, **kwargs):
+        # Subjects quote titles and names typed by users: shortened, never refused.
+        self.subject = Truncator(self.subject).chars(self._meta.get_field("subject").max_length)
+        super().save(*args, **kwargs)
 
 
 class PeriodicJob(models.Model):

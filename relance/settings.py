@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "relance.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -232,6 +233,7 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
 )
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "relance.views.csrf_failure"
 
 SERVICE_NAME = _("Relance — appels à projets")
 SERVICE_TAGLINE = _("Cofinancer les projets des administrations de l’État")
@@ -286,6 +288,14 @@ if SENTRY_DSN:
 
 # Largest attachment accepted on a dossier, in bytes (10 MiB by default).
 RELANCE_MAX_UPLOAD_BYTES = int(os.environ.get("RELANCE_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+# What an office file may expand to once decompressed (100 MiB by default).
+RELANCE_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("RELANCE_MAX_UNCOMPRESSED_BYTES", str(100 * 1024 * 1024))
+)
+# Request bodies: an upload and its form, never more (refused before being read, 413); the
+# form fields alone are bounded by Django's limit.
+RELANCE_MAX_REQUEST_BYTES = RELANCE_MAX_UPLOAD_BYTES + 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # The grantor named in the SCDL « subventions » open data file (nomAttribuant, idAttribuant:
 # a 14-digit SIRET).

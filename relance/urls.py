@@ -58,3 +58,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("sante/", health.health, name="health"),
 ]
+
+# Error pages in French with the service's layout (templates/400.html, 403.html, 404.html).
+handler500 = "relance.views.server_error"

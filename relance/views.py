@@ -1,6 +1,6 @@
 """Home page (composition root) and the static legal pages."""
 
-from django.http import Http404
+from django.http import Http404, HttpResponseServerError
 from django.shortcuts import render
 
 from calls.models import Call, Programme
@@ -32,3 +32,25 @@ def static_page(request, page):
     if template is None:
         raise Http404
     return render(request, template)
+
+
+def csrf_failure(request, reason=""):
+    """A form sent without a valid CSRF token: the French 403 page (``CSRF_FAILURE_VIEW``)."""
+    return render(request, "403_csrf.html", status=403)
+
+
+def server_error(request):
+    """The 500 page, with the service's header and footer (``handler500``).
+
+    Rendered with the request so that the layout has its usual context; if even that fails
+    (the database is down, say), a plain French page is served instead.
+    """
+    try:
+        return render(request, "500.html", status=500)
+    except Exception:
+        return HttpResponseServerError(
+            '<!doctype html><html lang="fr"><meta charset="utf-8">'
+            "<title>Erreur du service</title><h1>Erreur du service</h1>"
+            "<p>Le service a rencontré un problème. Réessayez dans quelques minutes.</p>"
+            '<p><a href="/">Page d’accueil</a></p></html>'
+        )

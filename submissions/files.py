@@ -2,8 +2,11 @@
 
 The declared name and the browser's content type are never trusted: the bytes are sniffed
 with ``filetype`` and, for the zip-based office formats, the inner structure of the archive
-is checked (``[Content_Types].xml`` and the main part for OOXML, the ``mimetype`` entry for
-OpenDocument). The extension must match what the content really is.
+is checked: its decompressed size and number of entries are bounded, and the parts its type
+requires are there and are what they claim (for OOXML, ``[Content_Types].xml`` names the
+main part, which is an XML document of the type's namespace; for OpenDocument, the
+``mimetype`` entry, the manifest and ``content.xml``). XML is read with ``defusedxml``. The
+extension must match what the content really is.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 import filetype
+from defusedxml import ElementTree
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -24,6 +28,8 @@ SNIFF_BYTES = 8192
 # Bounds on what is read inside an archive, so that a crafted zip cannot exhaust memory.
 MAX_MIMETYPE_ENTRY = 200
 MAX_CONTENT_TYPES_ENTRY = 1024 * 1024
+DEFAULT_MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+MAX_ARCHIVE_ENTRIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -52,17 +58,25 @@ ODS = FileKind(
 KINDS = {kind.extension: kind for kind in (PDF, ODT, DOCX, ODS, XLSX)}
 ALLOWED_EXTENSIONS = tuple(KINDS)
 
-# The main part each OOXML kind declares in [Content_Types].xml, and its folder.
+# The main part of each OOXML kind: its content type in [Content_Types].xml, and the
+# qualified name of its root element.
 OOXML_MAIN_PARTS = {
     "docx": (
-        b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
-        "word/",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}document",
     ),
     "xlsx": (
-        b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-        "xl/",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+        "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}workbook",
     ),
 }
+CONTENT_TYPES_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+ODF_CONTENT_ROOT = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}document-content"
+
+
+class UnsafeArchive(Exception):
+    """The archive would expand beyond the limits: refused whatever its type."""
+
 
 # What ``filetype`` may call a zip-based document (it reports most of them as plain zip).
 ZIP_MIMES = frozenset(
@@ -97,24 +111,62 @@ def accept_attribute() -> str:
     return ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)
 
 
+def max_uncompressed_bytes() -> int:
+    return int(getattr(settings, "RELANCE_MAX_UNCOMPRESSED_BYTES", DEFAULT_MAX_UNCOMPRESSED_BYTES))
+
+
+def _root_tag(archive: zipfile.ZipFile, name: str) -> str | None:
+    """The qualified name of the root element of XML entry ``name``, or None if not XML."""
+    try:
+        with archive.open(name) as entry:
+            for _event, element in ElementTree.iterparse(entry, events=("start",)):
+                return element.tag
+    except (ElementTree.ParseError, ValueError, KeyError):
+        return None
+    except Exception as exc:  # defusedxml refuses DTDs, entities and external references
+        if type(exc).__module__.startswith("defusedxml"):
+            return None
+        raise
+    return None
+
+
+def _ooxml_main_part(archive: zipfile.ZipFile, content_type: str) -> str | None:
+    info = archive.getinfo("[Content_Types].xml")
+    if info.file_size > MAX_CONTENT_TYPES_ENTRY:
+        return None
+    try:
+        types = ElementTree.fromstring(archive.read(info))
+    except Exception:  # malformed, or refused by defusedxml
+        return None
+    for override in types.iter(f"{CONTENT_TYPES_NS}Override"):
+        if override.get("ContentType") == content_type:
+            return (override.get("PartName") or "").lstrip("/")
+    return None
+
+
 def _zip_is(archive: zipfile.ZipFile, kind: FileKind) -> bool:
-    names = set(archive.namelist())
+    infos = archive.infolist()
+    if len(infos) > MAX_ARCHIVE_ENTRIES or (
+        sum(info.file_size for info in infos) > max_uncompressed_bytes()
+    ):
+        raise UnsafeArchive
+    names = {info.filename for info in infos}
     if kind.extension in ("odt", "ods"):
-        if "mimetype" not in names or "META-INF/manifest.xml" not in names:
+        if not {"mimetype", "META-INF/manifest.xml", "content.xml"} <= names:
             return False
         info = archive.getinfo("mimetype")
         if info.file_size > MAX_MIMETYPE_ENTRY:
             return False
-        return archive.read(info).strip() == kind.content_type.encode("ascii")
-    content_types, folder = OOXML_MAIN_PARTS[kind.extension]
-    if "[Content_Types].xml" not in names:
+        if archive.read(info).strip() != kind.content_type.encode("ascii"):
+            return False
+        return _root_tag(archive, "content.xml") == ODF_CONTENT_ROOT
+    content_type, root = OOXML_MAIN_PARTS[kind.extension]
+    if "[Content_Types].xml" not in names or "_rels/.rels" not in names:
         return False
-    info = archive.getinfo("[Content_Types].xml")
-    if info.file_size > MAX_CONTENT_TYPES_ENTRY:
+    main = _ooxml_main_part(archive, content_type)
+    if not main or main not in names:
         return False
-    if content_types not in archive.read(info):
-        return False
-    return any(name.startswith(folder) for name in names)
+    return _root_tag(archive, main) == root
 
 
 def _content_matches(file, head: bytes, kind: FileKind) -> bool:
@@ -129,6 +181,12 @@ def _content_matches(file, head: bytes, kind: FileKind) -> bool:
     try:
         with zipfile.ZipFile(file) as archive:
             return _zip_is(archive, kind)
+    except UnsafeArchive:
+        raise ValidationError(
+            _("Ce fichier se décompresse au-delà de %(size)s : il est refusé.")
+            % {"size": format_size(max_uncompressed_bytes())},
+            code="too_large_uncompressed",
+        ) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, RuntimeError):
         # RuntimeError: encrypted entries; the others: a damaged or truncated archive.
         return False

@@ -15,7 +15,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from relance.formatting import format_euros
-from relance.forms import inline_helper
+from relance.forms import INTEGER_MAX, inline_helper
 from submissions.files import accept_attribute, check_upload, format_size, max_upload_bytes
 from submissions.models import Administration, BudgetLine, Dossier
 
@@ -82,7 +82,7 @@ class DossierCreateForm(forms.Form):
 class SectionForm(forms.ModelForm):
     """Base of the section forms: a hidden ``version`` and the changes to save."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=INTEGER_MAX)
 
     def __init__(self, *args, dossier: Dossier, **kwargs):
         self.dossier = dossier

@@ -35,10 +35,17 @@ def is_agent(user):
     return is_active_user(user) and not user.is_staff
 
 
+@rules.predicate
+def was_submitted(user, dossier):
+    """Submitted at least once: a draft is its administration's own business."""
+    return dossier is not None and dossier.submitted_at is not None
+
+
 # An applicant acts on dossiers of their administrations; the staff of the dossier's
-# programme see and instruct it.
-rules.add_perm("submissions.see_dossier", is_programme_staff | is_member_of_dossier_administration)
-rules.add_perm("submissions.instruct_dossier", is_programme_staff)
+# programme see and instruct it once it was submitted (never a draft, nor its files).
+is_dossier_staff = is_programme_staff & was_submitted
+rules.add_perm("submissions.see_dossier", is_dossier_staff | is_member_of_dossier_administration)
+rules.add_perm("submissions.instruct_dossier", is_dossier_staff)
 rules.add_perm("submissions.act_as_applicant", is_member_of_dossier_administration)
 rules.add_perm("submissions.file_for_administration", is_member_of_administration)
 # Agents ask to join administrations and follow their requests; instructors decide (the

@@ -122,11 +122,12 @@ def lock_dossier(dossier) -> Dossier:
 
 
 def fire_locked(
-    user, dossier: Dossier, name: str, *, reason="", data=None, decision_reason=None
+    user, dossier: Dossier, name: str, *, reason="", data=None, decision_reason=None, now=None
 ) -> Dossier:
     """Check and apply transition ``name`` on a dossier already locked by the caller.
 
-    ``decision_reason``, when given, replaces the reason the applicant reads with the outcome.
+    ``decision_reason``, when given, replaces the reason the applicant reads with the outcome;
+    ``now``, the time the caller's checks used, stamps the row and the audit entry.
     """
     transition = TRANSITIONS[name]
     if dossier.state not in transition.sources:
@@ -145,9 +146,17 @@ def fire_locked(
     if decision_reason is not None:
         dossier.decision_reason = decision_reason
         fields.append("decision_reason")
-    dossier.save(update_fields=fields)
+    now = now or timezone.now()
+    dossier.save(update_fields=fields, now=now)
     audit.record(
-        user, name, dossier, from_state=old, to_state=dossier.state, reason=reason, data=data
+        user,
+        name,
+        dossier,
+        from_state=old,
+        to_state=dossier.state,
+        reason=reason,
+        data=data,
+        at=now,
     )
     return dossier
 
@@ -289,7 +298,9 @@ def update_dossier(user, dossier, changes: dict, *, version: int) -> Dossier:
         raise ValueError(f"Not editable: {sorted(unknown)}")
     with transaction.atomic():
         locked = lock_dossier(dossier)
-        _check_applicant_can_edit(user, locked, timezone.now())
+        # One time for the deadline check, the row and the audit entry: taken after the lock.
+        now = timezone.now()
+        _check_applicant_can_edit(user, locked, now)
         if locked.version != version:
             raise StaleEditError(
                 _(
@@ -316,9 +327,9 @@ def update_dossier(user, dossier, changes: dict, *, version: int) -> Dossier:
             if errors:
                 raise WorkflowError(" ".join(str(e) for e in errors))
         locked.version += 1
-        locked.save()
+        locked.save(now=now)
         action = "amend" if locked.state == S.SUBMITTED else "edit"
-        audit.record(user, action, locked, data={"fields": changed})
+        audit.record(user, action, locked, data={"fields": changed}, at=now)
         return locked
 
 
@@ -334,7 +345,8 @@ def replace_budget_lines(user, dossier, lines: list[dict], *, version: int) -> D
     lines = [{name: line.get(name) for name in BUDGET_LINE_FIELDS} for line in lines]
     with transaction.atomic():
         locked = lock_dossier(dossier)
-        _check_applicant_can_edit(user, locked, timezone.now())
+        now = timezone.now()
+        _check_applicant_can_edit(user, locked, now)
         if locked.version != version:
             raise StaleEditError(
                 _("Ce dossier a été modifié entre-temps : rechargez la page avant d’enregistrer.")
@@ -346,7 +358,7 @@ def replace_budget_lines(user, dossier, lines: list[dict], *, version: int) -> D
         locked.budget_lines.all().delete()
         BudgetLine.objects.bulk_create(new_lines)
         locked.version += 1
-        locked.save(update_fields=["version", "updated_at"])
+        locked.save(update_fields=["version", "updated_at"], now=now)
         audit.record(
             user,
             AuditAction.AMEND if locked.state == S.SUBMITTED else AuditAction.EDIT,
@@ -357,15 +369,17 @@ def replace_budget_lines(user, dossier, lines: list[dict], *, version: int) -> D
                     "new": [{**r, "amount": str(r["amount"])} for r in lines],
                 }
             },
+            at=now,
         )
         return locked
 
 
 def store_attachment(
-    user, dossier, *, file, original_name, content_type, size, sha256, description=""
+    user, dossier, *, file, original_name, content_type, size, sha256, description="", now=None
 ) -> Attachment:
     """Write an already checked file and its row, inside the caller's transaction."""
     attachment = Attachment(
+        uploaded_at=now or timezone.now(),
         dossier=dossier,
         original_name=original_name[:255],
         content_type=content_type,
@@ -403,7 +417,8 @@ def add_attachment(
     """Attach an already checked file (see ``submissions.files``) to the dossier."""
     with transaction.atomic():
         locked = lock_dossier(dossier)
-        _check_applicant_can_edit(user, locked, timezone.now())
+        now = timezone.now()
+        _check_applicant_can_edit(user, locked, now)
         attachment = store_attachment(
             user,
             locked,
@@ -413,12 +428,14 @@ def add_attachment(
             size=size,
             sha256=sha256,
             description=description,
+            now=now,
         )
         audit.record(
             user,
             AuditAction.ATTACH,
             locked,
             data={"attachment": attachment.pk, "name": attachment.original_name, "size": size},
+            at=now,
         )
         return attachment
 
@@ -426,12 +443,17 @@ def add_attachment(
 def remove_attachment(user, attachment: Attachment) -> None:
     with transaction.atomic():
         locked = lock_dossier(attachment.dossier_id)
-        _check_applicant_can_edit(user, locked, timezone.now())
+        now = timezone.now()
+        _check_applicant_can_edit(user, locked, now)
         name = attachment.original_name
         stored = attachment.file.name
         Attachment.objects.filter(pk=attachment.pk, dossier=locked).delete()
         audit.record(
-            user, AuditAction.DETACH, locked, data={"attachment": attachment.pk, "name": name}
+            user,
+            AuditAction.DETACH,
+            locked,
+            data={"attachment": attachment.pk, "name": name},
+            at=now,
         )
         storage = attachment.file.storage
         transaction.on_commit(lambda: storage.delete(stored))
@@ -476,7 +498,7 @@ def submit(user, dossier) -> Dossier:
                 counted=Dossier.objects.exclude(state__in=[S.DRAFT, S.WITHDRAWN]),
                 exclude=locked,
             )
-        fire_locked(user, locked, "submit")
+        fire_locked(user, locked, "submit", now=now)
         if locked.submitted_at is None:
             locked.submitted_at = now
             locked.save(update_fields=["submitted_at"])
@@ -569,4 +591,9 @@ def add_note(user, dossier, *, body) -> InternalNote:
     body = (body or "").strip()
     if not body:
         raise WorkflowError(_("La note est vide."))
-    return InternalNote.objects.create(dossier=dossier, author=user, body=body)
+    with transaction.atomic():
+        locked = lock_dossier(dossier)
+        note = InternalNote.objects.create(dossier=locked, author=user, body=body)
+        # Staff read the dossier's history only: the note is kept there as written.
+        audit.record(user, AuditAction.NOTE, locked, reason=body, data={"note": note.pk})
+        return note

@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from calls.permissions import get_staff_call_or_404
@@ -258,6 +259,48 @@ def conflict_lift(request, call_slug, conflict_pk):
             _("Conflit d’intérêts levé : %(name)s peut de nouveau évaluer le dossier %(ref)s.")
             % {"name": conflict.member.public_name, "ref": conflict.dossier.reference},
         )
+    return redirect(_jury_url(jury.call))
+
+
+@staff_required
+@require_POST
+def conflict_confirm(request, call_slug, conflict_pk):
+    jury = get_staff_jury_or_404(request.user, call_slug)
+    conflict = get_object_or_404(
+        ConflictOfInterest.objects.select_related("member", "dossier"),
+        pk=conflict_pk,
+        member__jury=jury,
+    )
+    try:
+        workflow.confirm_conflict(request.user, conflict)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Conflit d’intérêts confirmé : %(name)s ne verra pas le dossier %(ref)s.")
+            % {"name": conflict.member.public_name, "ref": conflict.dossier.reference},
+        )
+    return redirect(_jury_url(jury.call))
+
+
+@staff_required
+@require_POST
+def conflicts_suggest(request, call_slug):
+    jury = get_staff_jury_or_404(request.user, call_slug)
+    created = workflow.suggest_jury_conflicts(request.user, jury)
+    if created:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)s conflit d’intérêts apparent suggéré : confirmez-le ou levez-le.",
+                "%(count)s conflits d’intérêts apparents suggérés : confirmez-les ou levez-les.",
+                len(created),
+            )
+            % {"count": len(created)},
+        )
+    else:
+        messages.info(request, _("Aucun nouveau conflit d’intérêts apparent."))
     return redirect(_jury_url(jury.call))
 
 

@@ -7,10 +7,13 @@ raises :class:`relance.workflow.WorkflowError` with a message meant for the user
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +30,7 @@ from relance import audit, notifications
 from relance.audit import AuditAction
 from relance.permissions import require
 from relance.workflow import WorkflowError, clean_choice, lock
+from submissions.models import Dossier, DossierState, Membership
 
 MEMBER_FIELDS = ("public_name", "title", "affiliation", "affiliation_kind", "role")
 
@@ -203,6 +207,7 @@ def add_member(
                 "account_created": created,
             },
         )
+        suggest_conflicts(user, member)
         _queue_invitation(member)
         return member
 
@@ -230,6 +235,7 @@ def update_member(user, member: JuryMember, **changes) -> JuryMember:
             setattr(locked, name, value)
         locked.save(update_fields=list(MEMBER_FIELDS))
         audit.record(user, AuditAction.JURY_UPDATE_MEMBER, locked, data={"fields": changed})
+        suggest_conflicts(user, locked)
         return locked
 
 
@@ -322,6 +328,158 @@ def lift_conflict(user, conflict: ConflictOfInterest, *, reason) -> ConflictOfIn
             AuditAction.JURY_LIFT_CONFLICT,
             locked,
             reason=reason,
+            data={"member": locked.member_id, "dossier": locked.dossier_id},
+        )
+        return locked
+
+
+# Conflicts the data already shows ----------------------------------------------------------
+
+
+def _words(text) -> str:
+    """``text`` lowercased, without accents or punctuation, words separated by one space."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.findall(r"[^\W_]+", bare.lower()))
+
+
+def _names(text) -> bool:
+    return len(_words(text)) >= 2
+
+
+def _domain(email) -> str:
+    return (email or "").rpartition("@")[2].strip().lower()
+
+
+def apparent_conflicts(member: JuryMember) -> dict[int, str]:
+    """``{dossier id: why}`` for the dossiers of the member's call that the data ties to them.
+
+    The member belongs to the applying administration, has the email domain of one of its
+    agents or of the dossier's contact, or their affiliation names the administration or its
+    ministry (name or acronym).
+    """
+    account = member.user
+    dossiers = list(
+        Dossier.objects.filter(call_id=member.jury.call_id)
+        .exclude(state=DossierState.DRAFT)
+        .select_related("administration__ministry")
+    )
+    administration_ids = {d.administration_id for d in dossiers}
+    own = set(
+        Membership.objects.filter(
+            user=account, administration_id__in=administration_ids
+        ).values_list("administration_id", flat=True)
+    )
+    domains: dict[int, set[str]] = {}
+    for administration_id, email in (
+        Membership.objects.filter(administration_id__in=administration_ids, user__is_active=True)
+        .exclude(user=account)
+        .values_list("administration_id", "user__email")
+    ):
+        domains.setdefault(administration_id, set()).add(_domain(email))
+    domain = _domain(account.email)
+    affiliation = f" {_words(member.affiliation)} "
+    found = {}
+    for dossier in dossiers:
+        administration = dossier.administration
+        context = {"name": member.public_name, "administration": administration.name}
+        if administration.pk in own:
+            found[dossier.pk] = _("%(name)s est agent de l’administration %(administration)s.")
+            found[dossier.pk] %= context
+            continue
+        if domain and (
+            domain in domains.get(administration.pk, set())
+            or domain == _domain(dossier.contact_email)
+        ):
+            found[dossier.pk] = _(
+                "L’adresse de %(name)s a le domaine %(domain)s, comme un agent ou le contact "
+                "du dossier de %(administration)s."
+            ) % {**context, "domain": domain}
+            continue
+        ministry = administration.ministry
+        named = [
+            text
+            for text in (
+                administration.name,
+                administration.acronym,
+                ministry.name if ministry else "",
+                ministry.acronym if ministry else "",
+            )
+            if _names(text) and f" {_words(text)} " in affiliation
+        ]
+        if named:
+            found[dossier.pk] = _(
+                "L’affiliation de %(name)s (« %(affiliation)s ») nomme %(what)s."
+            ) % {
+                **context,
+                "affiliation": member.affiliation,
+                "what": named[0],
+            }
+    return found
+
+
+def suggest_conflicts(user, member: JuryMember) -> list[ConflictOfInterest]:
+    """Create the conflicts ``apparent_conflicts`` finds and no active conflict covers yet.
+
+    Called when a member is added or changed, and by staff from the jury page (for the
+    dossiers submitted since). A suggestion hides the dossier from the member at once.
+    """
+    require_programme_staff(user, member)
+    created = []
+    with transaction.atomic():
+        locked = lock_member(member)
+        covered = set(
+            ConflictOfInterest.objects.filter(member=locked)
+            .filter(
+                # Active ones, and those staff lifted: a lifted suggestion is not made again.
+                models.Q(lifted_at__isnull=True) | ~models.Q(suggested_reason="")
+            )
+            .values_list("dossier_id", flat=True)
+        )
+        for dossier_id, reason in apparent_conflicts(locked).items():
+            if dossier_id in covered:
+                continue
+            conflict = ConflictOfInterest.objects.create(
+                member=locked,
+                dossier_id=dossier_id,
+                kind=ConflictOfInterest.Kind.SAME_ADMINISTRATION,
+                suggested_reason=reason,
+                declared_by=user,
+            )
+            audit.record(
+                user,
+                AuditAction.JURY_SUGGEST_CONFLICT,
+                conflict,
+                reason=reason,
+                data={"member": locked.pk, "dossier": dossier_id},
+            )
+            created.append(conflict)
+    return created
+
+
+def suggest_jury_conflicts(user, jury: Jury) -> list[ConflictOfInterest]:
+    """``suggest_conflicts`` for every member of ``jury``."""
+    require_programme_staff(user, jury)
+    created = []
+    for member in jury.members.select_related("user", "jury"):
+        created += suggest_conflicts(user, member)
+    return created
+
+
+def confirm_conflict(user, conflict: ConflictOfInterest) -> ConflictOfInterest:
+    """Staff confirm a suggested conflict: it stays, as if declared."""
+    require_programme_staff(user, conflict)
+    with transaction.atomic():
+        locked = lock(ConflictOfInterest, conflict)
+        if not locked.is_suggested:
+            raise WorkflowError(_("Ce conflit d’intérêts n’attend pas de confirmation."))
+        locked.confirmed_at = timezone.now()
+        locked.confirmed_by = user
+        locked.save(update_fields=["confirmed_at", "confirmed_by"])
+        audit.record(
+            user,
+            AuditAction.JURY_CONFIRM_CONFLICT,
+            locked,
             data={"member": locked.member_id, "dossier": locked.dossier_id},
         )
         return locked

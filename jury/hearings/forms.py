@@ -8,7 +8,7 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from jury.hearings.workflow import SESSION_FIELDS
+from jury.hearings.workflow import SESSION_FIELDS, SESSION_MINUTES_BOUNDS
 from jury.models import HearingSession
 from relance.formatting import PARIS
 from relance.forms import DsfrFormHelper, inline_helper
@@ -18,6 +18,8 @@ def _session_formfield(field, **kwargs):
     # A link typed without its scheme is taken as https (Django 6's default).
     if isinstance(field, models.URLField):
         kwargs["assume_scheme"] = "https"
+    if field.name in SESSION_MINUTES_BOUNDS:
+        kwargs["min_value"], kwargs["max_value"] = SESSION_MINUTES_BOUNDS[field.name]
     return field.formfield(**kwargs)
 
 

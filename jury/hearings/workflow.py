@@ -48,6 +48,9 @@ SESSION_FIELDS = (
     "slot_minutes",
     "gap_minutes",
 )
+# What a hearing and the gap after it may last, in minutes: at most a working day, and a
+# gap of at most half of one.
+SESSION_MINUTES_BOUNDS = {"slot_minutes": (5, 8 * 60), "gap_minutes": (0, 4 * 60)}
 
 
 def _hm(value) -> str:
@@ -116,10 +119,17 @@ def _check_session(session: HearingSession):
         raise WorkflowError(_("Indiquez la date, l’heure de début et l’heure de fin."))
     if session.ends_at <= session.starts_at:
         raise WorkflowError(_("La session doit finir après son début."))
-    if not session.slot_minutes or session.slot_minutes < 5:
-        raise WorkflowError(_("Une audition dure au moins 5 minutes."))
-    if session.gap_minutes is None or session.gap_minutes < 0:
-        raise WorkflowError(_("Le battement entre deux auditions ne peut pas être négatif."))
+    low, high = SESSION_MINUTES_BOUNDS["slot_minutes"]
+    if not session.slot_minutes or not low <= session.slot_minutes <= high:
+        raise WorkflowError(
+            _("Une audition dure entre %(low)s et %(high)s minutes.") % {"low": low, "high": high}
+        )
+    low, high = SESSION_MINUTES_BOUNDS["gap_minutes"]
+    if session.gap_minutes is None or not low <= session.gap_minutes <= high:
+        raise WorkflowError(
+            _("Le battement entre deux auditions dure entre %(low)s et %(high)s minutes.")
+            % {"low": low, "high": high}
+        )
 
 
 def _snapshot_session(session) -> dict:

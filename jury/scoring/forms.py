@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jury.models import Recommendation
-from relance.forms import ButtonGroup, DsfrButton, DsfrFormHelper, DsfrSubmit
+from relance.forms import INTEGER_MAX, ButtonGroup, DsfrButton, DsfrFormHelper, DsfrSubmit
 
 
 def criterion_field_name(criterion) -> str:
@@ -32,7 +32,9 @@ class EvaluationForm(forms.Form):
         required=False,
         help_text=_("Obligatoire pour soumettre l’évaluation."),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=INTEGER_MAX
+    )
 
     def __init__(self, *args, criteria, submitted=False, **kwargs):
         super().__init__(*args, **kwargs)

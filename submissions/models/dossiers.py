@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import Call, CallKind, Category
@@ -111,7 +112,8 @@ class Dossier(models.Model):
         editable=False,
     )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    # Set by ``save``: the workflow passes the one ``now`` of its transaction.
+    updated_at = models.DateTimeField(_("modifié le"), default=timezone.now, editable=False)
     submitted_at = models.DateTimeField(_("déposé le"), null=True, blank=True, editable=False)
     # Guards against double clicks creating two dossiers: the creation form carries a token.
     creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
@@ -251,6 +253,13 @@ class Dossier(models.Model):
     def __str__(self):
         return f"{self.reference} — {self.title}"
 
+    def save(self, *args, now=None, **kwargs):
+        """Stamp ``updated_at`` (when saved) with ``now``: the time the workflow checked."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "updated_at" in update_fields:
+            self.updated_at = now or timezone.now()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("submissions:dossier_detail", kwargs={"pk": self.pk})
 
@@ -375,7 +384,7 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    uploaded_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+    uploaded_at = models.DateTimeField(_("déposé le"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("pièce jointe")

@@ -111,7 +111,7 @@ def snapshot():
         fields = [
             f.attname
             for f in model._meta.concrete_fields
-            if not getattr(f, "auto_now", False) and f.name != "last_login"
+            if not getattr(f, "auto_now", False) and f.name not in ("last_login", "updated_at")
         ]
         rows[model._meta.label] = list(model.objects.order_by("pk").values_list(*fields))
     return rows

@@ -54,6 +54,8 @@ def staff_urls(world) -> dict[str, str]:
         "staff_member_remove": member,
         "staff_conflict_add": member,
         "staff_conflict_lift": {**call, "conflict_pk": world["conflict"].pk},
+        "staff_conflict_confirm": {**call, "conflict_pk": world["conflict"].pk},
+        "staff_conflicts_suggest": call,
         "hearing_sessions": call,
         "hearing_session": sess,
         "hearing_generate": sess,

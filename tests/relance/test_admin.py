@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from relance.admin import AuditedAdminMixin, ReadOnlyMixin
 from relance.audit import AuditAction
-from relance.models import AuditEntry, OutgoingEmail, User
+from relance.models import AuditEntry, User
 from submissions.models import Membership
 from tests.admin_helpers import (
     audit_entries,
@@ -40,14 +40,10 @@ def test_admin_actions_have_french_labels():
 
 def test_every_admin_is_read_only_or_audited():
     """A new admin must pick a side: shown read-only, or every edit audited."""
-    # The outgoing mail queue is neither configuration nor workflow: emails are resent or
-    # dropped there. The design system's site settings belong to django-dsfr.
-    exempt = {OutgoingEmail._meta.label, "dsfr.DsfrConfig"}
     undecided = [
         model._meta.label
         for model, model_admin in admin.site._registry.items()
-        if model._meta.label not in exempt
-        and not isinstance(model_admin, ReadOnlyMixin | AuditedAdminMixin)
+        if not isinstance(model_admin, ReadOnlyMixin | AuditedAdminMixin)
     ]
     assert undecided == []
     # The read-only admins of the apps share the kernel's one class.

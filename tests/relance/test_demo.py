@@ -45,7 +45,7 @@ def counts():
 
 
 def snapshot():
-    """Every row of our apps, minus the ``auto_now`` timestamps ``update_or_create`` refreshes."""
+    """Every row of our apps, minus the timestamps ``update_or_create`` refreshes."""
     rows = {}
     for model in apps.get_models():
         if model._meta.app_label not in relance_demo.DEMO_APPS:
@@ -53,7 +53,7 @@ def snapshot():
         fields = [
             f.attname
             for f in model._meta.concrete_fields
-            if not getattr(f, "auto_now", False) and f.name != "last_login"
+            if not getattr(f, "auto_now", False) and f.name not in ("last_login", "updated_at")
         ]
         rows[model._meta.label] = list(model.objects.order_by("pk").values_list(*fields))
     return rows

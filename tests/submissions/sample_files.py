@@ -155,3 +155,25 @@ def plain_zip_bytes() -> bytes:
 
 def upload(name: str, data: bytes, content_type: str = "application/octet-stream"):
     return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def docx_with(entries, *, document=None) -> bytes:
+    """A DOCX like ``docx_bytes`` with its document part replaced and ``entries`` added."""
+    with zipfile.ZipFile(io.BytesIO(docx_bytes())) as source:
+        parts = [(info.filename, source.read(info)) for info in source.infolist()]
+    if document is not None:
+        parts = [(n, document if n == "word/document.xml" else d) for n, d in parts]
+    return _zip([*parts, *entries])
+
+
+def expanding_docx(size: int) -> bytes:
+    """A valid DOCX carrying an entry of ``size`` zero bytes (about size / 1000 compressed)."""
+    buffer = io.BytesIO(docx_bytes())
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:
+        info = zipfile.ZipInfo("word/media/image1.bin", date_time=(2021, 3, 3, 12, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with archive.open(info, "w", force_zip64=True) as entry:
+            chunk = bytes(1024 * 1024)
+            for _ in range(size // len(chunk)):
+                entry.write(chunk)
+    return buffer.getvalue()

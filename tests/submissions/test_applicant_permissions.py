@@ -6,6 +6,7 @@ from urllib.parse import quote
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import resolve, reverse
+from django.utils import timezone
 
 from relance.models import AuditEntry
 from relance.workflow import WorkflowError
@@ -254,9 +255,14 @@ def test_staff_cannot_use_the_applicant_screens(client, staff, dossier, attachme
     assert_untouched(dossier)
 
 
-def test_staff_can_download_attachments(client, staff, dossier, attachment):
+def test_staff_can_download_attachments_of_a_submitted_dossier(client, staff, dossier, attachment):
     client.force_login(staff)
-    response = client.get(dossier_urls(dossier, attachment)["download"])
+    target = dossier_urls(dossier, attachment)["download"]
+    assert client.get(target).status_code == 404  # a draft is not theirs to read
+    Dossier.objects.filter(pk=dossier.pk).update(
+        state=DossierState.SUBMITTED, submitted_at=timezone.now()
+    )
+    response = client.get(target)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF_BYTES
     assert response["Content-Type"] == "application/pdf"

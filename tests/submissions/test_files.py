@@ -1,6 +1,8 @@
 """Upload checks: the type is decided by the content, and the extension must match it."""
 
 import hashlib
+import io
+import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,7 +12,10 @@ from tests.submissions.sample_files import (
     EXE_BYTES,
     PDF_BYTES,
     PNG_BYTES,
+    _zip,
     docx_bytes,
+    docx_with,
+    expanding_docx,
     ods_bytes,
     odt_bytes,
     plain_zip_bytes,
@@ -125,3 +130,68 @@ def test_megabytes_are_written_the_french_way():
     assert format_size(10 * 1024 * 1024) == "10 Mo"
     assert format_size(5_000_000) == "4,8 Mo"
     assert format_size(2048) == "2 Ko"
+
+
+# Office files: decompressed size and required parts -----------------------------------------
+
+DOCX_NAME = "budget.docx"
+
+
+@pytest.fixture(scope="module")
+def gigabyte_docx():
+    data = expanding_docx(1024**3)
+    assert len(data) < 10 * 1024 * 1024  # under the upload limit once compressed
+    return data
+
+
+def test_a_docx_expanding_to_a_gigabyte_is_refused(gigabyte_docx):
+    assert "se décompresse au-delà de 100 Mo" in refusal(upload(DOCX_NAME, gigabyte_docx))
+
+
+def test_the_decompressed_limit_follows_the_setting(settings):
+    data = expanding_docx(3 * 1024 * 1024)
+    assert check_upload(upload(DOCX_NAME, data))
+    settings.RELANCE_MAX_UNCOMPRESSED_BYTES = 2 * 1024 * 1024
+    assert "au-delà de 2 Mo" in refusal(upload(DOCX_NAME, data))
+
+
+HTML_PAGE = b"<html><body><script>alert(1)</script><p>Budget</p></body></html>"
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+    b"&lol2;</w:document>"
+)
+XLSX_ROOT_IN_A_DOCX = (
+    b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
+)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [HTML_PAGE, BILLION_LAUGHS, XLSX_ROOT_IN_A_DOCX, b"pas du XML"],
+    ids=["html", "entities", "other-type", "not-xml"],
+)
+def test_a_docx_whose_document_part_is_not_a_word_document_is_refused(document):
+    data = docx_with([], document=document)
+    assert "n’est pas un document DOCX valide" in refusal(upload(DOCX_NAME, data))
+
+
+def test_a_docx_without_its_document_part_is_refused():
+    with zipfile.ZipFile(io.BytesIO(docx_bytes())) as source:
+        parts = [
+            (i.filename, source.read(i))
+            for i in source.infolist()
+            if i.filename != "word/document.xml"
+        ]
+    data = _zip([*parts, ("word/styles.xml", b"<styles/>")])
+    assert "n’est pas un document DOCX valide" in refusal(upload(DOCX_NAME, data))
+
+
+def test_an_odt_without_content_is_refused():
+    with zipfile.ZipFile(io.BytesIO(odt_bytes())) as source:
+        parts = [
+            (i.filename, source.read(i)) for i in source.infolist() if i.filename != "content.xml"
+        ]
+    data = _zip(parts, stored_first=True)
+    assert "n’est pas un document ODT valide" in refusal(upload("note.odt", data))
