@@ -156,6 +156,18 @@ def test_publishing_the_preselection_queues_one_task_for_every_email(
     assert {e.status for e in emails} == {OutgoingEmail.Status.SENT}
 
 
+def test_the_notification_task_queues_all_its_emails_or_none(closed_call, administration):
+    dossier = DossierFactory(call=closed_call, administration=administration)
+    missing = dossier.pk + 1000
+    with pytest.raises(KeyError):
+        preselection_workflow.notify_preselection.call(
+            [[dossier.pk, True, ""], [missing, True, ""]]
+        )
+    # Run again by a worker after a failure or a kill, it never queues an email twice.
+    assert not OutgoingEmail.objects.exists()
+    assert not DBTaskResult.objects.exists()
+
+
 def test_preselected_outcome(closed_call, administration, agent, staff):
     dossier = DossierFactory(
         call=closed_call, administration=administration, state=DossierState.SUBMITTED
