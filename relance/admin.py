@@ -27,9 +27,10 @@ from django_tasks_db.models import DBTaskResult
 from dsfr.admin import DsfrConfigAdmin as BaseDsfrConfigAdmin
 from dsfr.models import DsfrConfig
 
-from relance import audit, notifications
+from relance import audit
 from relance.audit import AuditAction
 from relance.models import AuditEntry, OutgoingEmail, PeriodicJob, User
+from relance.tasks import send_email
 from relance.workflow import audit_value
 
 admin.site.site_header = _("Relance — administration")
@@ -398,30 +399,30 @@ class OutgoingEmailAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Renvoyer les courriels sélectionnés"), permissions=["view"])
     def resend(self, request, queryset):
-        already = sent = failed = 0
-        for email in queryset.only("pk", "status"):
-            if email.status == OutgoingEmail.Status.SENT:
-                already += 1
-            else:
-                ok = notifications.send(email.pk)
-                sent, failed = sent + ok, failed + (not ok)
-                audit.record(request.user, AuditAction.ADMIN_RESEND_EMAIL, email, data={"sent": ok})
-        if sent:
-            self.message_user(
-                request,
-                ngettext("%d courriel envoyé.", "%d courriels envoyés.", sent) % sent,
-                messages.SUCCESS,
-            )
-        if failed:
+        """Enqueue the sending of each selected email not sent yet; a worker sends it."""
+        already = queued = 0
+        with transaction.atomic():
+            for email in queryset.only("pk", "status"):
+                if email.status == OutgoingEmail.Status.SENT:
+                    already += 1
+                else:
+                    send_email.enqueue(email.pk)
+                    queued += 1
+                    audit.record(
+                        request.user, AuditAction.ADMIN_RESEND_EMAIL, email, data={"queued": True}
+                    )
+        if queued:
             self.message_user(
                 request,
                 ngettext(
-                    "%d courriel toujours en échec : voir la dernière erreur.",
-                    "%d courriels toujours en échec : voir la dernière erreur.",
-                    failed,
+                    "%d courriel remis à l’envoi : il part dans quelques instants "
+                    "(son état et sa dernière erreur sont à jour une fois envoyé).",
+                    "%d courriels remis à l’envoi : ils partent dans quelques instants "
+                    "(leur état et leur dernière erreur sont à jour une fois envoyés).",
+                    queued,
                 )
-                % failed,
-                messages.ERROR,
+                % queued,
+                messages.SUCCESS,
             )
         if already:
             self.message_user(

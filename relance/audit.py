@@ -22,6 +22,11 @@ class AuditAction(models.TextChoices):
     DETACH = "detach", _("Suppression d’une pièce jointe")
     RESUBMIT = "resubmit", _("Redépôt d’un dossier d’un appel précédent")
     RESUBMITTED = "resubmitted", _("Redéposé dans un appel suivant")
+    # Dossiers, by the periodic jobs (no actor).
+    DELETE_STALE_DRAFT = (
+        "delete_stale_draft",
+        _("Brouillon jamais déposé supprimé (durée de conservation écoulée)"),
+    )
     # Dossier transitions (see submissions.workflow.TRANSITIONS).
     SUBMIT = "submit", _("Dépôt")
     REQUEST_ADDITIONS = "request_additions", _("Demande de compléments")

@@ -5,8 +5,8 @@ transaction: the decision commits and answers at once, and a worker sends the em
 transaction has committed (a rolled-back decision leaves neither). A sending failure is
 recorded on the row (status « échec ») and retried by the periodic ``retry_emails`` job with
 an increasing delay, up to ``RELANCE_EMAIL_MAX_ATTEMPTS`` attempts; ``manage.py
-send_pending_emails`` and the admin's « Renvoyer » retry at once. A failure never rolls back
-the decision that triggered it.
+send_pending_emails`` retries at once and the admin's « Renvoyer » enqueues their sending at
+once. A failure never rolls back the decision that triggered it.
 
 Each email is sent once: ``send`` locks its row for the whole SMTP exchange, skips a row
 another worker holds, and does nothing once the row says « envoyé ».

@@ -220,6 +220,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 RELANCE_TASK_STALLED_SECONDS = int(os.environ.get("RELANCE_TASK_STALLED_SECONDS", "900"))
 # /sante/ fails when the oldest ready task has waited longer than this (no worker running?).
 RELANCE_HEALTH_MAX_QUEUE_LAG = int(os.environ.get("RELANCE_HEALTH_MAX_QUEUE_LAG", "300"))
+# Drafts never submitted are deleted (with their files) once their call has been closed this
+# many days; their holders are reminded this many days before a call closes.
+RELANCE_DRAFT_RETENTION_DAYS = int(os.environ.get("RELANCE_DRAFT_RETENTION_DAYS", "365"))
+RELANCE_DRAFT_REMINDER_DAYS = int(os.environ.get("RELANCE_DRAFT_REMINDER_DAYS", "7"))
 
 # Forms: every crispy form renders DSFR markup through the project-local "dsfr" pack.
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("dsfr",)

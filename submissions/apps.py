@@ -18,3 +18,12 @@ class SubmissionsConfig(AppConfig):
 
         hooks.register_category_usage("submissions", call_usage.categories_holding_dossiers)
         hooks.register_draft_holders("submissions", call_usage.draft_holder_emails)
+
+        # Periodic jobs, run by the workers (relance.tasks).
+        from datetime import timedelta
+
+        from relance.tasks import periodic
+        from submissions import jobs
+
+        periodic(timedelta(days=1))(jobs.delete_stale_drafts)
+        periodic(timedelta(hours=1))(jobs.remind_draft_holders)

@@ -1,6 +1,8 @@
 """Preselection: decisions recorded one by one or in bulk, then published in one step.
 
-Applicants are told when the preselection is published, never when a decision is recorded.
+Applicants are told when the preselection is published, never when a decision is recorded:
+the publication enqueues one task (``notify_preselection``) that renders and queues their
+emails once it has committed, so that publishing hundreds of decisions answers at once.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from calls.models import Call
 from calls.permissions import require_programme_staff
@@ -107,6 +110,7 @@ def publish_preselection(user, call: Call) -> PreselectionPublication:
         if not decided:
             raise WorkflowError(_("Aucune décision de présélection à publier."))
         counts = {PreselectionDecision.PRESELECTED: 0, PreselectionDecision.NOT_PRESELECTED: 0}
+        outcomes = []
         for dossier in decided:
             decision = dossier.pending_decision
             name = "preselect" if decision == PreselectionDecision.PRESELECTED else "not_preselect"
@@ -114,14 +118,8 @@ def publish_preselection(user, call: Call) -> PreselectionPublication:
             dossier.pending_decision = ""
             dossier.save(update_fields=["pending_decision"])
             counts[decision] += 1
-            notifications.queue(
-                "submissions/emails/preselection_outcome",
-                applicant_recipients(dossier),
-                email_context(
-                    dossier, preselected=name == "preselect", reason=dossier.decision_reason
-                ),
-                topic="preselection",
-            )
+            outcomes.append([dossier.pk, name == "preselect", dossier.decision_reason])
+        notify_preselection.enqueue(outcomes)
         publication = PreselectionPublication.objects.create(
             call=locked_call,
             published_by=user,
@@ -135,3 +133,25 @@ def publish_preselection(user, call: Call) -> PreselectionPublication:
             data={k.value: v for k, v in counts.items()} | {"at": now.isoformat()},
         )
         return publication
+
+
+@task()
+def notify_preselection(outcomes: list) -> int:
+    """Render and queue the email of each published preselection outcome.
+
+    ``outcomes`` lists ``[dossier id, preselected, reason]`` as published. One transaction:
+    a worker killed halfway queues nothing, and the task run again queues each email once.
+    """
+    with transaction.atomic():
+        dossiers = Dossier.objects.select_related("call", "administration").in_bulk(
+            [pk for pk, _preselected, _reason in outcomes]
+        )
+        for pk, preselected, reason in outcomes:
+            dossier = dossiers[pk]
+            notifications.queue(
+                "submissions/emails/preselection_outcome",
+                applicant_recipients(dossier),
+                email_context(dossier, preselected=preselected, reason=reason),
+                topic="preselection",
+            )
+    return len(outcomes)

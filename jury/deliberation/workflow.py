@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from calls.models import Call
 from calls.permissions import require_programme_staff
@@ -408,25 +409,40 @@ def update_award_grant_details(
 # Publication ---------------------------------------------------------------------------------
 
 
-def _outcome_email(dossier, award, deliberation):
-    notifications.queue(
-        "jury/emails/results_outcome",
-        applicant_recipients(dossier),
-        email_context(
-            dossier,
-            laureate=award.decision == Award.Decision.LAUREATE,
-            granted_amount=award.granted_amount,
-            reason=award.reason,
-        ),
-        topic="results",
-    )
+@task()
+def notify_results(outcomes: list) -> int:
+    """Render and queue the email of each published outcome of a call's results.
+
+    ``outcomes`` lists ``[dossier id, laureate, granted amount or None, reason]`` as
+    published. One transaction: a worker killed halfway queues nothing, and the task run
+    again queues each email once.
+    """
+    with transaction.atomic():
+        dossiers = Dossier.objects.select_related("call", "administration").in_bulk(
+            [outcome[0] for outcome in outcomes]
+        )
+        for pk, laureate, granted_amount, reason in outcomes:
+            dossier = dossiers[pk]
+            notifications.queue(
+                "jury/emails/results_outcome",
+                applicant_recipients(dossier),
+                email_context(
+                    dossier,
+                    laureate=laureate,
+                    granted_amount=None if granted_amount is None else Decimal(granted_amount),
+                    reason=reason,
+                ),
+                topic="results",
+            )
+    return len(outcomes)
 
 
 def publish_results(user, call) -> dict:
     """Apply every recorded decision of ``call`` at once, publish and notify applicants.
 
-    Refused while a preselected dossier has no decision, and a second time. Returns the
-    counts ``{"laureate": n, "not_selected": m}``.
+    Refused while a preselected dossier has no decision, and a second time. The emails are
+    rendered and queued by one task (``notify_results``) after commit, not in the request.
+    Returns the counts ``{"laureate": n, "not_selected": m}``.
     """
     require_programme_staff(user, call)
     with transaction.atomic():
@@ -455,6 +471,7 @@ def publish_results(user, call) -> dict:
             )
         now = timezone.now()
         counts = {Award.Decision.LAUREATE.value: 0, Award.Decision.NOT_SELECTED.value: 0}
+        outcomes = []
         for dossier in dossiers:
             award = awards[dossier.pk]
             laureate = award.decision == Award.Decision.LAUREATE
@@ -471,7 +488,12 @@ def publish_results(user, call) -> dict:
                 give_slug(award)
                 award.save(update_fields=["slug"])
             counts[award.decision] += 1
-            _outcome_email(fired, award, deliberation)
+            amount = award.granted_amount
+            outcomes.append(
+                [fired.pk, laureate, None if amount is None else str(amount), award.reason]
+            )
+        # One task renders and queues the emails once the publication has committed.
+        notify_results.enqueue(outcomes)
         locked_call.results_published_at = now
         locked_call.save(update_fields=["results_published_at"])
         if deliberation.closed_at is None:

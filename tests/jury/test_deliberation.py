@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from jury.deliberation import amendments
 from jury.deliberation import workflow as wf
@@ -16,6 +17,7 @@ from relance.workflow import WorkflowError
 from submissions.models import DossierState
 from tests.factories import AdministrationFactory, DossierFactory, agent_of
 from tests.jury.factories import JuryFactory, preselected
+from tests.tasks import run_tasks
 
 pytestmark = pytest.mark.django_db
 S = DossierState
@@ -291,10 +293,14 @@ def test_publish_results(staff, jury, decided, django_capture_on_commit_callback
     other_call_dossier = DossierFactory(state=S.PRESELECTED)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         counts = wf.publish_results(staff, jury.call)
-        # Queued in the transaction, sent only after commit.
-        assert OutgoingEmail.objects.filter(topic="results").count() == 3
-        assert not OutgoingEmail.objects.filter(status=OutgoingEmail.Status.SENT).exists()
-    assert len(callbacks) == 3
+        # One task, enqueued in the transaction, renders and queues the emails after commit.
+        assert not OutgoingEmail.objects.exists()
+        task = DBTaskResult.objects.get()
+        assert task.task_path == "jury.deliberation.workflow.notify_results"
+    assert len(callbacks) == 1
+    assert run_tasks() == 1 + 3  # the task, then the sending of its three emails
+    assert OutgoingEmail.objects.filter(topic="results").count() == 3
+    assert OutgoingEmail.objects.filter(status=OutgoingEmail.Status.SENT).count() == 3
     assert counts == {"laureate": 2, "not_selected": 1}
     one, two, three = (refresh(decided[k]) for k in ("one", "two", "three"))
     assert (one.state, two.state, three.state) == (S.LAUREATE, S.LAUREATE, S.NOT_SELECTED)
@@ -349,6 +355,7 @@ def test_publish_refused_without_dossiers_or_jury(staff, jury):
 
 def test_publish_twice_is_refused(staff, jury, decided):
     wf.publish_results(staff, jury.call)
+    run_tasks()
     published_at = refresh(jury.call).results_published_at
     with pytest.raises(WorkflowError, match="déjà publiés"):
         wf.publish_results(staff, jury.call)

@@ -49,7 +49,7 @@ def test_resending_and_deleting_queued_emails_in_the_admin_is_audited(admin_clie
     bulk_delete(admin_client_, OutgoingEmail, [emails[1]])
 
     (resent,) = audit_entries(emails[0], action=AuditAction.ADMIN_RESEND_EMAIL)
-    assert (resent.actor, resent.data) == (superuser, {"sent": True})
+    assert (resent.actor, resent.data) == (superuser, {"queued": True})
     (deleted,) = audit_entries(emails[1], action=AuditAction.ADMIN_DELETE)
     assert deleted.data["values"]["subject"] == "Objet 1"
     assert not OutgoingEmail.objects.filter(pk=emails[1].pk).exists()

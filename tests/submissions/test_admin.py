@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from relance import audit
 from relance.audit import AuditAction
@@ -38,6 +39,7 @@ from tests.factories import (
     UserFactory,
     agent_of,
 )
+from tests.tasks import run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -721,7 +723,8 @@ def test_imported_ministries_are_audited(admin_client_, superuser):
 # Email retry ------------------------------------------------------------------------------------
 
 
-def test_resend_action_retries_failed_emails(admin_client_, settings, mailoutbox):
+@pytest.mark.tasks_by_hand
+def test_resend_action_enqueues_the_failed_emails(admin_client_, settings, mailoutbox):
     settings.EMAIL_BACKEND = FAILING
     failed = OutgoingEmail.objects.create(to=["a@exemple.gouv.fr"], subject="Un", body="Texte")
     sent = OutgoingEmail.objects.create(
@@ -730,17 +733,21 @@ def test_resend_action_retries_failed_emails(admin_client_, settings, mailoutbox
     action = {"action": "resend", "_selected_action": [failed.pk, sent.pk]}
 
     response = admin_client_.post(url(OutgoingEmail, "changelist"), action, follow=True)
+    content = response.content.decode()
+    assert "1 courriel remis à l’envoi" in content
+    assert "1 courriel déjà envoyé" in content
+    # Nothing is sent inside the request: one task, for the email not sent yet.
+    assert [t.args_kwargs["args"] for t in DBTaskResult.objects.ready()] == [[failed.pk]]
+    assert not mailoutbox
+    assert run_tasks() == 1
     failed.refresh_from_db()
-    assert failed.status == OutgoingEmail.Status.FAILED
-    assert "toujours en échec" in response.content.decode()
+    assert (failed.status, failed.attempts) == (OutgoingEmail.Status.FAILED, 1)
 
     settings.EMAIL_BACKEND = LOCMEM
-    response = admin_client_.post(url(OutgoingEmail, "changelist"), action, follow=True)
+    admin_client_.post(url(OutgoingEmail, "changelist"), action, follow=True)
+    assert run_tasks() == 1
     failed.refresh_from_db()
-    assert failed.status == OutgoingEmail.Status.SENT
-    content = response.content.decode()
-    assert "1 courriel envoyé." in content
-    assert "1 courriel déjà envoyé" in content
+    assert (failed.status, failed.attempts) == (OutgoingEmail.Status.SENT, 2)
     assert [m.subject for m in mailoutbox] == ["Un"]
 
 

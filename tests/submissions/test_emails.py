@@ -5,12 +5,14 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from relance.models import OutgoingEmail
 from submissions import preselection as preselection_workflow
 from submissions import workflow
 from submissions.models import DossierState, PreselectionDecision
 from tests.factories import AdministrationFactory, CallFactory, DossierFactory, agent_of
+from tests.tasks import run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +124,48 @@ def closed_call(db):
 def _publish(staff, dossier, decision, reason):
     preselection_workflow.record_preselection(staff, dossier, decision=decision, reason=reason)
     preselection_workflow.publish_preselection(staff, dossier.call)
+    run_tasks()  # the publication's task renders and queues the emails
     return only_email("preselection")
+
+
+def test_publishing_the_preselection_queues_one_task_for_every_email(
+    closed_call, administration, agent, staff, django_capture_on_commit_callbacks
+):
+    dossiers = [
+        DossierFactory(
+            call=closed_call, administration=administration, state=DossierState.SUBMITTED
+        )
+        for _ in range(3)
+    ]
+    for dossier in dossiers:
+        preselection_workflow.record_preselection(
+            staff, dossier, decision=PreselectionDecision.PRESELECTED
+        )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        preselection_workflow.publish_preselection(staff, closed_call)
+        # Nothing rendered in the request: one task, run by a worker after commit.
+        assert not OutgoingEmail.objects.exists()
+        task = DBTaskResult.objects.get()
+        assert task.task_path == "submissions.preselection.notify_preselection"
+    assert len(callbacks) == 1
+    assert run_tasks() == 1 + 3  # the task, then the sending of its three emails
+    emails = OutgoingEmail.objects.filter(topic="preselection")
+    assert sorted(e.subject for e in emails) == sorted(
+        f"[Relance] Résultat de la présélection — dossier {d.reference}" for d in dossiers
+    )
+    assert {e.status for e in emails} == {OutgoingEmail.Status.SENT}
+
+
+def test_the_notification_task_queues_all_its_emails_or_none(closed_call, administration):
+    dossier = DossierFactory(call=closed_call, administration=administration)
+    missing = dossier.pk + 1000
+    with pytest.raises(KeyError):
+        preselection_workflow.notify_preselection.call(
+            [[dossier.pk, True, ""], [missing, True, ""]]
+        )
+    # Run again by a worker after a failure or a kill, it never queues an email twice.
+    assert not OutgoingEmail.objects.exists()
+    assert not DBTaskResult.objects.exists()
 
 
 def test_preselected_outcome(closed_call, administration, agent, staff):

@@ -33,6 +33,7 @@ from tests.factories import (
 )
 from tests.submissions.sample_files import PDF_BYTES
 from tests.submissions.staff_data import closed_call, filed, filed_batch
+from tests.tasks import run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -551,6 +552,8 @@ def test_publish_applies_decisions_notifies_and_a_double_click_publishes_once(
     assert Dossier.objects.get(pk=dossiers["rh"].pk).state == S.NOT_PRESELECTED
     # The incomplete dossier without decision stays as it was.
     assert Dossier.objects.get(pk=dossiers["energie"].pk).state == S.INCOMPLETE
+    assert not OutgoingEmail.objects.exists()  # rendered by a task once the request commits
+    run_tasks()
     emails = OutgoingEmail.objects.filter(topic="preselection")
     assert emails.count() == 2
     assert any(agent.email in e.to for e in emails)
@@ -559,6 +562,7 @@ def test_publish_applies_decisions_notifies_and_a_double_click_publishes_once(
     assert again.status_code == 200
     assert "Aucune décision de présélection à publier." in again.content.decode()
     assert PreselectionPublication.objects.filter(call=call).count() == 1
+    run_tasks()
     assert OutgoingEmail.objects.filter(topic="preselection").count() == 2
     assert 'id="publications"' in again.content.decode()
 

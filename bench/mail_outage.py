@@ -1,0 +1,316 @@
+"""Benchmark: staff decisions while the mail server accepts connections and never answers.
+
+Starts, on a scratch database created next to ``DATABASE_URL`` (and dropped at the end), one
+app server (gunicorn, DEBUG=0), one worker (``manage.py run_worker``, periodic jobs on) and a
+local SMTP port that accepts connections and never says a word. A staff member signs in over
+HTTP and makes two decisions: a request for additions on one dossier (one email) and the
+publication of a preselection of ``--dossiers`` dossiers (one email each). The script prints
+how long each decision took to answer, then how the emails fare while the mail server is
+silent, then replaces it with a working SMTP server on the same port and waits until every
+email is sent, counting the messages the server received: each must arrive exactly once.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres uv run python bench/mail_outage.py
+
+Exit status 0 when each decision answered in under a second and every email arrived exactly
+once, 1 otherwise. Not part of the test suite (timings depend on the machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from contextlib import ExitStack, contextmanager
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+import requests  # noqa: E402
+
+from tests.relance.smtp_servers import free_port, silent_smtp_server, smtp_server  # noqa: E402
+
+BUDGET = 1.0  # seconds: a decision must answer faster than this
+WAIT = 600  # seconds: give up waiting for a condition (something is broken)
+EMAIL_TIMEOUT = 1  # seconds the worker waits for the silent mail server
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def wait_until(condition, what: str, processes=()):
+    deadline = time.monotonic() + WAIT
+    while not (value := condition()):
+        for process in processes:
+            if process.poll() is not None:
+                raise SystemExit(f"a process exited while waiting for {what}")
+        if time.monotonic() > deadline:
+            raise SystemExit(f"gave up waiting for {what}")
+        time.sleep(0.2)
+    return value
+
+
+@contextmanager
+def scratch_database(server_url: str):
+    """A new, empty database on the server of ``server_url``; dropped on exit."""
+    name = f"relance_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunparse(urlparse(server_url)._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def production_env(database_url: str, static_root: str, **extra) -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "relance.settings",
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "SECRET_KEY": "cle-du-banc-d-essai-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "STATIC_ROOT": static_root,
+        "LOG_LEVEL": "ERROR",
+        **extra,
+    }
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+@contextmanager
+def process(args: list[str], env: dict):
+    child = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        yield child
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def build_data(dossiers: int):
+    """The staff account and the dossiers the decisions are about (factories of the tests)."""
+    from django.utils import timezone
+
+    from submissions.models import DossierState, PreselectionDecision
+    from tests.factories import (
+        DEFAULT_PASSWORD,
+        AdministrationFactory,
+        CallFactory,
+        DossierFactory,
+        StaffFactory,
+        agent_of,
+    )
+
+    now = timezone.now()
+    staff = StaffFactory(email="instructeur@banc.relance.gouv.fr")
+    open_call = CallFactory()
+    administration = AdministrationFactory()
+    agent_of(administration)
+    one = DossierFactory(
+        call=open_call,
+        administration=administration,
+        state=DossierState.SUBMITTED,
+        submitted_at=now - timedelta(days=1),
+    )
+    closed_call = CallFactory(opens_at=now - timedelta(days=60), closes_at=now - timedelta(days=1))
+    for index in range(dossiers):
+        administration = AdministrationFactory()
+        agent_of(administration)
+        DossierFactory(
+            call=closed_call,
+            administration=administration,
+            state=DossierState.SUBMITTED,
+            submitted_at=closed_call.closes_at - timedelta(days=2),
+            pending_decision=PreselectionDecision.PRESELECTED
+            if index % 2
+            else PreselectionDecision.NOT_PRESELECTED,
+        )
+    return staff.email, DEFAULT_PASSWORD, one.pk, closed_call.slug
+
+
+def csrf_token(response) -> str:
+    response.raise_for_status()
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text)
+    if not match:
+        raise SystemExit(f"no CSRF token on {response.url}")
+    return match.group(1)
+
+
+def timed_post(session, url: str, data: dict) -> float:
+    data = {"csrfmiddlewaretoken": csrf_token(session.get(url)), **data}
+    start = time.perf_counter()
+    response = session.post(url, data=data, allow_redirects=False, timeout=WAIT)
+    elapsed = time.perf_counter() - start
+    if response.status_code != 302:
+        raise SystemExit(f"POST {url} answered {response.status_code}")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dossiers", type=int, default=20, help="dossiers in the preselection")
+    options = parser.parse_args()
+    server_url = os.environ.get("DATABASE_URL")
+    if not server_url:
+        raise SystemExit("Set DATABASE_URL to a PostgreSQL server (a scratch database is made).")
+
+    with ExitStack() as stack:
+        database_url = stack.enter_context(scratch_database(server_url))
+        static_root = stack.enter_context(tempfile.TemporaryDirectory(prefix="relance-static-"))
+        env = production_env(database_url, static_root)
+        log(f"Scratch database {urlparse(database_url).path[1:]}: migrate, collectstatic…")
+        manage(env, "migrate", "--noinput", "-v", "0")
+        manage(env, "collectstatic", "--noinput", "-v", "0")
+
+        os.environ["DATABASE_URL"] = database_url
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relance.settings")
+        import django
+
+        django.setup()
+        from django.db import connections
+
+        from relance.models import OutgoingEmail
+
+        email, password, dossier_pk, call_slug = build_data(options.dossiers)
+        expected = 1 + options.dossiers
+        connections.close_all()
+
+        outage = stack.enter_context(ExitStack())  # the silent mail server, closed later
+        smtp_port = outage.enter_context(silent_smtp_server())
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        gunicorn = stack.enter_context(
+            process(
+                [
+                    *(sys.executable, "-m", "gunicorn", "relance.wsgi"),
+                    *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--no-control-socket"),
+                ],
+                {**env, "SITE_URL": base},
+            )
+        )
+        worker_env = {
+            **env,
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp_port),
+            "EMAIL_TIMEOUT": str(EMAIL_TIMEOUT),
+            "RELANCE_EMAIL_RETRY_BASE_SECONDS": "1",
+            "SITE_URL": base,
+        }
+        worker = stack.enter_context(
+            process(
+                [
+                    *(sys.executable, "manage.py", "run_worker", "--no-reload"),
+                    *("--no-startup-delay", "--interval", "0.2", "--schedule-interval", "1"),
+                ],
+                worker_env,
+            )
+        )
+
+        def answers():
+            try:
+                return requests.get(f"{base}/compte/connexion/", timeout=5).ok
+            except requests.RequestException:
+                return False
+
+        wait_until(answers, "the app server", [gunicorn])
+        session = requests.Session()
+        login = f"{base}/compte/connexion/"
+        session.post(
+            login,
+            data={
+                "csrfmiddlewaretoken": csrf_token(session.get(login)),
+                "username": email,
+                "password": password,
+            },
+            allow_redirects=False,
+            timeout=WAIT,
+        ).raise_for_status()
+
+        log(f"Mail server: 127.0.0.1:{smtp_port} accepts connections and never answers.")
+        dossier_page = f"{base}/instruction/dossiers/{dossier_pk}/"
+        token = csrf_token(session.get(dossier_page))
+        start = time.perf_counter()
+        response = session.post(
+            f"{dossier_page}complements/",
+            data={"csrfmiddlewaretoken": token, "complements-message": "Joignez le devis."},
+            allow_redirects=False,
+            timeout=WAIT,
+        )
+        additions = time.perf_counter() - start
+        if response.status_code != 302:
+            raise SystemExit(f"request for additions answered {response.status_code}")
+        publish = timed_post(session, f"{base}/instruction/appels/{call_slug}/publier/", {})
+        log(f"Request for additions (1 email):          answered in {additions:.3f} s")
+        log(
+            f"Preselection of {options.dossiers} dossiers ({options.dossiers} emails): "
+            f"answered in {publish:.3f} s"
+        )
+
+        def all_attempted():
+            emails = OutgoingEmail.objects.all()
+            return emails.count() == expected and not emails.filter(attempts=0).exists()
+
+        wait_until(all_attempted, "every email to be tried once", [worker])
+        statuses = Counter(OutgoingEmail.objects.values_list("status", flat=True))
+        log(f"While the mail server is silent: {expected} emails queued, {dict(statuses)}")
+
+        # The mail server comes back on the same port.
+        outage.close()
+        back = time.monotonic()
+        server = stack.enter_context(smtp_server(smtp_port))
+        wait_until(
+            lambda: not OutgoingEmail.objects.exclude(status=OutgoingEmail.Status.SENT).exists(),
+            "every email to be sent",
+            [worker],
+        )
+        log(
+            f"Mail server back: every email sent {time.monotonic() - back:.1f} s later "
+            "(failed emails wait for the periodic retry, every minute)"
+        )
+        time.sleep(3)  # anything sent twice would arrive now
+        received = Counter(
+            (message["Subject"].strip(), tuple(recipients))
+            for recipients, message in server.messages
+        )
+        attempts = Counter(OutgoingEmail.objects.values_list("attempts", flat=True))
+        duplicates = sum(count - 1 for count in received.values() if count > 1)
+        log(
+            f"Messages received: {len(server.messages)} for {expected} emails, "
+            f"{len(received)} distinct, {duplicates} duplicate(s); "
+            f"attempts per email: {dict(sorted(attempts.items()))}"
+        )
+        ok = (
+            additions < BUDGET
+            and publish < BUDGET
+            and len(server.messages) == expected
+            and len(received) == expected
+        )
+        log("OK" if ok else "FAILED")
+        connections.close_all()
+        return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
