@@ -90,7 +90,12 @@ def static_root(tmp_path_factory):
     result = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
         cwd=ROOT,
-        env={**production_env(), "STATIC_ROOT": str(root)},
+        # It never connects, but production settings want a database named.
+        env={
+            **production_env(),
+            "STATIC_ROOT": str(root),
+            "DATABASE_URL": database_url_of_the_test_database(),
+        },
         capture_output=True,
         text=True,
     )
