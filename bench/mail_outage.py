@@ -82,6 +82,7 @@ def production_env(database_url: str, static_root: str, **extra) -> dict:
         "SECRET_KEY": "cle-du-banc-d-essai-" + "x" * 40,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SESSION_COOKIE_SECURE": "0",
+        "SECURE_SSL_REDIRECT": "0",
         "CSRF_COOKIE_SECURE": "0",
         "STATIC_ROOT": static_root,
         "LOG_LEVEL": "ERROR",

@@ -14,7 +14,9 @@ from django.contrib import admin
 from django.db.models import Count
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
+from import_export.forms import ImportForm
 
 from relance.admin import AuditedAdminMixin, AuditedImportMixin, ReadOnlyMixin
 from submissions.models import (
@@ -36,11 +38,62 @@ from submissions.models import (
 from submissions.resources import AdministrationResource, FrenchCSV, MinistryResource
 
 
+class ColumnsCheckedImportForm(ImportForm):
+    """The import form, which refuses a file that lacks a column of the resource.
+
+    django-import-export would show a traceback (a missing « nom ») or an English error on
+    every line (any other column): the file is refused here, with the missing and the
+    expected columns named.
+    """
+
+    encoding = "utf-8-sig"
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.import_formats = formats
+        self.import_resources = resources
+
+    def clean(self):
+        cleaned_data = super().clean()
+        import_file = cleaned_data.get("import_file")
+        if import_file is None or self.has_error("format") or self.has_error("resource"):
+            return cleaned_data
+        input_format = self.import_formats[int(cleaned_data["format"])]()
+        if not input_format.is_binary():
+            input_format.encoding = self.encoding
+        try:
+            headers = input_format.create_dataset(b"".join(import_file.chunks())).headers or []
+        except Exception:  # an unreadable file is reported by the import itself
+            return cleaned_data
+        finally:
+            import_file.seek(0)
+        resource = self.import_resources[int(cleaned_data.get("resource") or 0)]()
+        expected = [field.column_name for field in resource.get_import_fields()]
+        missing = [column for column in expected if column not in headers]
+        if missing:
+            self.add_error(
+                "import_file",
+                ngettext(
+                    "Il manque la colonne %(missing)s. Le fichier doit avoir une première "
+                    "ligne avec les colonnes : %(expected)s.",
+                    "Il manque les colonnes %(missing)s. Le fichier doit avoir une première "
+                    "ligne avec les colonnes : %(expected)s.",
+                    len(missing),
+                )
+                % {
+                    "missing": ", ".join(f"« {column} »" for column in missing),
+                    "expected": ", ".join(expected),
+                },
+            )
+        return cleaned_data
+
+
 class CSVImportMixin(AuditedImportMixin):
     """CSV import (comma or semicolon, UTF-8 with or without BOM) plus the usual exports."""
 
     import_formats = [FrenchCSV]
     from_encoding = "utf-8-sig"
+    import_form_class = ColumnsCheckedImportForm
 
     def has_import_permission(self, request):
         # Importing creates and updates rows: it needs both rights on the model.

@@ -112,6 +112,7 @@ def production_env(**extra) -> dict:
         "ALLOWED_HOSTS": "127.0.0.1",
         # Plain HTTP on the loopback: no TLS, so no secure-only cookies.
         "SESSION_COOKIE_SECURE": "0",
+        "SECURE_SSL_REDIRECT": "0",
         "CSRF_COOKIE_SECURE": "0",
         "LOG_LEVEL": "WARNING",
         **extra,

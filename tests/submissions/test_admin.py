@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 from django_tasks_db.models import DBTaskResult
 
 from relance import audit
@@ -638,6 +639,44 @@ def test_a_bad_line_refuses_the_whole_file(admin_client_, ministries, bad_line, 
     assert preview.context.get("confirm_form") is None
     assert message in preview.content.decode()
     assert not Administration.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "model,content,message",
+    [
+        # The column rows are matched on: django-import-export would show a traceback.
+        (
+            Administration,
+            "sigle;type;ministere;siret\nDINUM;central;PM;\n",
+            "Il manque la colonne « nom ». Le fichier doit avoir une première ligne avec les "
+            "colonnes : nom, sigle, type, ministere, siret.",
+        ),
+        # Any other column: an English error on every line.
+        (
+            Administration,
+            "nom;sigle;ministere\nDINUM;DINUM;PM\n",
+            "Il manque les colonnes « type », « siret ».",
+        ),
+        (Ministry, "nom\nPremier ministre\n", "Il manque la colonne « sigle »."),
+    ],
+)
+def test_a_missing_column_is_named_in_french(admin_client_, ministries, model, content, message):
+    count = model.objects.count()
+    preview = _upload(admin_client_, model, content)
+    assert preview.status_code == 200
+    assert preview.context.get("confirm_form") is None
+    assert preview.context.get("result") is None
+    page = preview.content.decode()
+    assert escape(message) in page
+    assert "Traceback" not in page
+    assert "not found in dataset" not in page
+    assert "import_id_fields" not in page
+    assert model.objects.count() == count
+
+
+def test_every_column_present_in_another_order_is_accepted(admin_client_, ministries):
+    preview = _upload(admin_client_, Ministry, "sigle,nom\nMC,Ministère de la Culture\n")
+    assert preview.context.get("confirm_form") is not None, preview.content.decode()
 
 
 def test_resource_rolls_back_everything_on_a_bad_line(ministries):
