@@ -77,7 +77,7 @@ def load(stdout) -> list[DemoLogin]:
         STAFF_LOGIN, first_name="Camille", last_name="Instructrice (démo)", is_staff=True
     )
     ensure_demo_user(
-        MANAGER_LOGIN, first_name="Claude", last_name="Responsable (démo)", is_staff=True
+        MANAGER_LOGIN, first_name="Maëlle", last_name="Responsable (démo)", is_staff=True
     )
     ensure_demo_user(
         ADMIN_LOGIN,
