@@ -25,6 +25,7 @@ from relance.formatting import to_paris
 from submissions.demo import NEWCOMER_LOGIN
 from submissions.models import Dossier, DossierState
 from tests.e2e.test_membership_path import heading, log_in, log_out
+from tests.e2e.test_programme_operations import fill_outside_registration
 from tests.submissions.sample_files import PDF_BYTES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("transactional_db")]
@@ -119,28 +120,15 @@ def test_a_programme_team_runs_its_next_round(seeded, page, tmp_path):
     original_file.write_bytes(PDF_BYTES)
     log_in(page, STAFF_LOGIN, f"/instruction/appels/{round_4.slug}/")
     page.get_by_role("link", name="Enregistrer un dossier reçu hors plateforme").click()
-    page.locator("#id_reception-administration").select_option(
-        label="Caisse nationale d’assurance vieillesse des travailleurs salariés"
+    fill_outside_registration(
+        page,
+        received_at=f"{opens.isoformat()}T10:15",
+        title="Registre des carrières",
+        subtitle="Les carrières consultables par les caisses",
+        text="Décrit dans le dossier reçu.",
+        total="90 000",
+        requested="45 000",
     )
-    page.locator("label[for=id_reception-received_via_0]").click()
-    page.locator("#id_reception-received_at").fill(f"{opens.isoformat()}T10:15")
-    page.locator("#id_projet-title").fill("Registre des carrières")
-    page.locator("#id_projet-subtitle").fill("Les carrières consultables par les caisses")
-    page.locator("#id_projet-category").select_option(index=1)
-    for name in ("summary", "description"):
-        page.locator(f"#id_projet-{name}").fill("Décrit dans le dossier reçu.")
-    for name in (
-        "benefits_self",
-        "benefits_others",
-        "technical_approach",
-        "sustainability",
-        "timeline",
-    ):
-        page.locator(f"#id_benefices-{name}").fill("Décrit dans le dossier reçu.")
-    page.locator("#id_budget-total_budget").fill("90 000")
-    page.locator("#id_budget-requested_amount").fill("45 000")
-    page.locator("#id_contact-contact_name").fill("Lou Martin")
-    page.locator("#id_contact-contact_email").fill("lou.martin@cnav.fr")
     page.locator("#id_original-file").set_input_files(str(original_file))
     page.get_by_role("button", name="Enregistrer le dossier").click()
     expect(page.locator(".fr-alert--success")).to_contain_text("enregistré pour")

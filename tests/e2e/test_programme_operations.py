@@ -42,6 +42,32 @@ def open_round(round_1):
     return call
 
 
+def fill_outside_registration(page, *, received_at, title, subtitle, text, total, requested):
+    """Fill the form registering a CNAV dossier received by email (all but the file)."""
+    page.locator("#id_reception-administration").select_option(
+        label="Caisse nationale d’assurance vieillesse des travailleurs salariés"
+    )
+    page.locator("label[for=id_reception-received_via_0]").click()
+    page.locator("#id_reception-received_at").fill(received_at)
+    page.locator("#id_projet-title").fill(title)
+    page.locator("#id_projet-subtitle").fill(subtitle)
+    page.locator("#id_projet-category").select_option(index=1)
+    for name in ("summary", "description"):
+        page.locator(f"#id_projet-{name}").fill(text)
+    for name in (
+        "benefits_self",
+        "benefits_others",
+        "technical_approach",
+        "sustainability",
+        "timeline",
+    ):
+        page.locator(f"#id_benefices-{name}").fill("Décrit dans le dossier reçu.")
+    page.locator("#id_budget-total_budget").fill(total)
+    page.locator("#id_budget-requested_amount").fill(requested)
+    page.locator("#id_contact-contact_name").fill("Lou Martin")
+    page.locator("#id_contact-contact_email").fill("lou.martin@cnav.fr")
+
+
 def test_register_outside_and_resubmit_a_later_round(seeded, page, check_screen, tmp_path):
     round_1 = Call.objects.get(slug=ROUND_1_SLUG)
     round_4 = open_round(round_1)
@@ -53,29 +79,16 @@ def test_register_outside_and_resubmit_a_later_round(seeded, page, check_screen,
     log_in(page, INSTRUCTOR, f"/instruction/appels/{ROUND_1_SLUG}/")
     page.get_by_role("link", name="Enregistrer un dossier reçu hors plateforme").click()
     expect(page.locator("h1")).to_have_text("Enregistrer un dossier reçu hors plateforme")
-    page.locator("#id_reception-administration").select_option(
-        label="Caisse nationale d’assurance vieillesse des travailleurs salariés"
+    fill_outside_registration(
+        page,
+        received_at="2020-12-14T16:45",
+        title=TITLE,
+        subtitle="Des archives consultables par les caisses",
+        text="Numériser et ouvrir les registres.",
+        total="120 000",
+        requested="60 000,00",
     )
-    page.locator("label[for=id_reception-received_via_0]").click()
-    page.locator("#id_reception-received_at").fill("2020-12-14T16:45")
     page.locator("#id_reception-reception_note").fill("Courriel de la CNAV du 14 décembre 2020")
-    page.locator("#id_projet-title").fill(TITLE)
-    page.locator("#id_projet-subtitle").fill("Des archives consultables par les caisses")
-    page.locator("#id_projet-category").select_option(index=1)
-    for name in ("summary", "description"):
-        page.locator(f"#id_projet-{name}").fill("Numériser et ouvrir les registres.")
-    for name in (
-        "benefits_self",
-        "benefits_others",
-        "technical_approach",
-        "sustainability",
-        "timeline",
-    ):
-        page.locator(f"#id_benefices-{name}").fill("Décrit dans le dossier reçu.")
-    page.locator("#id_budget-total_budget").fill("120 000")
-    page.locator("#id_budget-requested_amount").fill("60 000,00")
-    page.locator("#id_contact-contact_name").fill("Lou Martin")
-    page.locator("#id_contact-contact_email").fill("lou.martin@cnav.fr")
     check_screen("register-outside")
     # Without the file: refused, nothing lost.
     page.get_by_role("button", name="Enregistrer le dossier").click()
