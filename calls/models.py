@@ -94,6 +94,7 @@ class CallQuerySet(models.QuerySet):
                     then=Value(CallStatus.RESULTS_PUBLISHED.value),
                 ),
                 When(opens_at__gt=now, then=Value(CallStatus.UPCOMING.value)),
+                When(envelope_exhausted_at__lte=now, then=Value(CallStatus.CLOSED.value)),
                 When(
                     Q(closes_at__isnull=True) | Q(closes_at__gt=now),
                     then=Value(CallStatus.OPEN.value),
@@ -188,6 +189,34 @@ class Call(models.Model):
         help_text=_("Par exemple : vers quel fonds orienter les collectivités territoriales."),
     )
     ineligible_link = models.URLField(_("lien pour les structures non éligibles"), blank=True)
+    envelope = models.DecimalField(
+        _("enveloppe (€)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_(
+            "Montant total des cofinancements que l’appel peut accorder : une décision qui le "
+            "dépasserait est refusée. Vide : pas d’enveloppe."
+        ),
+    )
+    instruction_days = models.PositiveSmallIntegerField(
+        _("délai d’instruction (jours)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Guichet en continu : chaque dossier est instruit dans ce délai après son dépôt."
+        ),
+    )
+    envelope_exhausted_at = models.DateTimeField(
+        _("enveloppe consommée le"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Un guichet ferme quand les décisions publiées consomment son enveloppe."),
+    )
     max_dossiers_per_administration = models.PositiveSmallIntegerField(
         _("nombre maximal de dossiers par administration"),
         null=True,
@@ -225,6 +254,11 @@ class Call(models.Model):
             models.CheckConstraint(
                 condition=Q(closes_at__isnull=True) | Q(closes_at__gt=models.F("opens_at")),
                 name="call_closes_after_opening",
+            ),
+            # A window publishes its decisions session by session and stays open.
+            models.CheckConstraint(
+                condition=Q(kind="round") | Q(results_published_at__isnull=True),
+                name="call_window_no_results_publication",
             ),
             models.UniqueConstraint(
                 fields=["programme", "number"],
@@ -274,6 +308,8 @@ class Call(models.Model):
             return CallStatus.RESULTS_PUBLISHED
         if now < self.opens_at:
             return CallStatus.UPCOMING
+        if self.envelope_exhausted_at is not None and self.envelope_exhausted_at <= now:
+            return CallStatus.CLOSED
         if self.closes_at is None or now < self.closes_at:
             return CallStatus.OPEN
         return CallStatus.CLOSED
@@ -285,6 +321,10 @@ class Call(models.Model):
         if value is not None:
             return CallStatus(value)
         return self.status_at(timezone.now())
+
+    @property
+    def is_continuous(self) -> bool:
+        return self.kind == CallKind.CONTINUOUS
 
     @property
     def is_draft(self) -> bool:

@@ -1,7 +1,8 @@
 """Jury, conflicts of interest, hearings, evaluations, deliberation and published results.
 
 State changes go through the workflow module of each sub-package (``jury/composition/``,
-``hearings/``, ``scoring/``, ``deliberation/``); nothing here changes a dossier's state.
+``committee/``, ``hearings/``, ``scoring/``, ``deliberation/``); nothing here changes a dossier's
+state.
 """
 
 from decimal import Decimal
@@ -11,6 +12,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import Call, Criterion
@@ -396,6 +398,75 @@ class Deliberation(models.Model):
         return str(_("Délibération — %(jury)s") % {"jury": self.jury})
 
 
+class CommitteeSession(models.Model):
+    """A meeting of a continuous window's committee: its agenda, then its decisions, published
+    together (the window stays open)."""
+
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="committee_sessions", verbose_name=_("appel")
+    )
+    date = models.DateField(_("date de la séance"))
+    place = models.CharField(_("lieu"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(_("décisions publiées le"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("séance du comité")
+        verbose_name_plural = _("séances du comité")
+        ordering = ["call", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "date"], name="committee_one_session_a_day"),
+        ]
+
+    def __str__(self):
+        return str(_("Comité du %(date)s") % {"date": date_format(self.date, "j F Y")})
+
+
+class AgendaItem(models.Model):
+    """A dossier on a committee session's agenda, with the instructor's proposal (read from the
+    dossier) and, once recorded, the committee's decision (its :class:`Award`)."""
+
+    session = models.ForeignKey(
+        CommitteeSession, on_delete=models.CASCADE, related_name="items", verbose_name=_("séance")
+    )
+    dossier = models.OneToOneField(
+        Dossier, on_delete=models.PROTECT, related_name="agenda_item", verbose_name=_("dossier")
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dossier à l’ordre du jour")
+        verbose_name_plural = _("ordre du jour")
+        ordering = ["session", "dossier__number"]
+
+    def __str__(self):
+        return f"{self.session} — {self.dossier.reference}"
+
+
+class AwardQuerySet(models.QuerySet):
+    def published(self, now=None):
+        """Decisions the public may know: a round's once its results are published, a window's
+        once its committee session is (the public pages add the call's visibility)."""
+        now = now or timezone.now()
+        return self.filter(
+            Q(session__isnull=True, dossier__call__results_published_at__lte=now)
+            | Q(session__published_at__lte=now)
+        )
+
+
 class Award(models.Model):
     """The jury's decision on one preselected dossier, and for laureates the grant itself.
 
@@ -419,6 +490,16 @@ class Award(models.Model):
 
     dossier = models.OneToOneField(
         Dossier, on_delete=models.PROTECT, related_name="award", verbose_name=_("dossier")
+    )
+    # Decisions of a continuous window's committee: published with their session, not with the
+    # call (``Call.results_published_at`` stays empty on a window).
+    session = models.ForeignKey(
+        CommitteeSession,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="awards",
+        verbose_name=_("séance du comité"),
     )
     decision = models.CharField(_("décision"), max_length=20, choices=Decision.choices)
     granted_amount = models.DecimalField(
@@ -455,6 +536,8 @@ class Award(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
     recorded_at = models.DateTimeField(_("enregistrée le"), auto_now=True)
+
+    objects = AwardQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("décision du jury")

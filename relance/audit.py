@@ -36,6 +36,8 @@ class AuditAction(models.TextChoices):
     NOT_PRESELECT = "not_preselect", _("Non-présélection publiée")
     SELECT = "select", _("Retenu comme lauréat")
     NOT_SELECT = "not_select", _("Non retenu")
+    COMMITTEE_ACCEPT = "committee_accept", _("Accordé par le comité")
+    COMMITTEE_REFUSE = "committee_refuse", _("Refusé par le comité")
     AMEND_ADD_LAUREATE = "amend_add_laureate", _("Ajouté aux lauréats")
     AMEND_REMOVE_LAUREATE = "amend_remove_laureate", _("Retiré des lauréats")
     # Instruction.
@@ -110,6 +112,18 @@ class AuditAction(models.TextChoices):
         "amend_results_change_amount",
         _("Résultats modifiés : montant accordé"),
     )
+    # Instruction of a continuous window's dossiers (see submissions.instruction).
+    ASSIGN_INSTRUCTOR = "assign_instructor", _("Instructeur désigné")
+    SET_INSTRUCTION_DUE_DATE = "set_instruction_due_date", _("Échéance d’instruction modifiée")
+    RECORD_PROPOSAL = "record_proposal", _("Proposition au comité enregistrée")
+    # Committee sessions of a continuous window (see jury.committee).
+    COMMITTEE_SESSION_CREATE = "committee_session_create", _("Séance du comité créée")
+    COMMITTEE_SESSION_UPDATE = "committee_session_update", _("Séance du comité modifiée")
+    COMMITTEE_SESSION_DELETE = "committee_session_delete", _("Séance du comité supprimée")
+    AGENDA_ADD = "agenda_add", _("Inscrit à l’ordre du jour du comité")
+    AGENDA_REMOVE = "agenda_remove", _("Retiré de l’ordre du jour du comité")
+    COMMITTEE_DECISION = "committee_decision", _("Décision du comité enregistrée")
+    COMMITTEE_PUBLISH = "committee_publish", _("Décisions du comité publiées")
     # Programme teams (see calls.team).
     PROGRAMME_GRANT_ROLE = "programme_grant_role", _("Rôle attribué dans le programme")
     PROGRAMME_CHANGE_ROLE = "programme_change_role", _("Rôle modifié dans le programme")

@@ -23,6 +23,7 @@ from relance.audit import AuditAction
 from relance.formatting import format_paris_datetime
 from relance.permissions import require
 from relance.workflow import WorkflowError, audit_value, clean_choice, lock
+from submissions import instruction
 from submissions.models import (
     DOSSIER_CONTENT_FIELDS,
     Administration,
@@ -145,6 +146,7 @@ def register_outside_dossier(
                 registered_at=now,
                 received_via=received_via,
                 reception_note=(reception_note or "").strip()[:255],
+                instruction_due_on=instruction.due_date_for(locked_call, received_at),
                 **content,
             )
             dossier.title = dossier.title.strip()

@@ -25,6 +25,7 @@ from relance.audit import AuditAction
 from relance.formatting import format_paris_datetime
 from relance.permissions import require
 from relance.workflow import StaleEditError, WorkflowError, audit_value, lock
+from submissions import instruction
 from submissions.models import (
     DOSSIER_CONTENT_FIELDS,
     Administration,
@@ -85,6 +86,21 @@ TRANSITIONS = {
         ),
         _t("select", [S.PRESELECTED], S.LAUREATE, [STAFF], gettext_lazy("retenir")),
         _t("not_select", [S.PRESELECTED], S.NOT_SELECTED, [STAFF], gettext_lazy("ne pas retenir")),
+        # A continuous window's committee decides dossiers as they come (no preselection).
+        _t(
+            "committee_accept",
+            [S.SUBMITTED],
+            S.LAUREATE,
+            [STAFF],
+            gettext_lazy("accorder le cofinancement à"),
+        ),
+        _t(
+            "committee_refuse",
+            [S.SUBMITTED],
+            S.NOT_SELECTED,
+            [STAFF],
+            gettext_lazy("refuser"),
+        ),
         # Amendments of published results.
         _t(
             "amend_add_laureate",
@@ -277,6 +293,14 @@ def _check_applicant_can_edit(user, dossier, now):
     if dossier.state in (S.DRAFT, S.INCOMPLETE):
         return
     if dossier.state == S.SUBMITTED:
+        if dossier.proposal:
+            # A window's dossier goes to its committee as the instructor read it.
+            raise WorkflowError(
+                _(
+                    "L’instruction de ce dossier est terminée : il ne peut plus être modifié. "
+                    "Écrivez à l’équipe du programme si une information a changé."
+                )
+            )
         if dossier.call.is_open_at(now):
             return
         raise DeadlineError(_("L’appel est clos : un dossier déposé ne peut plus être modifié."))
@@ -502,6 +526,7 @@ def submit(user, dossier) -> Dossier:
         if locked.submitted_at is None:
             locked.submitted_at = now
             locked.save(update_fields=["submitted_at"])
+        instruction.start_instruction(locked, now)
         notifications.queue(
             "submissions/emails/acknowledgement",
             [user.email, *applicant_recipients(locked)],
@@ -533,6 +558,7 @@ def withdraw(user, dossier, *, reason="") -> Dossier:
     with transaction.atomic():
         locked = lock_dossier(dossier)
         fire_locked(user, locked, "withdraw", reason=reason)
+        instruction.clear_proposal_locked(locked)
         if locked.pending_decision:
             locked.pending_decision = ""
             locked.decision_reason = ""
@@ -550,6 +576,8 @@ def request_additions(user, dossier, *, message) -> Dossier:
     with transaction.atomic():
         locked = lock_dossier(dossier)
         fire_locked(user, locked, "request_additions", reason=message)
+        # The instructor proposes again once the additions are in.
+        instruction.clear_proposal_locked(locked)
         if locked.pending_decision:
             locked.pending_decision = ""
             locked.decision_reason = ""

@@ -31,6 +31,7 @@ from django_tasks import task
 
 from calls.models import Call
 from calls.permissions import require_programme_staff
+from jury.committee.envelope import check_envelope
 from jury.models import Award, Deliberation, Jury
 from relance import audit, notifications
 from relance.audit import AuditAction
@@ -295,6 +296,8 @@ def record_award(
         reason = (reason or "").strip()
         if decision == Award.Decision.LAUREATE:
             amount = clean_amount(granted_amount, locked)
+            # The call's row is locked (``_lock_decidable``): the committed sum stays put.
+            check_envelope(locked.call, locked, amount)
         else:
             if granted_amount not in (None, ""):
                 raise WorkflowError(_("Un dossier non retenu ne reçoit pas de cofinancement."))
@@ -448,6 +451,13 @@ def publish_results(user, call) -> dict:
     with transaction.atomic():
         # The call's row lock serialises two publications and any late decision.
         locked_call = lock(Call, call.pk)
+        if locked_call.is_continuous:
+            raise WorkflowError(
+                _(
+                    "Un guichet en continu publie ses décisions séance par séance du comité, "
+                    "et reste ouvert."
+                )
+            )
         if locked_call.results_published_at is not None:
             raise WorkflowError(_("Les résultats de cet appel sont déjà publiés."))
         jury = jury_of(locked_call)

@@ -28,6 +28,7 @@ from submissions.models.dossiers import (
     InternalNote,
     PreselectionDecision,
     PreselectionPublication,
+    Proposal,
     ReceptionChannel,
     attachment_path,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "Ministry",
     "PreselectionDecision",
     "PreselectionPublication",
+    "Proposal",
     "ReceptionChannel",
     "SiretField",
     "SiretFormField",

@@ -39,6 +39,13 @@ class PreselectionDecision(models.TextChoices):
     NOT_PRESELECTED = DossierState.NOT_PRESELECTED.value, DossierState.NOT_PRESELECTED.label
 
 
+class Proposal(models.TextChoices):
+    """The instructor's proposal to the committee of a continuous window."""
+
+    ACCEPT = "accept", _("Accorder")
+    REFUSE = "refuse", _("Refuser")
+
+
 class ReceptionChannel(models.TextChoices):
     """How a dossier registered by staff reached the programme outside the platform."""
 
@@ -218,6 +225,43 @@ class Dossier(models.Model):
         blank=True,
         editable=False,
         help_text=_("Communiqué à l’administration une fois la décision publiée."),
+    )
+
+    # Instruction, one dossier at a time (continuous windows): who instructs it, by when, and
+    # the proposal put to the committee. Set only through ``submissions.instruction``.
+    instructor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="instructed_dossiers",
+        verbose_name=_("instructeur"),
+        editable=False,
+    )
+    instruction_due_on = models.DateField(
+        _("instruction attendue le"), null=True, blank=True, editable=False
+    )
+    proposal = models.CharField(
+        _("proposition"), max_length=10, choices=Proposal.choices, blank=True, editable=False
+    )
+    proposed_amount = models.DecimalField(
+        _("montant proposé (€)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    proposal_reason = models.TextField(_("motif de la proposition"), blank=True, editable=False)
+    proposed_at = models.DateTimeField(_("proposé le"), null=True, blank=True, editable=False)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proposé par"),
+        editable=False,
     )
 
     objects = DossierQuerySet.as_manager()
