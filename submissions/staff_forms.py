@@ -93,7 +93,9 @@ class InstructorForm(PrefixedForm):
 
     def __init__(self, *args, dossier, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["instructor"].queryset = instructors_of(dossier.call)
+        field = self.fields["instructor"]
+        field.queryset = instructors_of(dossier.call)
+        field.label_from_instance = lambda user: user.get_full_name() or user.email
 
 
 class DueDateForm(PrefixedForm):
