@@ -133,7 +133,9 @@ def test_a_window_runs_from_submission_to_publication_and_stays_open(page, check
     page.locator("#proposal-form label", has_text=re.compile("^Refuser$")).click()
     page.get_by_role("button", name="Enregistrer la proposition").click()
     expect(page.locator("#error-proposal")).to_contain_text("motif de la proposition de refus")
-    page.locator('textarea[name="proposal-reason"]').fill("Le projet relève d’un autre financement.")
+    page.locator('textarea[name="proposal-reason"]').fill(
+        "Le projet relève d’un autre financement."
+    )
     page.get_by_role("button", name="Enregistrer la proposition").click()
     expect(page.locator("#proposal")).to_contain_text("Refuser")
 
