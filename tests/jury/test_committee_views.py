@@ -253,3 +253,85 @@ def test_a_round_dossier_page_keeps_its_preselection(client):
     page = client.get(reverse("submissions:instruction_dossier", kwargs={"pk": dossier.pk}))
     assert 'id="decision-form"' in page.content.decode()
     assert 'id="window-instruction"' not in page.content.decode()
+
+
+# Constant queries at 5 and at 200 dossiers ------------------------------------------------
+
+
+def _bulk_window_dossiers(w, n, *, session_for_half=None):
+    """``n`` submitted window dossiers with proposals, half on the agenda of ``session``."""
+    from django.utils import timezone
+
+    from tests.factories import AdministrationFactory, DossierFactory
+
+    administration = AdministrationFactory()
+    start = Dossier.objects.filter(call=w.call).count()
+    dossiers = Dossier.objects.bulk_create(
+        [
+            DossierFactory.build(
+                call=w.call,
+                administration=administration,
+                category=w.category,
+                number=start + i + 1,
+                reference=f"GC-T-{start + i + 1:04d}",
+                state=S.SUBMITTED,
+                submitted_at=timezone.now(),
+                instruction_due_on=date(2021, 4, 1),
+                instructor=w.staff,
+                proposal=Proposal.ACCEPT,
+                proposed_amount=Decimal("1000.00"),
+                proposed_by=w.staff,
+            )
+            for i in range(n)
+        ]
+    )
+    if session_for_half is not None:
+        half = dossiers[: n // 2]
+        AgendaItem.objects.bulk_create(
+            [AgendaItem(session=session_for_half, dossier=d) for d in half]
+        )
+        Award.objects.bulk_create(
+            [
+                Award(
+                    dossier=d,
+                    session=session_for_half,
+                    decision=Award.Decision.LAUREATE,
+                    granted_amount=Decimal("1000.00"),
+                )
+                for d in half[: len(half) // 2]
+            ]
+        )
+    return dossiers
+
+
+def _count(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "page", ["committee_sessions", "committee_session", "committee_publish", "call_dossiers"]
+)
+def test_the_window_staff_pages_run_constant_queries(client, page):
+    w = window(envelope=Decimal("10000000.00"))
+    sess = session(w)
+    client.force_login(w.staff)
+    urls = {
+        "committee_sessions": reverse("jury:committee_sessions", kwargs={"call_slug": w.call.slug}),
+        "committee_session": reverse(
+            "jury:committee_session", kwargs={"call_slug": w.call.slug, "session_id": sess.pk}
+        ),
+        "committee_publish": reverse(
+            "jury:committee_publish", kwargs={"call_slug": w.call.slug, "session_id": sess.pk}
+        ),
+        "call_dossiers": reverse("submissions:instruction_call", kwargs={"call_slug": w.call.slug}),
+    }
+    _bulk_window_dossiers(w, 5, session_for_half=sess)
+    small = _count(client, urls[page])
+    _bulk_window_dossiers(w, 195, session_for_half=sess)
+    assert Dossier.objects.filter(call=w.call).count() == 200
+    assert _count(client, urls[page]) == small
