@@ -26,6 +26,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from calls import hooks
 from calls.models import Call
 from calls.permissions import get_staff_call_or_404, managed_programmes, staff_calls
 from relance import audit
@@ -170,8 +171,17 @@ def call_dossiers(request, call_slug):
             "bulk": any(dossier.state in DECIDABLE_STATES for dossier in page),
             "decisions": PreselectionDecision,
             "export_formats": exports.FORMATS,
+            "envelope": _envelope(call),
         },
     )
+
+
+def _envelope(call) -> dict | None:
+    """The call's envelope and what its recorded decisions commit (told by ``calls.hooks``)."""
+    if call.envelope is None:
+        return None
+    committed = hooks.committed_amount(call)
+    return {"amount": call.envelope, "committed": committed, "remaining": call.envelope - committed}
 
 
 @staff_required

@@ -335,3 +335,17 @@ def test_the_window_staff_pages_run_constant_queries(client, page):
     _bulk_window_dossiers(w, 195, session_for_half=sess)
     assert Dossier.objects.filter(call=w.call).count() == 200
     assert _count(client, urls[page]) == small
+
+
+def test_the_call_page_of_staff_sums_the_envelope(client, world):
+    w = world["w"]
+    committee.follow_proposal(w.staff, world["item"])
+    client.force_login(w.staff)
+    page = client.get(
+        reverse("submissions:instruction_call", kwargs={"call_slug": w.call.slug})
+    ).content.decode()
+    assert (
+        "Enveloppe : 130\u00a0000,00\u00a0€ · engagé par les décisions enregistrées : "
+        "99\u00a0999,99\u00a0€ · reste à engager : 30\u00a0000,01\u00a0€." in page
+    )
+    assert 'id="committee-link"' in page and 'id="jury-link"' not in page
