@@ -106,6 +106,7 @@ urlpatterns = [
     path(f"{COMMITTEE_ITEM}retirer/", committee.agenda_remove, name="committee_agenda_remove"),
     path(f"{COMMITTEE_ITEM}suivre/", committee.follow_proposal, name="committee_follow"),
     path(f"{COMMITTEE_ITEM}decision/", committee.record_decision, name="committee_decision"),
+    path(f"{COMMITTEE_ITEM}audition/", committee.hearing, name="committee_hearing"),
     path(f"{COMMITTEE_SESSION}publier/", committee.publish, name="committee_publish"),
     # Public: laureates, statistics, open data.
     path("laureats/", public.laureates, name="laureates"),

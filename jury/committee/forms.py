@@ -69,3 +69,22 @@ class CommitteeDecisionForm(forms.Form):
         help_text=_("Obligatoire pour un refus : communiqué à l’administration à la publication."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class HearingForm(forms.Form):
+    """When, during the session, the committee hears the dossier's administration."""
+
+    time = forms.TimeField(
+        label=_("Heure de l’audition"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("Heure de Paris, le jour de la séance."),
+        error_messages={
+            "required": _("Indiquez l’heure de l’audition."),
+            "invalid": _("Saisissez une heure valide, par exemple 14:30."),
+        },
+    )
+    place = forms.CharField(
+        label=_("Lieu ou lien de visioconférence"),
+        max_length=255,
+        required=False,
+    )

@@ -8,11 +8,14 @@ any other account, or a round, → 404). Every change goes through ``jury.commit
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -20,9 +23,9 @@ from django.views.decorators.http import require_POST
 from calls.permissions import get_staff_call_or_404
 from jury.committee import workflow as committee
 from jury.committee.envelope import envelope_of
-from jury.committee.forms import AgendaForm, CommitteeDecisionForm, SessionForm
+from jury.committee.forms import AgendaForm, CommitteeDecisionForm, HearingForm, SessionForm
 from jury.models import AgendaItem, Award, CommitteeSession
-from relance.formatting import paris_today
+from relance.formatting import PARIS, paris_today
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
 from submissions.models import Dossier, DossierState
@@ -132,10 +135,13 @@ def _agenda(session) -> list[AgendaItem]:
     return items
 
 
-def _render_session(request, session, *, forms=None, error_item=None, agenda_form=None):
+def _render_session(
+    request, session, *, forms=None, hearing_forms=None, error_item=None, agenda_form=None
+):
     call = session.call
     items = _agenda(session)
     forms = forms or {}
+    hearing_forms = hearing_forms or {}
     for item in items:
         award = item.award
         item.form = forms.get(item.pk) or CommitteeDecisionForm(
@@ -147,6 +153,17 @@ def _render_session(request, session, *, forms=None, error_item=None, agenda_for
                     "reason": award.reason,
                 }
                 if award
+                else {}
+            ),
+        )
+        item.hearing_form = hearing_forms.get(item.pk) or HearingForm(
+            prefix=f"hearing-{item.pk}",
+            initial=(
+                {
+                    "time": timezone.localtime(item.hearing_at, PARIS).time(),
+                    "place": item.hearing_place,
+                }
+                if item.hearing_at
                 else {}
             ),
         )
@@ -299,6 +316,34 @@ def record_decision(request, call_slug, session_id, item_id):
             return redirect(f"{_session_url(session)}#item-{item.pk}")
     # What was typed stays in the row, next to the refusal.
     return _render_session(request, session, forms={item.pk: form}, error_item=item.pk)
+
+
+@staff_required
+@require_POST
+def hearing(request, call_slug, session_id, item_id):
+    call = _window_or_404(request, call_slug)
+    session = _session_or_404(call, session_id)
+    item = _item_or_404(session, item_id)
+    if "annuler" in request.POST:
+        return _act(
+            request,
+            session,
+            lambda: committee.cancel_hearing(request.user, item),
+            _("Audition annulée : l’administration est prévenue par courriel."),
+        )
+    form = HearingForm(request.POST, prefix=f"hearing-{item.pk}")
+    if form.is_valid():
+        at = datetime.combine(session.date, form.cleaned_data["time"], tzinfo=PARIS)
+        try:
+            committee.invite_to_hearing(request.user, item, at=at, place=form.cleaned_data["place"])
+        except WorkflowError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, _("Audition demandée : l’administration est convoquée par courriel.")
+            )
+            return redirect(f"{_session_url(session)}#item-{item.pk}")
+    return _render_session(request, session, hearing_forms={item.pk: form}, error_item=item.pk)
 
 
 @staff_required

@@ -59,6 +59,7 @@ def committee_urls(world) -> dict[str, str]:
         "committee_agenda_remove": item,
         "committee_follow": item,
         "committee_decision": item,
+        "committee_hearing": item,
         "committee_publish": sess,
     }
     return {name: reverse(f"jury:{name}", kwargs=kw) for name, kw in kwargs.items()}
@@ -349,3 +350,36 @@ def test_the_call_page_of_staff_sums_the_envelope(client, world):
         "99\u00a0999,99\u00a0€ · reste à engager : 30\u00a0000,01\u00a0€." in page
     )
     assert 'id="committee-link"' in page and 'id="jury-link"' not in page
+
+
+def test_the_committee_hears_an_administration_during_its_session(client, world):
+    from datetime import datetime
+
+    from relance.formatting import PARIS
+    from relance.models import OutgoingEmail
+
+    w, item = world["w"], world["item"]
+    client.force_login(w.staff)
+    url = committee_urls(world)["committee_hearing"]
+    prefix = f"hearing-{item.pk}"
+    missing = client.post(url, {f"{prefix}-time": ""})
+    assert "Indiquez l’heure de l’audition." in missing.content.decode()
+    response = client.post(url, {f"{prefix}-time": "14:30", f"{prefix}-place": "Salle Turgot"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.hearing_place == "Salle Turgot"
+    assert item.hearing_at == datetime(2021, 3, 15, 14, 30, tzinfo=PARIS)
+    email = OutgoingEmail.objects.get(topic="committee_hearing")
+    assert world["agent"].email in email.to
+    assert "15 mars 2021, à 14:30" in email.body and "Salle Turgot" in email.body
+    # The applicant reads the convocation on the dossier's page.
+    client.force_login(world["agent"])
+    page = client.get(world["decided"].get_absolute_url()).content.decode()
+    assert 'id="committee-hearing"' in page and "Salle Turgot" in page
+    # Cancelled: the applicant is told, the page no longer shows it.
+    client.force_login(w.staff)
+    assert client.post(url, {"annuler": "1"}).status_code == 302
+    assert OutgoingEmail.objects.filter(topic="committee_hearing").count() == 2
+    client.force_login(world["agent"])
+    page = client.get(world["decided"].get_absolute_url()).content.decode()
+    assert 'id="committee-hearing"' not in page

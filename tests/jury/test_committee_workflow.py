@@ -456,3 +456,19 @@ def test_the_instruction_dashboard_leads_a_window_through_its_committee(client, 
     assert "Publier les décisions du comité" in row and 'data-n="pending_committee">1<' in row
     committee.publish_session(w.staff, march)
     assert "Guichet ouvert" in step()
+
+
+def test_a_hearing_takes_place_on_the_session_day_and_not_after_publication(w):
+    from datetime import datetime
+
+    dossier, _ = submitted(w)
+    proposed(w, dossier)
+    march = session(w, date(2021, 3, 15))
+    [item] = on_agenda(w, march, dossier)
+    with pytest.raises(WorkflowError, match="pendant la séance, le 15 mars 2021"):
+        committee.invite_to_hearing(w.staff, item, at=datetime(2021, 3, 16, 10, 0, tzinfo=PARIS))
+    committee.invite_to_hearing(w.staff, item, at=datetime(2021, 3, 15, 10, 0, tzinfo=PARIS))
+    committee.follow_proposal(w.staff, item)
+    committee.publish_session(w.staff, march)
+    with pytest.raises(WorkflowError, match="sont publiées"):
+        committee.cancel_hearing(w.staff, item)
