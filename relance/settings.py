@@ -294,9 +294,10 @@ DSFR_USE_INTEGRITY_CHECKSUMS = True
 # Security defaults that depend on deployment.
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
-)
+# Behind a reverse proxy: its X-Forwarded-Proto, and the client address it appends to
+# X-Forwarded-For (the login throttle counts per address).
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 X_FRAME_OPTIONS = "DENY"
 # HTTPS only in production: plain HTTP is redirected (except the load balancers' health
 # check) and browsers are told to use HTTPS for a year (HSTS, sent on HTTPS responses only).
