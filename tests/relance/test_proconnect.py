@@ -403,3 +403,13 @@ def test_a_password_session_signs_out_as_before(client, proconnect):
     response = client.post(reverse("logout"))
     assert response["Location"] == reverse("home")
     assert not proconnect.end_session_requests
+
+
+def test_the_return_from_the_provider_s_sign_out_is_public_and_checks_its_state(client):
+    # Anyone may land there (the session is already over); without the state it sent, the
+    # page does not claim that the ProConnect session ended.
+    page = client.get(reverse("proconnect_logged_out"), {"state": "x" * 48})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Vous êtes déconnecté" in text
+    assert "sur Relance et sur ProConnect" not in text
