@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.text import slugify
 
 from calls import demo as calls_demo
@@ -94,6 +95,12 @@ def member_user(seed: data.MemberSeed, index: int):
             "is_staff": False,
             "is_superuser": False,
             "is_active": True,
+        },
+        # Demo addresses are no real mailboxes: confirmed as they are made.
+        create_defaults={
+            "first_name": seed.first_name,
+            "last_name": f"{seed.last_name} (démo)",
+            "email_confirmed_at": timezone.now(),
         },
     )
     # Fictitious members never log in; set once so that a rerun leaves the row as it was.

@@ -9,6 +9,10 @@
 
 from decimal import Decimal
 
+from axes.admin import AccessAttemptAdmin as BaseAccessAttemptAdmin
+from axes.admin import AccessFailureLogAdmin as BaseAccessFailureLogAdmin
+from axes.admin import AccessLogAdmin as BaseAccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.admin.utils import NestedObjects, unquote
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
@@ -27,11 +31,12 @@ from django_tasks_db.models import DBTaskResult
 from dsfr.admin import DsfrConfigAdmin as BaseDsfrConfigAdmin
 from dsfr.models import DsfrConfig
 
-from relance import audit
+from relance import accounts, audit
+from relance import auth as login_throttle
 from relance.audit import AuditAction
 from relance.models import AuditEntry, OutgoingEmail, PeriodicJob, User
 from relance.tasks import send_email
-from relance.workflow import audit_value
+from relance.workflow import WorkflowError, audit_value
 
 admin.site.site_header = _("Relance — administration")
 admin.site.site_title = _("Relance")
@@ -297,9 +302,68 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
             _("Droits"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
-        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+        (
+            _("Dates"),
+            {
+                "fields": (
+                    "last_login",
+                    "date_joined",
+                    "email_confirmed_at",
+                    "email_confirmation_sent_at",
+                )
+            },
+        ),
     )
+    readonly_fields = ["email_confirmed_at", "email_confirmation_sent_at"]
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    actions = ["unlock_logins", "send_email_confirmation"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            # A new account confirms its address before filing anything: it gets the link.
+            accounts.send_confirmation(obj)
+
+    @admin.action(description=_("Débloquer les connexions (tentatives échouées oubliées)"))
+    def unlock_logins(self, request, queryset):
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            for account in queryset:
+                removed = login_throttle.unlock(account.email)
+                audit.record(
+                    request.user,
+                    AuditAction.ACCOUNT_UNLOCK,
+                    account,
+                    data={"email": account.email, "records": removed},
+                )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d compte débloqué : il peut de nouveau se connecter.",
+                "%(count)d comptes débloqués : ils peuvent de nouveau se connecter.",
+                queryset.count(),
+            )
+            % {"count": queryset.count()},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Envoyer le lien de confirmation de l’adresse"))
+    def send_email_confirmation(self, request, queryset):
+        sent = 0
+        for account in queryset:
+            try:
+                sent += accounts.send_confirmation(account)
+            except WorkflowError:
+                continue  # a link went less than a minute ago
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d lien de confirmation envoyé.",
+                "%(count)d liens de confirmation envoyés.",
+                sent,
+            )
+            % {"count": sent},
+            messages.SUCCESS,
+        )
 
     @method_decorator(sensitive_post_parameters())
     def user_change_password(self, request, id, form_url=""):
@@ -321,6 +385,27 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
                     },
                 )
         return response
+
+
+# The login throttle's records (django-axes): deleting an attempt unlocks its account or
+# address, and is audited; the logs are read-only.
+for _model in (AccessAttempt, AccessLog, AccessFailureLog):
+    admin.site.unregister(_model)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(AuditedAdminMixin, BaseAccessAttemptAdmin):
+    pass
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyMixin, BaseAccessLogAdmin):
+    pass
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogAdmin(ReadOnlyMixin, BaseAccessFailureLogAdmin):
+    pass
 
 
 # Groups carry permissions, as the users' own rights do: their edits are audited too.

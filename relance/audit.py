@@ -58,6 +58,14 @@ class AuditAction(models.TextChoices):
     MEMBERSHIP_REFUSE = "membership_refuse", _("Rattachement refusé")
     MEMBERSHIP_LEAVE = "membership_leave", _("Départ d’un agent")
     MEMBERSHIP_REMOVE = "membership_remove", _("Agent retiré de l’administration")
+    MEMBERSHIP_PROCONNECT = (
+        "membership_proconnect",
+        _("Rattachement automatique à la connexion ProConnect"),
+    )
+    MEMBERSHIP_REQUEST_ASSIGN = (
+        "membership_request_assign",
+        _("Administration choisie pour une demande de rattachement"),
+    )
     # Jury composition and conflicts of interest.
     JURY_CREATE = "jury_create", _("Jury créé")
     JURY_PUBLISH_COMPOSITION = "jury_publish_composition", _("Composition du jury publiée")
@@ -136,6 +144,10 @@ class AuditAction(models.TextChoices):
     CALL_DUPLICATE = "call_duplicate", _("Appel dupliqué (brouillon)")
     CALL_PUBLISH = "call_publish", _("Appel publié")
     CALL_EXTEND_CLOSING = "call_extend_closing", _("Clôture de l’appel prolongée")
+    # Accounts (see relance.accounts, relance.auth, relance.proconnect).
+    EMAIL_CONFIRM = "email_confirm", _("Adresse électronique confirmée")
+    ACCOUNT_UNLOCK = "account_unlock", _("Connexions débloquées")
+    PROCONNECT_ACCOUNT_CREATE = "proconnect_account_create", _("Compte créé par ProConnect")
     # Django admin (see relance.admin.AuditedAdminMixin).
     ADMIN_CREATE = "admin_create", _("Création dans l’administration du site")
     ADMIN_EDIT = "admin_edit", _("Modification dans l’administration du site")

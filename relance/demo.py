@@ -20,6 +20,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.utils import timezone
 from django.utils.module_loading import module_has_submodule
 
 DEMO_APPS = ("relance", "calls", "submissions", "jury")
@@ -60,6 +61,10 @@ def ensure_demo_user(
             "is_active": True,
         },
     )
+    # Demo addresses are not real mailboxes: the accounts are confirmed as they are made.
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = timezone.now()
+        user.save(update_fields=["email_confirmed_at"])
     # Only rehash when needed, so a second run leaves the row as it was.
     if not user.check_password(login.password):
         validate_password(login.password, user)

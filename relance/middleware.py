@@ -1,7 +1,13 @@
 """Request guards that run before any view reads the request."""
 
+import time
+
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 
 class RequestSizeLimitMiddleware:
@@ -45,3 +51,65 @@ class NoStoreWhenSignedInMiddleware:
             response.headers["Cache-Control"] = "private, no-store"
             response.headers.pop("Expires", None)
         return response
+
+
+def idle_limit(user) -> int:
+    """Seconds of inactivity after which ``user``'s session ends (staff sooner)."""
+    if user.is_staff or user.is_superuser:
+        return settings.RELANCE_SESSION_IDLE_STAFF_SECONDS
+    return settings.RELANCE_SESSION_IDLE_SECONDS
+
+
+class SessionIdleTimeoutMiddleware:
+    """End a signed-in session after ``idle_limit`` seconds without a request.
+
+    The time of the last request is kept in the session, written at most once a minute so
+    that reading pages does not write the session every time; the session's own expiry
+    follows it, so that the row and the cookie go too. An expired session is signed out and
+    sent to the login page, which says why.
+    """
+
+    SESSION_KEY = "relance_last_seen"
+    WRITE_EVERY = 60  # seconds
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            limit = idle_limit(user)
+            last_seen = request.session.get(self.SESSION_KEY)
+            if isinstance(last_seen, int) and now - last_seen > limit:
+                logout(request)
+                messages.warning(
+                    request,
+                    _(
+                        "Votre session a expiré après %(duration)s sans activité : "
+                        "reconnectez-vous pour continuer."
+                    )
+                    % {"duration": _duration(limit)},
+                )
+                return redirect_to_login(request.get_full_path())
+            if not isinstance(last_seen, int) or now - last_seen >= self.WRITE_EVERY:
+                request.session[self.SESSION_KEY] = now
+                request.session.set_expiry(limit)
+        return self.get_response(request)
+
+
+def start_idle_clock(sender, request, user, **kwargs):
+    """At sign-in (``user_logged_in``): the inactivity is counted from now."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SessionIdleTimeoutMiddleware.SESSION_KEY] = int(time.time())
+        request.session.set_expiry(idle_limit(user))
+
+
+def _duration(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes = rest // 60
+    if hours and not minutes:
+        return _("%(n)s h") % {"n": hours}
+    if hours:
+        return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes}
+    return _("%(n)s min") % {"n": max(minutes, 1)}

@@ -46,6 +46,14 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField(_("adresse électronique"), unique=True)
+    # Set once the owner proved the address is theirs (the emailed link, a password chosen
+    # through an emailed link, or ProConnect's verified address). Nothing is filed before.
+    email_confirmed_at = models.DateTimeField(
+        _("adresse confirmée le"), null=True, blank=True, editable=False
+    )
+    email_confirmation_sent_at = models.DateTimeField(
+        _("lien de confirmation envoyé le"), null=True, blank=True, editable=False
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -67,6 +75,10 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         self.email = (self.email or "").strip().lower()
         super().save(*args, **kwargs)
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
 
 class AuditEntry(models.Model):

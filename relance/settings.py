@@ -1,7 +1,9 @@
 """Settings for Relance. Everything comes from the environment, with development defaults."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "health_check",
+    "axes",
     "relance",
     "calls",
     "submissions",
@@ -68,7 +71,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "relance.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "relance.middleware.SessionIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns the lockout flagged by the login throttle into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "relance.urls"
@@ -132,8 +138,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "relance.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a password login to a locked account or address before any check.
+    "relance.auth.LoginThrottleBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Sign-in with ProConnect (OpenID Connect); inert unless PROCONNECT_* are set.
+    "relance.proconnect.ProConnectBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -144,6 +154,52 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# Password logins are throttled (django-axes, in the database so that every app server sees
+# the same failures): after RELANCE_LOGIN_FAILURE_LIMIT failures in a row for one account, or
+# from one address, logins are refused for RELANCE_LOGIN_LOCKOUT_MINUTES, even with the right
+# password. The admin's login is the same form. ProConnect sign-ins are not counted.
+AXES_ENABLED = env_bool("RELANCE_LOGIN_THROTTLE", True)
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("RELANCE_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("RELANCE_LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "relance.auth.login_username"
+AXES_CLIENT_IP_CALLABLE = "relance.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "relance.auth.lockout_response"
+AXES_VERBOSE = False
+# Logins are refused while locked: retrying does not extend the lock.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+
+# Sessions end after this much inactivity (seconds): staff accounts sooner than others.
+RELANCE_SESSION_IDLE_STAFF_SECONDS = int(
+    os.environ.get("RELANCE_SESSION_IDLE_STAFF_SECONDS", str(2 * 3600))
+)
+RELANCE_SESSION_IDLE_SECONDS = int(os.environ.get("RELANCE_SESSION_IDLE_SECONDS", str(12 * 3600)))
+SESSION_COOKIE_AGE = max(RELANCE_SESSION_IDLE_STAFF_SECONDS, RELANCE_SESSION_IDLE_SECONDS)
+
+# ProConnect (the State agents' identity federation, OpenID Connect) through
+# mozilla-django-oidc. Without the three variables the button is hidden and only the password
+# login remains. The endpoints come from the provider's discovery document (cached).
+PROCONNECT_CLIENT_ID = os.environ.get("PROCONNECT_CLIENT_ID", "").strip()
+PROCONNECT_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET", "").strip()
+PROCONNECT_BASE_URL = os.environ.get("PROCONNECT_BASE_URL", "").strip().rstrip("/")
+_proconnect = urlsplit(PROCONNECT_BASE_URL)
+PROCONNECT_ORIGIN = f"{_proconnect.scheme}://{_proconnect.netloc}" if _proconnect.netloc else ""
+PROCONNECT_DISCOVERY_TTL = int(os.environ.get("PROCONNECT_DISCOVERY_TTL", "3600"))
+OIDC_RP_SIGN_ALGO = os.environ.get("PROCONNECT_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email given_name usual_name uid siret idp_id"
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": "eidas1"}
+# ProConnect asks for a state and a nonce of at least 32 characters.
+OIDC_STATE_SIZE = 48
+OIDC_NONCE_SIZE = 48
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True  # the logout's id_token_hint
+OIDC_TIMEOUT = int(os.environ.get("PROCONNECT_TIMEOUT", "10"))
+OIDC_CREATE_USER = True
+# Where an agent lands after signing in with ProConnect (staff: LOGIN_REDIRECT_URL).
+PROCONNECT_LOGIN_REDIRECT_URL = "submissions:dossier_list"
 
 # Internationalisation: French first, English second.
 LANGUAGE_CODE = "fr"
@@ -238,9 +294,10 @@ DSFR_USE_INTEGRITY_CHECKSUMS = True
 # Security defaults that depend on deployment.
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
-)
+# Behind a reverse proxy: its X-Forwarded-Proto, and the client address it appends to
+# X-Forwarded-For (the login throttle counts per address).
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 X_FRAME_OPTIONS = "DENY"
 # HTTPS only in production: plain HTTP is redirected (except the load balancers' health
 # check) and browsers are told to use HTTPS for a year (HSTS, sent on HTTPS responses only).
@@ -263,7 +320,8 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF],
+        # A sign-in or sign-out form leads to ProConnect when it is configured.
+        "form-action": [SELF, *([PROCONNECT_ORIGIN] if PROCONNECT_ORIGIN else [])],
         "frame-ancestors": [NONE],
     },
 }

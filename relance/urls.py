@@ -5,12 +5,35 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from relance import health, views
+from relance import account_views, health, proconnect, views
 from relance.forms import LoginForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
 auth_patterns = [
     path("connexion/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("deconnexion/", proconnect.LogoutView.as_view(), name="logout"),
+    # ProConnect: the sign-in, the provider's answer, the return from its sign-out.
+    path(
+        "proconnect/connexion/",
+        proconnect.AuthenticateView.as_view(),
+        name="oidc_authentication_init",
+    ),
+    path(
+        "proconnect/retour/",
+        proconnect.CallbackView.as_view(),
+        name="oidc_authentication_callback",
+    ),
+    path("proconnect/deconnecte/", proconnect.logged_out, name="proconnect_logged_out"),
+    # Confirming the account's email address.
+    path(
+        "adresse/confirmer/<uidb64>/<token>/",
+        account_views.confirm_email,
+        name="email_confirm",
+    ),
+    path(
+        "adresse/renvoyer-le-lien/",
+        account_views.resend_confirmation,
+        name="email_confirmation_resend",
+    ),
     path(
         "mot-de-passe/oubli/",
         auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
@@ -23,7 +46,7 @@ auth_patterns = [
     ),
     path(
         "mot-de-passe/nouveau/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(form_class=SetPasswordForm),
+        account_views.PasswordResetConfirmView.as_view(form_class=SetPasswordForm),
         name="password_reset_confirm",
     ),
     path(

@@ -133,7 +133,7 @@ class MembershipInline(admin.TabularInline):
 class AdministrationAdmin(CSVImportMixin, AuditedAdminMixin, ImportExportModelAdmin):
     resource_classes = [AdministrationResource]
     list_display = ["name", "acronym", "kind", "ministry", "siret_display"]
-    list_filter = ["kind", "ministry"]
+    list_filter = ["kind", "proconnect_auto_attach", "ministry"]
     search_fields = ["name", "acronym", "siret", "ministry__name", "ministry__acronym"]
     list_select_related = ["ministry"]
     autocomplete_fields = ["ministry"]
@@ -162,13 +162,23 @@ class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(MembershipRequest)
 class MembershipRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["user", "administration", "status", "created_at", "decided_by", "decided_at"]
-    list_filter = ["status"]
+    list_display = [
+        "user",
+        "administration",
+        "siret",
+        "status",
+        "origin",
+        "created_at",
+        "decided_by",
+        "decided_at",
+    ]
+    list_filter = ["status", "origin"]
     search_fields = [
         "user__email",
         "user__last_name",
         "administration__name",
         "administration__acronym",
+        "siret",
     ]
     list_select_related = ["user", "administration", "decided_by"]
 

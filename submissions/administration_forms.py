@@ -57,13 +57,14 @@ class MinistryForm(_LabelsMixin, forms.ModelForm):
 class AdministrationForm(_LabelsMixin, forms.ModelForm):
     class Meta:
         model = Administration
-        fields = ["name", "acronym", "kind", "ministry", "siret"]
+        fields = ["name", "acronym", "kind", "ministry", "siret", "proconnect_auto_attach"]
         labels = {
             "name": _("Nom de l’administration"),
             "acronym": _("Sigle"),
             "kind": _("Type de structure"),
             "ministry": _("Ministère de rattachement"),
             "siret": _("SIRET"),
+            "proconnect_auto_attach": _("Rattachement automatique des agents ProConnect"),
         }
         help_texts = {
             "name": _(
@@ -150,3 +151,23 @@ class RefuseRequestForm(PrefixedForm):
             "max_length": _("Le motif ne doit pas dépasser %(limit_value)s caractères."),
         },
     )
+
+
+class AssignAdministrationForm(PrefixedForm):
+    """The administration of a request that came from ProConnect with an unknown SIRET."""
+
+    form_prefix = "choix"
+    administration = forms.ModelChoiceField(
+        label=_("Administration de l’agent"),
+        queryset=Administration.objects.none(),
+        empty_label=_("— Choisir une administration —"),
+        help_text=_("Celle pour laquelle l’agent travaille ; vous accepterez ensuite sa demande."),
+        error_messages={
+            "required": _("Choisissez l’administration de l’agent."),
+            "invalid_choice": _("Cette administration n’existe plus : choisissez-en une autre."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["administration"].queryset = Administration.objects.order_by("name")

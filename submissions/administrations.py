@@ -14,6 +14,8 @@ its staff history); the directory's edits carry the changed fields, before and a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -25,11 +27,14 @@ from relance.audit import AuditAction
 from relance.permissions import require, require_staff
 from relance.workflow import WorkflowError, audit_value, lock, snapshot
 from submissions.models import Administration, Membership, MembershipRequest, Ministry
+from submissions.models.directory import compact_siret, validate_siret
 from submissions.notify import membership_email_context
+from submissions.permissions import is_agent
 
 R = MembershipRequest.Status
+Origin = MembershipRequest.Origin
 MINISTRY_FIELDS = ("name", "acronym")
-ADMINISTRATION_FIELDS = ("name", "acronym", "kind", "ministry", "siret")
+ADMINISTRATION_FIELDS = ("name", "acronym", "kind", "ministry", "siret", "proconnect_auto_attach")
 MESSAGE_MAX_LENGTH = 1000
 REASON_MAX_LENGTH = 2000
 
@@ -108,11 +113,16 @@ def update_ministry(user, ministry, *, name, acronym="") -> Ministry:
 
 
 def create_administration(
-    user, *, name, kind, ministry=None, acronym="", siret=""
+    user, *, name, kind, ministry=None, acronym="", siret="", proconnect_auto_attach=False
 ) -> Administration:
     require_staff(user)
     administration = Administration(
-        name=name, acronym=acronym, kind=kind, ministry=ministry, siret=siret
+        name=name,
+        acronym=acronym,
+        kind=kind,
+        ministry=ministry,
+        siret=siret,
+        proconnect_auto_attach=proconnect_auto_attach,
     )
     error = ministry_error(kind, ministry)
     if error:
@@ -205,6 +215,12 @@ def request_membership(user, administration, *, message="") -> tuple[MembershipR
     return membership_request, True
 
 
+def _request_target(membership_request):
+    """Where a request's events are audited: its administration's history, or the request
+    itself while no administration is chosen."""
+    return membership_request.administration or membership_request
+
+
 def _lock_pending(membership_request) -> MembershipRequest:
     locked = lock(
         MembershipRequest,
@@ -243,7 +259,7 @@ def cancel_membership_request(user, membership_request) -> MembershipRequest:
         audit.record(
             user,
             AuditAction.MEMBERSHIP_REQUEST_CANCEL,
-            locked.administration,
+            _request_target(locked),
             from_state=R.PENDING,
             to_state=R.CANCELLED,
             data=_member_data(user, request=locked.pk),
@@ -257,6 +273,14 @@ def approve_membership_request(user, membership_request) -> Membership:
     with transaction.atomic():
         locked = _lock_pending(membership_request)
         agent = locked.user
+        if locked.administration is None:
+            raise WorkflowError(
+                _(
+                    "Choisissez d’abord l’administration de l’agent (SIRET %(siret)s), ou "
+                    "créez-la : aucune administration de Relance ne porte ce SIRET."
+                )
+                % {"siret": locked.formatted_siret}
+            )
         if not agent.is_active:
             raise WorkflowError(
                 _("Ce compte est désactivé : la demande ne peut pas être acceptée.")
@@ -305,7 +329,7 @@ def refuse_membership_request(user, membership_request, *, reason) -> Membership
         audit.record(
             user,
             AuditAction.MEMBERSHIP_REFUSE,
-            locked.administration,
+            _request_target(locked),
             from_state=R.PENDING,
             to_state=R.REFUSED,
             reason=reason,
@@ -318,6 +342,142 @@ def refuse_membership_request(user, membership_request, *, reason) -> Membership
             topic="membership_refused",
         )
     return locked
+
+
+def assign_request_administration(user, membership_request, administration) -> MembershipRequest:
+    """An instructor names the administration of a request that only had a SIRET."""
+    require_staff(user)
+    with transaction.atomic():
+        locked = _lock_pending(membership_request)
+        if locked.administration_id is not None:
+            raise WorkflowError(
+                _("Cette demande porte déjà sur « %(name)s ».") % {"name": locked.administration}
+            )
+        target = lock(
+            Administration, administration, missing=_("Cette administration n’existe plus.")
+        )
+        if Membership.objects.filter(user=locked.user, administration=target).exists():
+            raise WorkflowError(
+                _("%(agent)s est déjà rattaché·e à « %(name)s ».")
+                % {"agent": locked.user.email, "name": target.name}
+            )
+        if MembershipRequest.objects.filter(
+            user=locked.user, administration=target, status=R.PENDING
+        ).exists():
+            raise WorkflowError(
+                _("Une demande de cet agent pour « %(name)s » est déjà en attente.")
+                % {"name": target.name}
+            )
+        locked.administration = target
+        locked.save(update_fields=["administration"])
+        audit.record(
+            user,
+            AuditAction.MEMBERSHIP_REQUEST_ASSIGN,
+            target,
+            data=_member_data(locked.user, request=locked.pk, siret=locked.siret),
+        )
+    return locked
+
+
+# ProConnect sign-ins ---------------------------------------------------------------------------
+
+
+def find_by_siret(siret: str) -> Administration | None:
+    """The administration of ``siret``: the one with that SIRET, else the only one of its
+    SIREN (the first 9 digits: same legal entity, another establishment)."""
+    siret = compact_siret(siret or "")
+    if len(siret) != 14 or not siret.isdigit():
+        return None
+    exact = Administration.objects.filter(siret=siret).first()
+    if exact is not None:
+        return exact
+    same_siren = list(Administration.objects.filter(siret__startswith=siret[:9])[:2])
+    return same_siren[0] if len(same_siren) == 1 else None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """What a ProConnect sign-in did about the agent's administration."""
+
+    outcome: str  # see the constants below
+    siret: str = ""
+    administration: Administration | None = None
+    membership_request: MembershipRequest | None = None
+
+
+STAFF, NO_SIRET, MEMBER, ATTACHED, REQUESTED, UNMATCHED = (
+    "staff",
+    "no_siret",
+    "member",
+    "attached",
+    "requested",
+    "unmatched",
+)
+
+
+def place_proconnect_agent(user, siret) -> Placement:
+    """After a ProConnect sign-in, put the agent where their ``siret`` claim says.
+
+    An administration with that SIRET (or SIREN) attaches the agent at once when it says so
+    (``proconnect_auto_attach``), or gets a membership request; a SIRET that matches none
+    gives a request without administration, with the SIRET, for the instructors. Signing
+    in again changes nothing already done. Staff accounts are left as they are.
+    """
+    siret = compact_siret(siret or "")
+    if not is_agent(user):
+        return Placement(STAFF, siret)
+    try:
+        validate_siret(siret)
+    except ValidationError:
+        return Placement(NO_SIRET, siret)
+    with transaction.atomic():
+        administration = find_by_siret(siret)
+        if administration is not None:
+            locked = lock(Administration, administration)
+            if Membership.objects.filter(user=user, administration=locked).exists():
+                return Placement(MEMBER, siret, locked)
+            if locked.proconnect_auto_attach:
+                membership = Membership.objects.create(user=user, administration=locked)
+                audit.record(
+                    user,
+                    AuditAction.MEMBERSHIP_PROCONNECT,
+                    locked,
+                    data=_member_data(user, membership=membership.pk, siret=siret),
+                )
+                return Placement(ATTACHED, siret, locked)
+            pending = MembershipRequest.objects.filter(
+                user=user, administration=locked, status=R.PENDING
+            ).first()
+            if pending is None:
+                pending = MembershipRequest.objects.create(
+                    user=user, administration=locked, siret=siret, origin=Origin.PROCONNECT
+                )
+                audit.record(
+                    user,
+                    AuditAction.MEMBERSHIP_REQUEST,
+                    locked,
+                    to_state=R.PENDING,
+                    data=_member_data(user, request=pending.pk, siret=siret),
+                )
+            return Placement(REQUESTED, siret, locked, pending)
+        # No administration of that SIRET: one request per agent and SIRET, kept pending.
+        # The agent's row serialises two sign-ins at once.
+        type(user).objects.select_for_update().filter(pk=user.pk).first()
+        pending = MembershipRequest.objects.filter(
+            user=user, administration__isnull=True, siret=siret, status=R.PENDING
+        ).first()
+        if pending is None:
+            pending = MembershipRequest.objects.create(
+                user=user, siret=siret, origin=Origin.PROCONNECT
+            )
+            audit.record(
+                user,
+                AuditAction.MEMBERSHIP_REQUEST,
+                pending,
+                to_state=R.PENDING,
+                data=_member_data(user, request=pending.pk, siret=siret),
+            )
+        return Placement(UNMATCHED, siret, None, pending)
 
 
 # Leaving an administration ----------------------------------------------------------------------

@@ -27,3 +27,9 @@ class SubmissionsConfig(AppConfig):
 
         periodic(timedelta(days=1))(jobs.delete_stale_drafts)
         periodic(timedelta(hours=1))(jobs.remind_draft_holders)
+
+        # A ProConnect sign-in places the agent in the administration of its SIRET.
+        from relance.proconnect import agent_signed_in
+        from submissions.proconnect import place_agent
+
+        agent_signed_in.connect(place_agent, dispatch_uid="submissions.proconnect.place_agent")

@@ -247,6 +247,7 @@ def load_administrations() -> dict[str, Administration]:
                 "kind": seed.kind,
                 "ministry": ministries[seed.ministry] if seed.ministry else None,
                 "siret": seed.siret,
+                "proconnect_auto_attach": seed.proconnect_auto_attach,
             },
         )
     return administrations

@@ -7,8 +7,11 @@ category and administration of the announcement; the announcement prints adminis
 in capitals, written here in normal case with their official punctuation. Everything else
 (the 52 other dossiers, summaries, texts, amounts, dates, reasons) is fictitious demo data.
 
-Ministries and administrations are those of the Castex government (2020–2021). SIRET
-numbers are left empty: none is given without being checked.
+Ministries and administrations are those of the Castex government (2020–2021). Real SIRET
+numbers are left empty: none is given without being checked. Two administrations carry a
+fictitious SIRET (SIREN 999 999 998 and 999 999 972, valid check digits, no real
+establishment), so that a ProConnect sign-in can be tried on the demo: the DNUM of the
+Interior attaches its ProConnect agents at once, the CNAV receives membership requests.
 """
 
 from __future__ import annotations
@@ -16,6 +19,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from calls.models import AdministrationKind
+
+# Fictitious SIRETs for ProConnect sign-ins on the demo (see above).
+DEMO_SIRET_DNUM = "99999999800019"
+DEMO_SIRET_CNAV = "99999997200014"
 
 CENTRAL = AdministrationKind.CENTRAL
 DECONCENTRATED = AdministrationKind.DECONCENTRATED
@@ -37,6 +44,7 @@ class AdministrationSeed(NamedTuple):
     kind: str
     ministry: str  # key of MINISTRIES; empty for a local authority
     siret: str = ""
+    proconnect_auto_attach: bool = False
 
 
 class DossierSeed(NamedTuple):
@@ -82,7 +90,12 @@ ADMINISTRATIONS = {
         "Direction générale de l’énergie et du climat", "DGEC", CENTRAL, "transition_ecologique"
     ),
     "dnum_mi": AdministrationSeed(
-        "Direction du numérique du ministère de l’Intérieur", "DNUM", CENTRAL, "interieur"
+        "Direction du numérique du ministère de l’Intérieur",
+        "DNUM",
+        CENTRAL,
+        "interieur",
+        siret=DEMO_SIRET_DNUM,
+        proconnect_auto_attach=True,
     ),
     "dgitm": AdministrationSeed(
         "Direction générale des infrastructures, des transports et de la mer",
@@ -122,6 +135,7 @@ ADMINISTRATIONS = {
         "CNAV",
         OPERATOR,
         "solidarites_sante",
+        siret=DEMO_SIRET_CNAV,
     ),
     "envsn": AdministrationSeed(
         "École nationale de voile et des sports nautiques", "ENVSN", OPERATOR, "education"

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from calls.models import Call, Category
 from calls.permissions import require_programme_staff
 from relance import audit, notifications
+from relance.accounts import require_confirmed_email
 from relance.audit import AuditAction
 from relance.formatting import format_paris_datetime
 from relance.permissions import require
@@ -266,6 +267,8 @@ def resubmit(user, dossier: Dossier, call: Call):
         message=_("Vous n’êtes pas rattaché·e à l’administration de ce dossier."),
     )
     existing = Dossier.objects.filter(resubmitted_from=dossier, call=call).first()
+    if existing is None:
+        require_confirmed_email(user)
     if existing is not None:
         return existing, False
     try:

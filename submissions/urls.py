@@ -160,6 +160,11 @@ urlpatterns = [
         name="membership_request_approve",
     ),
     path(
+        "instruction/rattachements/<int:pk>/administration/",
+        administrations.request_assign,
+        name="membership_request_assign",
+    ),
+    path(
         "instruction/rattachements/<int:pk>/refuser/",
         administrations.request_refuse,
         name="membership_request_refuse",

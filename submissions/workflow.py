@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from calls.models import Call
 from calls.permissions import require_programme_staff
 from relance import audit, notifications
+from relance.accounts import require_confirmed_email
 from relance.audit import AuditAction
 from relance.formatting import format_paris_datetime
 from relance.permissions import require
@@ -211,6 +212,7 @@ def create_dossier(user, call: Call, administration: Administration, *, title, t
         administration,
         message=_("Vous n’êtes pas rattaché·e à cette administration."),
     )
+    require_confirmed_email(user)
     if not call.accepts_kind(administration.kind):
         message = _("Les structures de type « %(kind)s » ne sont pas éligibles à cet appel.") % {
             "kind": administration.get_kind_display()
@@ -496,6 +498,7 @@ def submit(user, dossier) -> Dossier:
         if locked.state == S.SUBMITTED:
             # A second click or a second tab: the dossier is already submitted.
             raise WorkflowError(_("Ce dossier a déjà été déposé."))
+        require_confirmed_email(user)
         if locked.state not in TRANSITIONS["submit"].sources:
             fire_locked(user, locked, "submit")  # raises the refusal with the state's name
         now = timezone.now()
@@ -541,6 +544,7 @@ def complete(user, dossier, *, reply="") -> Dossier:
     with transaction.atomic():
         locked = lock_dossier(dossier)
         if locked.state == S.INCOMPLETE and APPLICANT in roles_of(user, locked):
+            require_confirmed_email(user)
             # Completion is not bound to the deadline (staff asked for it), but the dossier
             # must be as complete and valid as at submission.
             errors = locked.validation_errors()

@@ -4,6 +4,7 @@ import pytest
 from django.test import override_settings
 
 from tests.factories import StaffFactory, UserFactory
+from tests.oidc_provider import proconnect  # noqa: F401 - fixture: a local ProConnect
 from tests.tasks import tasks_run_after_commit  # noqa: F401 - autouse fixture
 
 # The session fixture behind ``seeded``: an item needs the demo data iff it is in its closure.

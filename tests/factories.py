@@ -30,6 +30,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"agent{n}@exemple.gouv.fr")
     first_name = "Camille"
     last_name = factory.Sequence(lambda n: f"Agent{n}")
+    # Confirmed, as accounts made before confirmation existed; ``email_confirmed_at=None``
+    # makes a new, unconfirmed one.
+    email_confirmed_at = factory.LazyFunction(timezone.now)
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
 
     @factory.post_generation

@@ -111,6 +111,15 @@ class Administration(models.Model):
         blank=True,
         help_text=_("14 chiffres, espaces acceptés ; facultatif."),
     )
+    proconnect_auto_attach = models.BooleanField(
+        _("rattachement automatique des agents ProConnect"),
+        default=False,
+        help_text=_(
+            "Un agent qui se connecte avec ProConnect au SIRET (ou au SIREN) de cette "
+            "administration y est rattaché sans attendre ; sinon une demande de rattachement "
+            "est créée pour l’équipe d’instruction."
+        ),
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="Membership",
@@ -181,17 +190,33 @@ class MembershipRequest(models.Model):
         REFUSED = "refused", _("Refusée")
         CANCELLED = "cancelled", _("Annulée")
 
+    class Origin(models.TextChoices):
+        AGENT = "agent", _("Demandée par l’agent")
+        PROCONNECT = "proconnect", _("Créée à la connexion ProConnect")
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="membership_requests",
         verbose_name=_("agent"),
     )
+    # Empty while no administration of Relance matches the SIRET ProConnect gave: an
+    # instructor chooses (or creates) it before accepting.
     administration = models.ForeignKey(
         Administration,
         on_delete=models.CASCADE,
         related_name="membership_requests",
         verbose_name=_("administration"),
+        null=True,
+        blank=True,
+    )
+    siret = SiretField(_("SIRET transmis par ProConnect"), blank=True, editable=False)
+    origin = models.CharField(
+        _("origine"),
+        max_length=20,
+        choices=Origin.choices,
+        default=Origin.AGENT,
+        editable=False,
     )
     message = models.TextField(_("message de l’agent"), max_length=1000, blank=True)
     status = models.CharField(
@@ -228,10 +253,33 @@ class MembershipRequest(models.Model):
                     "Une demande de rattachement à cette administration est déjà en attente."
                 ),
             ),
+            models.UniqueConstraint(
+                fields=["user", "siret"],
+                condition=Q(status="pending", administration__isnull=True),
+                name="membership_request_one_pending_siret",
+            ),
+            # A request names its administration, or at least the SIRET to find it by.
+            models.CheckConstraint(
+                condition=Q(administration__isnull=False) | ~Q(siret=""),
+                name="membership_request_administration_or_siret",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.user} → {self.administration} ({self.get_status_display()})"
+        return f"{self.user} → {self.administration_label} ({self.get_status_display()})"
+
+    @property
+    def administration_label(self) -> str:
+        """The administration's name, or the SIRET it is to be found by."""
+        if self.administration_id is not None:
+            return self.administration.name
+        return _("Administration au SIRET %(siret)s (à identifier)") % {
+            "siret": format_siret(self.siret)
+        }
+
+    @property
+    def formatted_siret(self) -> str:
+        return format_siret(self.siret)
 
     @property
     def is_pending(self) -> bool:

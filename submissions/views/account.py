@@ -143,7 +143,7 @@ def join_cancel(request, pk):
         messages.success(
             request,
             _("Demande de rattachement à « %(name)s » annulée.")
-            % {"name": membership_request.administration.name},
+            % {"name": membership_request.administration_label},
         )
     return redirect("submissions:my_administrations")
 

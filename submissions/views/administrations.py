@@ -21,7 +21,12 @@ from relance import audit
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
 from submissions import administrations as workflow
-from submissions.administration_forms import AdministrationForm, MinistryForm, RefuseRequestForm
+from submissions.administration_forms import (
+    AdministrationForm,
+    AssignAdministrationForm,
+    MinistryForm,
+    RefuseRequestForm,
+)
 from submissions.filters import AdministrationFilter
 from submissions.models import (
     Administration,
@@ -87,11 +92,31 @@ def _form_page(request, form, *, title, obj=None, template):
     return render(request, template, {"form": form, "title": title, "object": obj})
 
 
+def _request_to_identify(request):
+    """The pending request, without administration, the creation was started from
+    (``?demande=<pk>``), or ``None``."""
+    pk = request.GET.get("demande", "")
+    if not pk.isdigit():
+        return None
+    return MembershipRequest.objects.filter(
+        pk=int(pk), status=R.PENDING, administration__isnull=True
+    ).first()
+
+
 @staff_required
 def administration_create(request):
-    cancel_url = reverse("submissions:administration_list")
+    # From a request with an unknown SIRET: that SIRET, and back to the request once created.
+    to_identify = _request_to_identify(request)
+    cancel_url = (
+        reverse("submissions:membership_request", kwargs={"pk": to_identify.pk})
+        if to_identify
+        else reverse("submissions:administration_list")
+    )
     form = AdministrationForm(
-        request.POST or None, cancel_url=cancel_url, submit_label=_("Créer l’administration")
+        request.POST or None,
+        initial={"siret": to_identify.siret} if to_identify else None,
+        cancel_url=cancel_url,
+        submit_label=_("Créer l’administration"),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -102,6 +127,14 @@ def administration_create(request):
             messages.success(
                 request, _("Administration « %(name)s » créée.") % {"name": administration.name}
             )
+            if to_identify is not None:
+                try:
+                    workflow.assign_request_administration(
+                        request.user, to_identify, administration
+                    )
+                except WorkflowError as exc:
+                    messages.error(request, exc.message)
+                return redirect("submissions:membership_request", pk=to_identify.pk)
             return redirect("submissions:administration_detail", pk=administration.pk)
     return _form_page(
         request,
@@ -316,8 +349,11 @@ def _request_or_404(pk) -> MembershipRequest:
     )
 
 
-def _render_request(request, membership_request, *, refuse_form=None, error=None):
+def _render_request(request, membership_request, *, refuse_form=None, assign_form=None, error=None):
     agent = membership_request.user
+    if assign_form is None and membership_request.administration_id is None:
+        match = workflow.find_by_siret(membership_request.siret)
+        assign_form = AssignAdministrationForm(initial={"administration": match})
     return render(
         request,
         "submissions/staff/administrations/request_detail.html",
@@ -329,6 +365,7 @@ def _render_request(request, membership_request, *, refuse_form=None, error=None
                 Administration.objects.filter(memberships__user=agent).order_by("name")
             ),
             "refuse_form": refuse_form or RefuseRequestForm(),
+            "assign_form": assign_form,
             "error": error,
         },
     )
@@ -355,7 +392,7 @@ def request_approve(request, pk):
         )
         % {
             "agent": membership_request.user.get_full_name() or membership_request.user.email,
-            "name": membership_request.administration.name,
+            "name": membership_request.administration_label,
         },
     )
     return redirect("submissions:membership_requests")
@@ -380,3 +417,25 @@ def request_refuse(request, pk):
         % {"agent": membership_request.user.get_full_name() or membership_request.user.email},
     )
     return redirect("submissions:membership_requests")
+
+
+@staff_required
+@require_POST
+def request_assign(request, pk):
+    """Name the administration of a request that only has the SIRET ProConnect gave."""
+    membership_request = _request_or_404(pk)
+    form = AssignAdministrationForm(request.POST)
+    if not form.is_valid():
+        return _render_request(request, membership_request, assign_form=form)
+    try:
+        workflow.assign_request_administration(
+            request.user, membership_request, form.cleaned_data["administration"]
+        )
+    except WorkflowError as exc:
+        return _render_request(request, _request_or_404(pk), assign_form=form, error=exc.message)
+    messages.success(
+        request,
+        _("Administration « %(name)s » choisie : vous pouvez accepter ou refuser la demande.")
+        % {"name": form.cleaned_data["administration"].name},
+    )
+    return redirect("submissions:membership_request", pk=pk)

@@ -196,6 +196,9 @@ def dossier_create(request, call_slug):
         context["refusal"] = "ineligible"
         context["administrations"] = list(administrations)
         context["administration_names"] = ", ".join(a.name for a in context["administrations"])
+    elif not request.user.email_confirmed:
+        # Nothing is filed before the account's address is confirmed.
+        context["refusal"] = "email_unconfirmed"
     if context["refusal"]:
         status = 403 if request.method == "POST" else 200
         return render(request, "submissions/applicant/dossier_create.html", context, status=status)

@@ -721,6 +721,7 @@ def test_each_imported_row_is_audited(admin_client_, ministries, superuser):
             "kind": "central",
             "ministry": ministries[0].pk,
             "siret": "13002526500013",
+            "proconnect_auto_attach": False,
         },
     }
 

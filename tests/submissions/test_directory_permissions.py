@@ -80,6 +80,9 @@ def staff_pages(world) -> dict[str, str]:
         "membership_request_refuse": reverse(
             "submissions:membership_request_refuse", kwargs={"pk": world["request"].pk}
         ),
+        "membership_request_assign": reverse(
+            "submissions:membership_request_assign", kwargs={"pk": world["request"].pk}
+        ),
     }
 
 
@@ -97,8 +100,13 @@ STAFF_POSTS = {
     "membership_request": {},
     "membership_request_approve": {},
     "membership_request_refuse": {"refus-reason": "Non"},
+    "membership_request_assign": {"choix-administration": "1"},
 }
-POST_ONLY = {"membership_request_approve", "membership_request_refuse"}
+POST_ONLY = {
+    "membership_request_approve",
+    "membership_request_refuse",
+    "membership_request_assign",
+}
 
 
 def agent_pages(world) -> dict[str, str]:
@@ -201,7 +209,11 @@ def test_an_unknown_object_answers_404_to_staff(client, world):
         ("membership_request", {"pk": unknown}),
     ]:
         assert client.get(reverse(f"submissions:{name}", kwargs=kwargs)).status_code == 404, name
-    for name in ("membership_request_approve", "membership_request_refuse"):
+    for name in (
+        "membership_request_approve",
+        "membership_request_refuse",
+        "membership_request_assign",
+    ):
         url = reverse(f"submissions:{name}", kwargs={"pk": unknown})
         assert client.post(url, {"refus-reason": "Non"}).status_code == 404, name
 
