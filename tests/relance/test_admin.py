@@ -25,6 +25,7 @@ from tests.factories import (
     AdministrationFactory,
     CallFactory,
     MembershipFactory,
+    MinistryFactory,
     ProgrammeFactory,
     StaffFactory,
     UserFactory,
@@ -216,3 +217,19 @@ def test_view_on_site_needs_a_right_on_the_model(client, superuser):
     reader.user_permissions.add(Permission.objects.get(codename="view_call"))
     client.force_login(reader)
     assert client.get(address)["Location"].endswith(draft.get_absolute_url())
+
+
+def test_the_ministries_autocomplete_lists_them_in_order(client, superuser):
+    for name in ("Culture", "Armées", "Intérieur"):
+        MinistryFactory(name=f"Ministère — {name}")
+    client.force_login(superuser)
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "submissions", "model_name": "administration", "field_name": "ministry"},
+    )
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == [
+        "Ministère — Armées",
+        "Ministère — Culture",
+        "Ministère — Intérieur",
+    ]
