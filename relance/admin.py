@@ -38,9 +38,6 @@ from relance.models import AuditEntry, OutgoingEmail, PeriodicJob, User
 from relance.tasks import send_email
 from relance.workflow import WorkflowError, audit_value
 
-admin.site.site_header = _("Relance — administration")
-admin.site.site_title = _("Relance")
-
 
 class ReadOnlyMixin:
     """Shown to whoever may view it; nothing is added, changed or deleted in the admin.

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,3 +14,10 @@ class RelanceConfig(AppConfig):
         from relance.middleware import start_idle_clock
 
         user_logged_in.connect(start_idle_clock, dispatch_uid="relance.start_idle_clock")
+
+
+class RelanceAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, with the site of ``relance.admin_site`` as ``admin.site``."""
+
+    default = False  # named in INSTALLED_APPS; ``relance`` itself is RelanceConfig
+    default_site = "relance.admin_site.RelanceAdminSite"

@@ -111,6 +111,9 @@ class MinistryAdmin(CSVImportMixin, AuditedAdminMixin, ImportExportModelAdmin):
     resource_classes = [MinistryResource]
     list_display = ["name", "acronym", "administration_count"]
     search_fields = ["name", "acronym"]
+    # Explicit: the count's GROUP BY drops the model's ordering, and the autocomplete of the
+    # administrations' form pages through this list.
+    ordering = ["name"]
 
     def get_queryset(self, request):
         return (

@@ -1,12 +1,15 @@
-"""The kernel's admin policies: one read-only mixin, audited edits of accounts and rights."""
+"""The kernel's admin policies: one read-only mixin, audited edits of accounts and rights, the
+redirect to the site behind a right on the model."""
 
 import json
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
+from calls.models import Call
 from relance.admin import AuditedAdminMixin, ReadOnlyMixin
 from relance.audit import AuditAction
 from relance.models import AuditEntry, User
@@ -18,7 +21,15 @@ from tests.admin_helpers import (
     offers_bulk_delete,
     url,
 )
-from tests.factories import AdministrationFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    AdministrationFactory,
+    CallFactory,
+    MembershipFactory,
+    MinistryFactory,
+    ProgrammeFactory,
+    StaffFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +198,38 @@ def test_group_permissions_edits_are_audited(admin_client_, superuser):
     entry = audit_entries(group)[-1]
     assert entry.action == AuditAction.ADMIN_EDIT
     assert entry.data["changes"] == {"permissions": {"old": [permission.pk], "new": []}}
+
+
+def test_view_on_site_needs_a_right_on_the_model(client, superuser):
+    """Staff of a programme never learn, through the admin's « Voir sur le site », the address
+    of a draft call (of another programme, say)."""
+    draft = CallFactory(published_at=None, slug="appel-en-preparation")
+    address = reverse(
+        "admin:view_on_site", args=[ContentType.objects.get_for_model(Call).pk, draft.pk]
+    )
+    client.force_login(StaffFactory(programmes=[ProgrammeFactory()]))
+    response = client.get(address)
+    assert response.status_code == 403
+    assert draft.slug not in response.get("Location", "")
+    client.force_login(superuser)
+    assert client.get(address)["Location"].endswith(draft.get_absolute_url())
+    reader = StaffFactory(programmes=[])
+    reader.user_permissions.add(Permission.objects.get(codename="view_call"))
+    client.force_login(reader)
+    assert client.get(address)["Location"].endswith(draft.get_absolute_url())
+
+
+def test_the_ministries_autocomplete_lists_them_in_order(client, superuser):
+    for name in ("Culture", "Armées", "Intérieur"):
+        MinistryFactory(name=f"Ministère — {name}")
+    client.force_login(superuser)
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "submissions", "model_name": "administration", "field_name": "ministry"},
+    )
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == [
+        "Ministère — Armées",
+        "Ministère — Culture",
+        "Ministère — Intérieur",
+    ]
