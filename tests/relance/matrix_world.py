@@ -6,12 +6,14 @@ administrations A and B, of different ministries) were preselected, heard on a p
 hearing day, scored and decided, with results published: A's is a laureate, B's is not
 selected. Its jury has a juror and a juror in conflict with A's dossier. An open round of P
 holds A's draft (with an attachment) and A's dossier waiting for additions; another round of
-P is being prepared. An agent of a local authority asks to join B. Programme Q has its own
-manager.
+P is being prepared. P's continuous window has A's dossier, proposed by its instructor, on the
+agenda of a committee session. An agent of a local authority asks to join B. Programme Q has
+its own manager.
 """
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -22,17 +24,19 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from calls.models import AdministrationKind, Call, ProgrammeRole, ProgrammeRoleKind
+from jury.committee import workflow as committee
 from jury.deliberation import workflow as deliberation
 from jury.hearings import publication as hearing_publication
 from jury.hearings import workflow as hearings
-from jury.models import Award, HearingSlot
+from jury.models import AgendaItem, Award, HearingSlot
 from submissions import administrations as directory
-from submissions import workflow
-from submissions.models import Dossier, DossierState, Membership
+from submissions import instruction, workflow
+from submissions.models import Dossier, DossierState, Membership, Proposal
 from tests.factories import (
     AdministrationFactory,
     CallFactory,
     CategoryFactory,
+    ContinuousCallFactory,
     CriterionFactory,
     DossierFactory,
     ProgrammeFactory,
@@ -95,6 +99,9 @@ class World:
     membership: Membership  # the applicant's, in A
     membership_request: object  # the local agent's, to join B
     instructor_role: ProgrammeRole
+    window: Call  # P's continuous window
+    committee_session: object  # of ``window``, unpublished
+    agenda_item: object  # A's window dossier on its agenda
     sessions: dict  # role → the session key of its signed-in account
     password_reset: dict  # uidb64 and token of a real reset link (the applicant's)
 
@@ -177,6 +184,22 @@ def build_world() -> World:
 
     draft_call = CallFactory(programme=programme, slug="appel-en-preparation", published_at=None)
 
+    # The continuous window: A's dossier, proposed, on an unpublished session's agenda.
+    window = ContinuousCallFactory(programme=programme, slug="guichet", instruction_days=30)
+    window_dossier = DossierFactory(
+        call=window,
+        administration=administration,
+        category=CategoryFactory(call=window),
+        state=S.SUBMITTED,
+        submitted_at=now - timedelta(days=3),
+        requested_amount=Decimal("50000.00"),
+    )
+    instruction.record_proposal(
+        instructor, window_dossier, proposal=Proposal.ACCEPT, amount="50000"
+    )
+    committee_session = committee.create_session(instructor, window, date=now.date())
+    committee.add_to_agenda(instructor, committee_session, [window_dossier])
+
     local_agent = agent_of(AdministrationFactory(kind=AdministrationKind.LOCAL_AUTHORITY))
     membership_request, _created = directory.request_membership(
         local_agent, other_administration, message="Bonjour"
@@ -222,6 +245,9 @@ def build_world() -> World:
         membership=membership,
         membership_request=membership_request,
         instructor_role=ProgrammeRole.objects.get(programme=programme, user=instructor),
+        window=window,
+        committee_session=committee_session,
+        agenda_item=AgendaItem.objects.get(dossier=window_dossier),
         sessions=sessions,
         password_reset={
             "uidb64": urlsafe_base64_encode(force_bytes(applicant.pk)),

@@ -184,6 +184,18 @@ def _manager_call(w):
     return {"slug": w.programme.slug, "call_slug": w.open_round.slug}
 
 
+def _window(w):
+    return {"call_slug": w.window.slug}
+
+
+def _committee_session(w):
+    return {**_window(w), "session_id": w.committee_session.pk}
+
+
+def _agenda_item(w):
+    return {**_committee_session(w), "item_id": w.agenda_item.pk}
+
+
 def _pk(name):
     return lambda w: {"pk": getattr(w, name).pk}
 
@@ -242,6 +254,12 @@ ROUTES: dict[str, Row] = {
     "set_language": public(get=302, post=302, data={"language": "en", "next": "/"}),
     "javascript-catalog": public(post=405),
     "health": public(post=405),
+    # ProConnect (not configured here: the sign-in is not offered), confirming an address.
+    "oidc_authentication_init": public(get=404, post=405),
+    "oidc_authentication_callback": public(get=404, post=405),
+    "proconnect_logged_out": public(),
+    "email_confirm": public(kwargs=lambda w: {"uidb64": "x", "token": "y"}),
+    "email_confirmation_resend": signed_in(post_only=True, post=302),
     # calls: public pages, programmes' teams, the calls their managers prepare.
     "calls:list": public(post=405),
     "calls:detail": public(kwargs=lambda w: {"slug": w.round.slug}, post=405),
@@ -396,13 +414,56 @@ ROUTES: dict[str, Row] = {
                 "membership_request": _pk("membership_request"),
                 "membership_request_approve": _pk("membership_request"),
                 "membership_request_refuse": _pk("membership_request"),
+                "membership_request_assign": _pk("membership_request"),
             }.get(name, lambda w: {}),
             data=data,
-            post_only=name in ("membership_request_approve", "membership_request_refuse"),
+            post_only=name
+            in (
+                "membership_request_approve",
+                "membership_request_refuse",
+                "membership_request_assign",
+            ),
             post=302 if name in DIRECTORY_SAVED else 200,
         )
         for name, data in DIRECTORY_POSTS.items()
     },
+    # submissions: instruction of a window's dossier (here a round's: refused as a proposal).
+    "submissions:instruction_assign_instructor": programme_staff(
+        kwargs=_pk("incomplete"),
+        data={"instructor-instructor": ""},
+        post_only=True,
+        post=302,
+    ),
+    "submissions:instruction_due_date": programme_staff(
+        kwargs=_pk("incomplete"),
+        data={"due-due_on": "2030-01-01", "due-reason": "Pièces attendues"},
+        post_only=True,
+        post=302,
+    ),
+    "submissions:instruction_proposal": programme_staff(
+        kwargs=_pk("incomplete"),
+        data={"proposal-proposal": "refuse", "proposal-reason": "Hors champ"},
+        post_only=True,
+        post=200,
+    ),
+    # jury: a window's committee sessions.
+    "jury:committee_sessions": programme_staff(kwargs=_window),
+    "jury:committee_session": programme_staff(kwargs=_committee_session),
+    "jury:committee_session_edit": programme_staff(
+        kwargs=_committee_session, post_only=True, post=302
+    ),
+    "jury:committee_session_delete": programme_staff(
+        kwargs=_committee_session, post_only=True, post=302
+    ),
+    "jury:committee_agenda_add": programme_staff(kwargs=_committee_session, post_only=True),
+    "jury:committee_agenda_remove": programme_staff(kwargs=_agenda_item, post_only=True, post=302),
+    "jury:committee_follow": programme_staff(kwargs=_agenda_item, post_only=True, post=302),
+    "jury:committee_decision": programme_staff(kwargs=_agenda_item, post_only=True),
+    "jury:committee_hearing": programme_staff(kwargs=_agenda_item, post_only=True),
+    # Undecided: the publication is refused, and says why.
+    "jury:committee_publish": programme_staff(
+        kwargs=_committee_session, post=302, unchanged=PROGRAMME_STAFF
+    ),
     # jury: the juror's pages.
     "jury:juror_home": juror(),
     "jury:juror_dossier_list": juror(kwargs=lambda w: {"jury_id": w.jury.pk}),
@@ -539,6 +600,10 @@ ADMIN_MODELS = [
     "jury_deliberation",
     "jury_award",
     "jury_resultamendment",
+    "jury_committeesession",
+    "axes_accessattempt",
+    "axes_accessfailurelog",
+    "axes_accesslog",
 ]
 # Django's own views of each model, behind the same guard as its changelist.
 ADMIN_OBJECT_VIEWS = ("add", "change", "delete", "history")
