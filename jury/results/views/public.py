@@ -65,6 +65,10 @@ class SessionGroup:
     id: str  # unique on the page, for the headings' ids
     categories: list = field(default_factory=list)
 
+    @property
+    def laureates(self):
+        return [award for category in self.categories for award in category.laureates]
+
 
 @dataclass
 class CallGroup:
