@@ -39,7 +39,7 @@ from calls.models import (
 from calls.permissions import require_programme_manager
 from relance import audit
 from relance.audit import AuditAction
-from relance.formatting import PARIS, format_paris_datetime, to_paris
+from relance.formatting import PARIS, format_euros, format_paris_datetime, to_paris
 from relance.workflow import WorkflowError, lock, snapshot
 
 # The call's own fields a manager edits (the rest is set by the workflows).
@@ -58,6 +58,8 @@ CALL_FIELDS = (
     "max_dossiers_per_administration",
     "ineligible_note",
     "ineligible_link",
+    "envelope",
+    "instruction_days",
 )
 # What a duplicate copies besides categories, criteria and documents.
 COPIED_FIELDS = (
@@ -70,11 +72,13 @@ COPIED_FIELDS = (
     "max_dossiers_per_administration",
     "ineligible_note",
     "ineligible_link",
+    "instruction_days",
     "is_public",
 )
 CATEGORY_FIELDS = ("name", "description", "order")
 CRITERION_FIELDS = ("label", "description", "weight", "scale_max", "order")
 DOCUMENT_FIELDS = ("label", "description", "is_required", "order")
+DEFAULT_INSTRUCTION_DAYS = 30
 # A duplicate opens at least this long after it is made (its dates shifted by whole weeks).
 DUPLICATE_LEAD = timedelta(weeks=2)
 
@@ -269,6 +273,9 @@ def _clean_call(call: Call) -> None:
         call.slug = suggest_slug(call.title)
     if call.kind == CallKind.CONTINUOUS:
         call.number = None
+        if call.instruction_days is None:
+            # Instruction within a month of submission unless the manager says otherwise.
+            call.instruction_days = DEFAULT_INSTRUCTION_DAYS
     try:
         # No eligible kind is allowed in a draft: the check page reports it.
         call.full_clean(
@@ -337,6 +344,7 @@ def update_call(actor, call: Call, *, fields: dict, categories=None, criteria=No
     with transaction.atomic():
         locked = lock(Call, call, related=("programme",), missing=_("Cet appel n’existe plus."))
         before = snapshot(locked, CALL_FIELDS)
+        old_envelope = locked.envelope
         locks = locked_fields(locked)
         errors = {}
         for name in CALL_FIELDS:
@@ -350,6 +358,21 @@ def update_call(actor, call: Call, *, fields: dict, categories=None, criteria=No
             raise CallEditError(
                 _("Certains champs sont verrouillés : rien n’a été enregistré."), errors
             )
+        if locked.envelope is not None and locked.envelope != old_envelope:
+            committed = hooks.committed_amount(locked)
+            if locked.envelope < committed:
+                raise CallEditError(
+                    _("L’appel n’a pas été enregistré : corrigez les champs signalés."),
+                    {
+                        "envelope": [
+                            _(
+                                "Les décisions déjà enregistrées engagent %(committed)s : "
+                                "l’enveloppe ne peut pas être inférieure."
+                            )
+                            % {"committed": format_euros(committed, cents=True)}
+                        ]
+                    },
+                )
         changes = _save_with_rows(locked, categories, criteria, documents)
         after = snapshot(locked, CALL_FIELDS)
         changed = {

@@ -135,6 +135,29 @@ class CallForm(forms.Form):
         max_value=32767,
         help_text=_("Les dossiers retirés ne comptent pas. Vide : pas de limite."),
     )
+    envelope = AmountField(
+        label=_("Enveloppe (€)"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=14,
+        decimal_places=2,
+        localize=True,
+        help_text=_(
+            "Total des cofinancements que l’appel peut accorder : une décision qui le dépasserait "
+            "est refusée, et un guichet ferme quand ses décisions publiées l’ont consommé. "
+            "Vide : pas d’enveloppe."
+        ),
+    )
+    instruction_days = forms.IntegerField(
+        label=_("Délai d’instruction (jours)"),
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text=_(
+            "Guichet en continu : chaque dossier a pour échéance sa date de dépôt plus ce délai. "
+            "Affiché sur la page publique."
+        ),
+    )
     ineligible_note = _model_field("ineligible_note", widget=forms.Textarea(attrs={"rows": 3}))
     ineligible_link = _model_field("ineligible_link", assume_scheme="https")
 
@@ -149,7 +172,8 @@ class CallForm(forms.Form):
                 field = self.fields[field_name]
                 field.disabled = True
                 field.help_text = reason
-        self.fields["amount_ceiling"].widget.attrs.update(inputmode="decimal", autocomplete="off")
+        for name in ("amount_ceiling", "envelope"):
+            self.fields[name].widget.attrs.update(inputmode="decimal", autocomplete="off")
         self.helper = inline_helper()
         self.helper.layout = Layout(
             Fieldset(_("L’appel"), "kind", "number", "title", "slug"),
@@ -167,6 +191,7 @@ class CallForm(forms.Form):
                 "ineligible_note",
                 "ineligible_link",
             ),
+            Fieldset(_("Instruction et enveloppe"), "instruction_days", "envelope"),
         )
 
     def clean(self):

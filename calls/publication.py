@@ -71,7 +71,9 @@ def call_problems(call: Call, now=None) -> list[Problem]:
         problems.append(Problem(_("L’appel n’a aucune catégorie."), "categories"))
     criteria = list(call.criteria.all())
     if not criteria:
-        problems.append(Problem(_("L’appel n’a aucun critère de notation."), "criteria"))
+        # A window's committee decides without scores: criteria are optional there.
+        if call.kind == CallKind.ROUND:
+            problems.append(Problem(_("L’appel n’a aucun critère de notation."), "criteria"))
     else:
         if (
             any(c.weight is None or c.weight <= 0 for c in criteria)

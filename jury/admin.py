@@ -10,7 +10,9 @@ from django.contrib import admin
 from django.db import models
 
 from jury.models import (
+    AgendaItem,
     Award,
+    CommitteeSession,
     ConflictOfInterest,
     Deliberation,
     Evaluation,
@@ -128,11 +130,28 @@ class DeliberationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(Award)
 class AwardAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("dossier", "decision", "granted_amount", "slug", "recorded_at")
+    list_display = ("dossier", "decision", "granted_amount", "session", "slug", "recorded_at")
     list_filter = ("decision", "aid_nature", "payment_terms", "dossier__call")
     search_fields = ("dossier__reference", "dossier__title", "slug", "decision_reference")
-    list_select_related = ("dossier",)
+    list_select_related = ("dossier", "session")
     readonly_fields = ("recorded_at",)
+
+
+class AgendaItemInline(ReadOnlyMixin, admin.TabularInline):
+    model = AgendaItem
+    fields = ("dossier", "added_by", "added_at")
+    raw_id_fields = ("dossier",)
+
+
+@admin.register(CommitteeSession)
+class CommitteeSessionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """A window's committee sessions: read here, run from the committee screens."""
+
+    list_display = ("__str__", "call", "date", "place", "published_at")
+    list_filter = ("call", ("published_at", admin.EmptyFieldListFilter))
+    search_fields = ("call__title", "place")
+    list_select_related = ("call",)
+    inlines = [AgendaItemInline]
 
 
 @admin.register(ResultAmendment)

@@ -27,3 +27,8 @@ class JuryConfig(AppConfig):
         from jury.scoring.call_usage import criteria_with_submitted_scores
 
         hooks.register_criterion_usage("jury", criteria_with_submitted_scores)
+
+        # The call editor keeps an envelope above what the call's decisions commit.
+        from jury.committee.envelope import committed_amount
+
+        hooks.register_committed_amount("jury", committed_amount)

@@ -42,6 +42,20 @@ NUMBERS = (
         url=_jury_url("jury:hearing_sessions"),
     ),
     FunnelNumber(
+        "pending_committee",
+        gettext_lazy("Décisions du comité à publier"),
+        gettext_lazy(
+            "Guichet en continu : décisions enregistrées en séance du comité, connues des "
+            "administrations à la publication de la séance."
+        ),
+        after="pending_preselection",
+        url=lambda call, values: (
+            reverse("jury:committee_sessions", kwargs={"call_slug": call.slug})
+            if call.is_continuous
+            else ""
+        ),
+    ),
+    FunnelNumber(
         "pending_awards",
         gettext_lazy("Décisions du jury à publier"),
         gettext_lazy(
@@ -66,6 +80,11 @@ KEYS = (
     "hearing_sessions",
     "unpublished_sessions",
     "deliberation_closed",
+    # A window's committee.
+    "pending_committee",
+    "awaiting_session",
+    "undecided_on_agenda",
+    "ready_sessions",
 )
 
 
@@ -83,6 +102,28 @@ def jury_values(calls, now) -> dict[int, dict[str, int]]:
             unscheduled=Count("pk", filter=before_jury & Q(hearing_slot__isnull=True)),
             without_award=Count("pk", filter=before_jury & Q(award__isnull=True)),
             pending_awards=Count("pk", filter=before_jury & Q(award__isnull=False)),
+            # A window: instructed dossiers on no agenda, on an agenda without a decision,
+            # decided in a session not yet published.
+            awaiting_session=Count(
+                "pk",
+                filter=Q(state=S.SUBMITTED, agenda_item__isnull=True) & ~Q(proposal=""),
+            ),
+            undecided_on_agenda=Count(
+                "pk",
+                filter=Q(
+                    agenda_item__session__published_at__isnull=True,
+                    agenda_item__isnull=False,
+                    award__isnull=True,
+                ),
+            ),
+            pending_committee=Count(
+                "pk",
+                filter=Q(
+                    state=S.SUBMITTED,
+                    award__session__isnull=False,
+                    award__session__published_at__isnull=True,
+                ),
+            ),
         )
         .order_by()
     )
@@ -108,9 +149,56 @@ def jury_values(calls, now) -> dict[int, dict[str, int]]:
     return result
 
 
+def committee_step(call, values) -> NextStep | None:
+    """A window: put instructed dossiers on an agenda, decide them, publish the session."""
+    url = reverse("jury:committee_sessions", kwargs={"call_slug": call.slug})
+    if values["pending_committee"] and not values["undecided_on_agenda"]:
+        n = values["pending_committee"]
+        return NextStep(
+            "publish_committee",
+            _("Publier les décisions du comité"),
+            url,
+            ngettext(
+                "%(n)s décision du comité prête à publier.",
+                "%(n)s décisions du comité prêtes à publier.",
+                n,
+            )
+            % {"n": n},
+        )
+    if values["undecided_on_agenda"]:
+        n = values["undecided_on_agenda"]
+        return NextStep(
+            "decide_committee",
+            _("Réunir le comité"),
+            url,
+            ngettext(
+                "%(n)s dossier à l’ordre du jour attend la décision du comité.",
+                "%(n)s dossiers à l’ordre du jour attendent la décision du comité.",
+                n,
+            )
+            % {"n": n},
+        )
+    if values["awaiting_session"]:
+        n = values["awaiting_session"]
+        return NextStep(
+            "committee_agenda",
+            _("Inscrire des dossiers au comité"),
+            url,
+            ngettext(
+                "%(n)s dossier instruit attend une séance du comité.",
+                "%(n)s dossiers instruits attendent une séance du comité.",
+                n,
+            )
+            % {"n": n},
+        )
+    return None
+
+
 def next_step(call, values) -> NextStep | None:
     """Once the preselection is published: the jury, the hearings, the deliberation, then the
-    publication of the results; nothing once they are published."""
+    publication of the results; nothing once they are published. A window: its committee."""
+    if call.is_continuous:
+        return committee_step(call, values)
     if call.results_published_at is not None or not values["before_jury"]:
         return None
 

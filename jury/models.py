@@ -446,6 +446,9 @@ class AgendaItem(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     added_at = models.DateTimeField(auto_now_add=True)
+    # Optional: the committee hears this dossier's administration during the session.
+    hearing_at = models.DateTimeField(_("audition le"), null=True, blank=True)
+    hearing_place = models.CharField(_("lieu de l’audition"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("dossier à l’ordre du jour")

@@ -8,6 +8,7 @@ call-page extension point registered by ``jury.results``.
 
 from django.urls import path
 
+from jury.committee import views as committee
 from jury.composition import views as composition
 from jury.deliberation import views as deliberation
 from jury.hearings import views as hearings
@@ -18,6 +19,9 @@ app_name = "jury"
 
 STAFF = "instruction/appels/<slug:call_slug>/jury/"
 SESSION = f"{STAFF}auditions/<int:session_id>/"
+COMMITTEE = "instruction/appels/<slug:call_slug>/comite/"
+COMMITTEE_SESSION = f"{COMMITTEE}<int:session_id>/"
+COMMITTEE_ITEM = f"{COMMITTEE_SESSION}dossiers/<int:item_id>/"
 JUROR = "jury/<int:jury_id>/"
 JUROR_DOSSIER = f"{JUROR}dossiers/<int:pk>/"
 
@@ -91,6 +95,19 @@ urlpatterns = [
         deliberation.deliberation_publish,
         name="deliberation_publish",
     ),
+    # Staff: a continuous window's committee sessions.
+    path(COMMITTEE, committee.session_list, name="committee_sessions"),
+    path(COMMITTEE_SESSION, committee.session_page, name="committee_session"),
+    path(f"{COMMITTEE_SESSION}modifier/", committee.session_edit, name="committee_session_edit"),
+    path(
+        f"{COMMITTEE_SESSION}supprimer/", committee.session_delete, name="committee_session_delete"
+    ),
+    path(f"{COMMITTEE_SESSION}ordre-du-jour/", committee.agenda_add, name="committee_agenda_add"),
+    path(f"{COMMITTEE_ITEM}retirer/", committee.agenda_remove, name="committee_agenda_remove"),
+    path(f"{COMMITTEE_ITEM}suivre/", committee.follow_proposal, name="committee_follow"),
+    path(f"{COMMITTEE_ITEM}decision/", committee.record_decision, name="committee_decision"),
+    path(f"{COMMITTEE_ITEM}audition/", committee.hearing, name="committee_hearing"),
+    path(f"{COMMITTEE_SESSION}publier/", committee.publish, name="committee_publish"),
     # Public: laureates, statistics, open data.
     path("laureats/", public.laureates, name="laureates"),
     path("laureats/<slug:slug>/", public.laureate, name="laureate"),

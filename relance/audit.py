@@ -123,6 +123,8 @@ class AuditAction(models.TextChoices):
     AGENDA_ADD = "agenda_add", _("Inscrit à l’ordre du jour du comité")
     AGENDA_REMOVE = "agenda_remove", _("Retiré de l’ordre du jour du comité")
     COMMITTEE_DECISION = "committee_decision", _("Décision du comité enregistrée")
+    COMMITTEE_HEARING = "committee_hearing", _("Audition devant le comité demandée")
+    COMMITTEE_HEARING_CANCEL = "committee_hearing_cancel", _("Audition devant le comité annulée")
     COMMITTEE_PUBLISH = "committee_publish", _("Décisions du comité publiées")
     # Programme teams (see calls.team).
     PROGRAMME_GRANT_ROLE = "programme_grant_role", _("Rôle attribué dans le programme")

@@ -208,7 +208,8 @@ def preselection_step(call, values, now) -> NextStep | None:
     Never on a call whose results are published, nor on a round still open (the workflow
     publishes a round's preselection once it has closed).
     """
-    if call.results_published_at is not None:
+    if call.results_published_at is not None or call.is_continuous:
+        # A window has no preselection: its committee decides dossier by dossier.
         return None
     if call.closes_at is not None and now < call.closes_at:
         return None
@@ -240,6 +241,13 @@ def _day(value) -> str:
 
 
 def _note(call, values, now) -> str:
+    if call.is_continuous and now >= call.opens_at:
+        if not values["submitted"]:
+            return str(_("Guichet ouvert : aucun dossier déposé pour l’instant."))
+        return str(
+            _("Guichet ouvert : %(n)s dossier(s) en instruction.")
+            % {"n": values["in_review"] + values["incomplete"]}
+        )
     if call.results_published_at is not None:
         return str(_("Résultats publiés le %(date)s.") % {"date": _day(call.results_published_at)})
     if now < call.opens_at:

@@ -164,6 +164,13 @@ def record_proposal(user, dossier, *, proposal, amount=None, reason="") -> Dossi
     with transaction.atomic():
         locked = _lock(dossier)
         require_programme_staff(user, locked)
+        if not locked.call.is_continuous:
+            raise WorkflowError(
+                _(
+                    "Les propositions au comité sont celles d’un guichet en continu ; un appel "
+                    "numéroté passe par la présélection."
+                )
+            )
         if locked.state != S.SUBMITTED:
             raise WorkflowError(
                 _(

@@ -8,13 +8,16 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from relance.formatting import format_euros
 from relance.forms import PrefixedForm, inline_helper
-from submissions.forms import SECTIONS, AttachmentForm
+from submissions.forms import SECTIONS, AttachmentForm, FrenchDecimalField
+from submissions.instruction import instructors_of
 from submissions.models import (
     SUBMISSION_REQUIRED_FIELDS,
     Administration,
     Dossier,
     PreselectionDecision,
+    Proposal,
     ReceptionChannel,
 )
 
@@ -73,6 +76,80 @@ class DecisionForm(PrefixedForm):
         help_text=_("Communiqué à l’administration quand la présélection sera publiée."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+# Instruction of a window's dossier ---------------------------------------------------------
+
+
+class InstructorForm(PrefixedForm):
+    form_prefix = "instructor"
+    instructor = forms.ModelChoiceField(
+        label=_("Instructeur du dossier"),
+        queryset=None,
+        required=False,
+        empty_label=_("— Personne —"),
+        error_messages={"invalid_choice": _("Cette personne n’instruit pas ce programme.")},
+    )
+
+    def __init__(self, *args, dossier, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["instructor"]
+        field.queryset = instructors_of(dossier.call)
+        field.label_from_instance = lambda user: user.get_full_name() or user.email
+
+
+class DueDateForm(PrefixedForm):
+    form_prefix = "due"
+    due_on = forms.DateField(
+        label=_("Instruction attendue le"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": _("Indiquez la date attendue de fin d’instruction."),
+            "invalid": _("Saisissez une date valide."),
+        },
+    )
+    reason = forms.CharField(
+        label=_("Motif du changement"),
+        max_length=500,
+        error_messages={"required": _("Indiquez le motif du changement d’échéance.")},
+    )
+
+    def __init__(self, *args, dossier, **kwargs):
+        # ``dossier``: the same signature as the other instruction forms.
+        super().__init__(*args, **kwargs)
+
+
+class ProposalForm(PrefixedForm):
+    form_prefix = "proposal"
+    proposal = forms.ChoiceField(
+        label=_("Proposition au comité"),
+        choices=Proposal.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choisissez : accorder ou refuser.")},
+    )
+    amount = FrenchDecimalField(
+        label=_("Montant proposé (€)"),
+        required=False,
+        help_text=_("Pour accorder : au plus le montant demandé. Exemple : 45 000"),
+        error_messages={
+            "invalid": _("Saisissez un montant en euros, par exemple 45 000 ou 45 000,50."),
+        },
+    )
+    reason = forms.CharField(
+        label=_("Motif"),
+        required=False,
+        help_text=_(
+            "Obligatoire pour un refus : l’administration le lira si le comité suit la proposition."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, dossier, **kwargs):
+        super().__init__(*args, **kwargs)
+        if dossier.requested_amount is not None:
+            self.fields["amount"].help_text = _(
+                "Pour accorder : au plus le montant demandé, %(amount)s."
+            ) % {"amount": format_euros(dossier.requested_amount, cents=True)}
 
 
 class BulkDecisionForm(forms.Form):

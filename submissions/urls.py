@@ -88,6 +88,21 @@ urlpatterns = [
         staff.clear_decision,
         name="instruction_clear_decision",
     ),
+    path(
+        "instruction/dossiers/<int:pk>/instructeur/",
+        staff.assign_instructor,
+        name="instruction_assign_instructor",
+    ),
+    path(
+        "instruction/dossiers/<int:pk>/echeance/",
+        staff.set_due_date,
+        name="instruction_due_date",
+    ),
+    path(
+        "instruction/dossiers/<int:pk>/proposition/",
+        staff.record_proposal,
+        name="instruction_proposal",
+    ),
     # Staff: the directory of ministries and administrations, members, requests to join.
     path(
         "instruction/administrations/",

@@ -86,6 +86,16 @@ def envelope_of(call, now=None) -> Envelope:
     return envelopes_of([call], now)[call.pk]
 
 
+def committed_amount(call) -> Decimal:
+    """What the call's recorded laureate decisions commit (published or not)."""
+    return (
+        _laureate_awards()
+        .filter(dossier__call_id=call.pk)
+        .aggregate(total=Sum("granted_amount"))["total"]
+        or ZERO
+    )
+
+
 def check_envelope(call, dossier, amount: Decimal | None) -> None:
     """Refuse a decision granting ``amount`` to ``dossier`` beyond ``call``'s envelope.
 

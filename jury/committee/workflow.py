@@ -35,11 +35,13 @@ from jury.deliberation.workflow import (
     set_award,
 )
 from jury.models import AgendaItem, Award, CommitteeSession
-from relance import audit
+from relance import audit, notifications
 from relance.audit import AuditAction
+from relance.formatting import PARIS
 from relance.workflow import WorkflowError, lock, snapshot
 from submissions import workflow as dossier_workflow
 from submissions.models import Dossier, DossierState, Proposal
+from submissions.notify import applicant_recipients, email_context
 
 S = DossierState
 
@@ -228,6 +230,77 @@ def remove_from_agenda(user, item) -> None:
             dossier,
             data={"session": session.pk, "date": session.date.isoformat()},
         )
+
+
+# Hearings ----------------------------------------------------------------------------------
+
+
+def invite_to_hearing(user, item, *, at, place="") -> AgendaItem:
+    """Ask the dossier's administration to be heard by the committee during the session (at
+    ``at``, an aware datetime on the session's day); its agents are emailed."""
+    pk = item.pk if isinstance(item, AgendaItem) else item
+    session_id = AgendaItem.objects.filter(pk=pk).values_list("session_id", flat=True).first()
+    if session_id is None:
+        raise WorkflowError(_("Ce dossier n’est plus à l’ordre du jour."))
+    with transaction.atomic():
+        call, session = _lock_session(session_id)
+        require_programme_staff(user, call)
+        _check_unpublished(session)
+        locked = AgendaItem.objects.select_for_update().select_related("dossier").get(pk=pk)
+        dossier = locked.dossier
+        if dossier.state != S.SUBMITTED:
+            raise WorkflowError(
+                _("%(ref)s est « %(state)s » : il n’est plus entendu par le comité.")
+                % {"ref": dossier.reference, "state": dossier.get_state_display()}
+            )
+        if at is None or timezone.localtime(at, PARIS).date() != session.date:
+            raise WorkflowError(
+                _("L’audition a lieu pendant la séance, le %(date)s : indiquez son heure.")
+                % {"date": date_format(session.date, "j F Y")}
+            )
+        locked.hearing_at = at
+        locked.hearing_place = (place or "").strip()[:255]
+        locked.save(update_fields=["hearing_at", "hearing_place"])
+        audit.record(
+            user,
+            AuditAction.COMMITTEE_HEARING,
+            dossier,
+            data={"session": session.pk, "at": at.isoformat(), "place": locked.hearing_place},
+        )
+        notifications.queue(
+            "jury/emails/committee_hearing",
+            applicant_recipients(dossier),
+            email_context(dossier, hearing_at=at, place=locked.hearing_place),
+            topic="committee_hearing",
+        )
+        return locked
+
+
+def cancel_hearing(user, item) -> AgendaItem:
+    pk = item.pk if isinstance(item, AgendaItem) else item
+    session_id = AgendaItem.objects.filter(pk=pk).values_list("session_id", flat=True).first()
+    if session_id is None:
+        raise WorkflowError(_("Ce dossier n’est plus à l’ordre du jour."))
+    with transaction.atomic():
+        call, session = _lock_session(session_id)
+        require_programme_staff(user, call)
+        _check_unpublished(session)
+        locked = AgendaItem.objects.select_for_update().select_related("dossier").get(pk=pk)
+        if locked.hearing_at is None:
+            return locked
+        locked.hearing_at = None
+        locked.hearing_place = ""
+        locked.save(update_fields=["hearing_at", "hearing_place"])
+        audit.record(
+            user, AuditAction.COMMITTEE_HEARING_CANCEL, locked.dossier, data={"session": session.pk}
+        )
+        notifications.queue(
+            "jury/emails/committee_hearing_cancelled",
+            applicant_recipients(locked.dossier),
+            email_context(locked.dossier),
+            topic="committee_hearing",
+        )
+        return locked
 
 
 # Decisions ---------------------------------------------------------------------------------

@@ -19,6 +19,12 @@ def euros(amount) -> str:
 
 
 @register.filter
+def euros_cents(amount) -> str:
+    """Always with the cents (« 99 999,99 € », « 100 000,00 € »): amounts near a ceiling."""
+    return format_euros(amount, cents=True)
+
+
+@register.filter
 def number(value) -> str:
     return format_number(value)
 

@@ -326,8 +326,9 @@ class Dossier(models.Model):
 
     @property
     def is_editable_by_applicant(self) -> bool:
+        # A window's dossier with its instructor's proposal goes to the committee as it is.
         return self.state in (DossierState.DRAFT, DossierState.INCOMPLETE) or (
-            self.state == DossierState.SUBMITTED and self.call.is_open
+            self.state == DossierState.SUBMITTED and self.call.is_open and not self.proposal
         )
 
     def missing_for_submission(self) -> list[str]:

@@ -262,6 +262,18 @@ def granted_amount(dossier: Dossier):
         return None
 
 
+def committee_hearing(dossier: Dossier):
+    """A window's committee hearing of the dossier (its agenda item), while still to come.
+
+    The committee belongs to the ``jury`` app: reached through the reverse relation's name."""
+    if dossier.state != S.SUBMITTED:
+        return None
+    item = getattr(dossier, "agenda_item", None)
+    if item is None or item.hearing_at is None or item.session.published_at is not None:
+        return None
+    return item
+
+
 @login_required
 def dossier_detail(request, pk):
     dossier = get_dossier_or_404(
@@ -285,6 +297,7 @@ def dossier_detail(request, pk):
             "jury_decision": dossier.state in JURY_DECISION_STATES,
             "granted_amount": granted_amount(dossier),
             "hearing_slot": published_hearing_slot(dossier),
+            "committee_hearing": committee_hearing(dossier),
             "rounds": dossier_rounds(dossier),
             "resubmission_calls": intake.resubmission_calls(dossier),
         },

@@ -26,12 +26,14 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from calls import hooks
 from calls.models import Call
 from calls.permissions import get_staff_call_or_404, managed_programmes, staff_calls
 from relance import audit
+from relance.formatting import paris_today
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
-from submissions import dashboard, exports, intake, workflow
+from submissions import dashboard, exports, instruction, intake, workflow
 from submissions import preselection as preselection_workflow
 from submissions.display import dossier_rounds, dossier_summary
 from submissions.filters import SORTS, DossierFilter, parse_sort, sort_dossiers
@@ -46,10 +48,13 @@ from submissions.permissions import get_dossier_or_404
 from submissions.staff_forms import (
     BulkDecisionForm,
     DecisionForm,
+    DueDateForm,
+    InstructorForm,
     MessageForm,
     NoteForm,
     OriginalFileForm,
     OutsideReceptionForm,
+    ProposalForm,
     RequestAdditionsForm,
     content_forms,
 )
@@ -166,8 +171,17 @@ def call_dossiers(request, call_slug):
             "bulk": any(dossier.state in DECIDABLE_STATES for dossier in page),
             "decisions": PreselectionDecision,
             "export_formats": exports.FORMATS,
+            "envelope": _envelope(call),
         },
     )
+
+
+def _envelope(call) -> dict | None:
+    """The call's envelope and what its recorded decisions commit (told by ``calls.hooks``)."""
+    if call.envelope is None:
+        return None
+    committed = hooks.committed_amount(call)
+    return {"amount": call.envelope, "committed": committed, "remaining": call.envelope - committed}
 
 
 @staff_required
@@ -414,6 +428,24 @@ def _render_dossier(request, dossier, *, forms=None, error=None, error_form=None
         or DecisionForm(
             initial={"decision": dossier.pending_decision, "reason": dossier.decision_reason}
         ),
+        # A window's dossier is instructed on its own (no preselection).
+        "window": dossier.call.is_continuous,
+        "today": paris_today(),
+        "in_instruction": dossier.state in instruction.INSTRUCTED_STATES,
+        "can_propose": dossier.state == S.SUBMITTED,
+        "instructor_form": forms.get("instructor")
+        or InstructorForm(dossier=dossier, initial={"instructor": dossier.instructor_id}),
+        "due_form": forms.get("due")
+        or DueDateForm(dossier=dossier, initial={"due_on": dossier.instruction_due_on}),
+        "proposal_form": forms.get("proposal")
+        or ProposalForm(
+            dossier=dossier,
+            initial={
+                "proposal": dossier.proposal,
+                "amount": dossier.proposed_amount,
+                "reason": dossier.proposal_reason,
+            },
+        ),
         "error": error,
         "error_form": error_form,
     }
@@ -425,10 +457,10 @@ def dossier_detail(request, pk):
     return _render_dossier(request, _staff_dossier(request, pk))
 
 
-def _dossier_action(request, pk, form_class, act, success):
+def _dossier_action(request, pk, form_class, act, success, *, with_dossier=False):
     """Validate ``form_class``, run ``act(dossier, cleaned_data)``; on refusal show the page."""
     dossier = _staff_dossier(request, pk)
-    form = form_class(request.POST)
+    form = form_class(request.POST, **({"dossier": dossier} if with_dossier else {}))
     error = None
     if form.is_valid():
         try:
@@ -511,3 +543,55 @@ def clear_decision(request, pk):
     else:
         messages.success(request, _("Décision effacée."))
     return redirect("submissions:instruction_dossier", pk=dossier.pk)
+
+
+# Instruction of a window's dossier: instructor, due date, proposal to the committee ---------
+
+
+@staff_required
+@require_POST
+def assign_instructor(request, pk):
+    return _dossier_action(
+        request,
+        pk,
+        InstructorForm,
+        lambda dossier, data: instruction.assign_instructor(
+            request.user, dossier, instructor=data["instructor"]
+        ),
+        _("Instructeur du dossier enregistré."),
+        with_dossier=True,
+    )
+
+
+@staff_required
+@require_POST
+def set_due_date(request, pk):
+    return _dossier_action(
+        request,
+        pk,
+        DueDateForm,
+        lambda dossier, data: instruction.set_due_date(
+            request.user, dossier, due_on=data["due_on"], reason=data["reason"]
+        ),
+        _("Échéance de l’instruction modifiée."),
+        with_dossier=True,
+    )
+
+
+@staff_required
+@require_POST
+def record_proposal(request, pk):
+    return _dossier_action(
+        request,
+        pk,
+        ProposalForm,
+        lambda dossier, data: instruction.record_proposal(
+            request.user,
+            dossier,
+            proposal=data["proposal"],
+            amount=data["amount"],
+            reason=data["reason"],
+        ),
+        _("Proposition enregistrée : le dossier peut être inscrit à l’ordre du jour du comité."),
+        with_dossier=True,
+    )

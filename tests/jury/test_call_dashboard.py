@@ -137,6 +137,7 @@ def test_round_1_of_the_demo_shows_the_whole_funnel(demo_client):
         "not_preselected": 36,
         "withdrawn": 0,
         "pending_preselection": 0,
+        "pending_committee": 0,
         "pending_awards": 0,
     }
     # Results published: nothing left to do, and nothing that no longer applies.

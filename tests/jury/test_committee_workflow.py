@@ -408,3 +408,67 @@ def test_the_figures_of_a_call_count_its_own_laureates_only(w):
     assert envelope_of(w.call).committed == Decimal("10000.00")
     assert envelope_of(jury.call).committed == Decimal("5000.00")
     assert envelope_of(jury.call).remaining is None  # no envelope: nothing remains to show
+
+
+# The call's other screens --------------------------------------------------------------------
+
+
+def test_the_envelope_cannot_go_below_what_the_decisions_commit(w):
+    from calls import editor
+    from calls.editor import CallEditError
+    from calls.models import ProgrammeRoleKind
+    from tests.factories import grant
+
+    manager = StaffFactory(programmes=[])
+    grant(manager, w.call.programme, ProgrammeRoleKind.MANAGER)
+    dossier, _ = submitted(w, requested=Decimal("80000.00"))
+    proposed(w, dossier)
+    [item] = on_agenda(w, session(w), dossier)
+    committee.follow_proposal(w.staff, item)
+    with pytest.raises(CallEditError) as refused:
+        editor.update_call(manager, w.call, fields={"envelope": Decimal("79999.99")})
+    assert "engagent 80\u00a0000,00\u00a0€" in str(refused.value.errors["envelope"][0])
+    assert refresh(w.call).envelope == Decimal("200000.00")
+    editor.update_call(manager, w.call, fields={"envelope": Decimal("80000.00")})
+    assert refresh(w.call).envelope == Decimal("80000.00")
+
+
+def test_the_instruction_dashboard_leads_a_window_through_its_committee(client, w):
+    from django.urls import reverse
+
+    def step():
+        client.force_login(w.staff)
+        page = client.get(reverse("submissions:instruction_home")).content.decode()
+        row = page.split(f'data-call="{w.call.slug}"', 1)[1].split("</tr>", 1)[0]
+        return row
+
+    assert "Guichet ouvert : aucun dossier déposé" in step()
+    dossier, _ = submitted(w)
+    assert "Publier la présélection" not in step()
+    assert "Guichet ouvert : 1 dossier(s) en instruction." in step()
+    proposed(w, dossier)
+    assert "Inscrire des dossiers au comité" in step()
+    march = session(w)
+    [item] = on_agenda(w, march, dossier)
+    assert "Réunir le comité" in step()
+    committee.follow_proposal(w.staff, item)
+    row = step()
+    assert "Publier les décisions du comité" in row and 'data-n="pending_committee">1<' in row
+    committee.publish_session(w.staff, march)
+    assert "Guichet ouvert" in step()
+
+
+def test_a_hearing_takes_place_on_the_session_day_and_not_after_publication(w):
+    from datetime import datetime
+
+    dossier, _ = submitted(w)
+    proposed(w, dossier)
+    march = session(w, date(2021, 3, 15))
+    [item] = on_agenda(w, march, dossier)
+    with pytest.raises(WorkflowError, match="pendant la séance, le 15 mars 2021"):
+        committee.invite_to_hearing(w.staff, item, at=datetime(2021, 3, 16, 10, 0, tzinfo=PARIS))
+    committee.invite_to_hearing(w.staff, item, at=datetime(2021, 3, 15, 10, 0, tzinfo=PARIS))
+    committee.follow_proposal(w.staff, item)
+    committee.publish_session(w.staff, march)
+    with pytest.raises(WorkflowError, match="sont publiées"):
+        committee.cancel_hearing(w.staff, item)

@@ -20,6 +20,7 @@ from tests.jury.hearing_data import create_session, hearing_setup
 pytestmark = pytest.mark.django_db
 
 STAFF_PREFIX = "instruction/appels/<slug:call_slug>/jury/"
+COMMITTEE_PREFIX = "instruction/appels/<slug:call_slug>/comite/"
 
 
 @pytest.fixture
@@ -86,12 +87,15 @@ def state():
 
 
 def test_every_staff_route_of_the_jury_is_in_the_matrix(world):
-    routes = {p.name for p in jury_urls.urlpatterns if str(p.pattern).startswith("instruction/")}
+    routes = {p.name for p in jury_urls.urlpatterns if str(p.pattern).startswith(STAFF_PREFIX)}
     urls = staff_urls(world)
     assert set(urls) == routes
-    # One scheme: every staff page of a call's jury is under the call's address.
+    # One scheme: every staff page of the jury app is under the call's address, the jury's
+    # here, a window's committee in tests/jury/test_committee_views.py.
     assert all(
-        str(p.pattern).startswith(STAFF_PREFIX) for p in jury_urls.urlpatterns if p.name in routes
+        str(p.pattern).startswith((STAFF_PREFIX, COMMITTEE_PREFIX))
+        for p in jury_urls.urlpatterns
+        if str(p.pattern).startswith("instruction/")
     )
     assert {resolve(url).url_name for url in urls.values()} == routes
 

@@ -130,6 +130,18 @@ def actions(call, dossier):
             {"decision-decision": P.NOT_PRESELECTED, "decision-reason": "Non"},
         ),
         (reverse("submissions:instruction_clear_decision", kwargs=pk), {}),
+        (
+            reverse("submissions:instruction_assign_instructor", kwargs=pk),
+            {"instructor-instructor": ""},
+        ),
+        (
+            reverse("submissions:instruction_due_date", kwargs=pk),
+            {"due-due_on": "2030-01-01", "due-reason": "Pièces attendues"},
+        ),
+        (
+            reverse("submissions:instruction_proposal", kwargs=pk),
+            {"proposal-proposal": "refuse", "proposal-reason": "Hors champ"},
+        ),
     ]
 
 

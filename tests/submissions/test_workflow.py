@@ -122,6 +122,9 @@ def test_table_is_the_documented_lifecycle():
         "not_preselect": ({S.SUBMITTED, S.INCOMPLETE}, S.NOT_PRESELECTED, {STAFF}),
         "select": ({S.PRESELECTED}, S.LAUREATE, {STAFF}),
         "not_select": ({S.PRESELECTED}, S.NOT_SELECTED, {STAFF}),
+        # A continuous window's committee decides submitted dossiers (no preselection).
+        "committee_accept": ({S.SUBMITTED}, S.LAUREATE, {STAFF}),
+        "committee_refuse": ({S.SUBMITTED}, S.NOT_SELECTED, {STAFF}),
         "amend_add_laureate": ({S.NOT_SELECTED}, S.LAUREATE, {STAFF}),
         "amend_remove_laureate": ({S.LAUREATE}, S.NOT_SELECTED, {STAFF}),
         "withdraw": ({S.DRAFT, S.SUBMITTED, S.INCOMPLETE}, S.WITHDRAWN, {APPLICANT}),
@@ -188,6 +191,8 @@ def test_allowed_transitions_depend_on_role(call, administration, agent, staff, 
         "request_additions",
         "preselect",
         "not_preselect",
+        "committee_accept",
+        "committee_refuse",
     }
     assert workflow.allowed_transitions(outsider, dossier) == []
 
