@@ -16,8 +16,9 @@ STATIC_PAGES = {
 def home(request):
     programmes = list(Programme.objects.public().order_by("title"))
     calls = Call.objects.public().select_related("programme").grouped_by_status()
-    # Each programme sums the envelopes its calls show the public (one query).
-    every_call = [*calls.open, *calls.upcoming, *calls.past]
+    # Each programme sums the envelopes its calls show the public (one query); a
+    # demonstration call's envelope is fictitious and stays out of the total.
+    every_call = [c for c in (*calls.open, *calls.upcoming, *calls.past) if not c.is_demo]
     envelopes = public_envelopes(every_call)
     for programme in programmes:
         programme.envelope = total_envelope(

@@ -95,9 +95,9 @@ def test_the_demonstration_window_is_open_with_its_envelope(seeded, page, check_
     expect(page.get_by_role("link", name="Se connecter pour déposer un dossier")).to_be_visible()
     check_screen("demo-window")
 
-    # The home page sums the programme's envelopes.
+    # The home page sums the programme's envelopes (the demonstration window's aside).
     open_page(page, "/")
     expect(page.locator('[id$="-envelope-figures"] .relance-amount').first).to_have_text(
-        euros("4 000 000")
+        euros("3 000 000")
     )
     check_screen("home")

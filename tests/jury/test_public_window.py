@@ -208,8 +208,9 @@ def test_the_home_page_sums_the_envelopes_of_each_programme(client):
         closes_at=now - timedelta(days=30),
     )
     AwardFactory(dossier__call=round_, dossier__state="laureate", granted_amount=Decimal("10000"))
-    # A round whose results are not published yet does not count.
+    # A round whose results are not published yet does not count, nor a demonstration call.
     CallFactory(programme=programme, envelope=Decimal("999000.00"))
+    window(envelope=Decimal("888000.00"), is_demo=True, slug="guichet-de-demo")
     prefix = f"programme-{programme.slug}-envelope"
     assert figures(get(client, "/"), prefix) == {
         "amount": f"200{NBSP}000{NBSP}€",
