@@ -57,7 +57,8 @@ def to_paris(value: datetime) -> datetime:
 
 def format_paris_date(value: datetime | date | None) -> str:
     """« 1er février 2021 », « 15 décembre 2020 » (the date in Paris; a plain date as is)."""
-    if value is None:
+    # A template's missing variable arrives as "": nothing to show, as Django does.
+    if not value:
         return ""
     local = to_paris(value) if isinstance(value, datetime) else value
     text = date_format(local, "j F Y")
@@ -68,7 +69,7 @@ def format_paris_date(value: datetime | date | None) -> str:
 
 def format_paris_time(value: datetime | None) -> str:
     """« 23:59 » (the time in Paris)."""
-    if value is None:
+    if not value:
         return ""
     return time_format(to_paris(value), "H:i")
 

@@ -62,6 +62,13 @@ def test_paris_dates(instant, date, datetime_text):
     assert format_paris_datetime(instant) == datetime_text
 
 
+def test_a_missing_template_value_shows_nothing():
+    template = Template(
+        "{% load relance_format %}[{{ missing|paris_date }}{{ missing|paris_time }}]"
+    )
+    assert template.render(Context({})) == "[]"
+
+
 def test_a_plain_date_is_shown_as_is():
     # A committee session's day, say: no time zone to convert.
     assert format_paris_date(date(2021, 3, 1)) == "1er mars 2021"
