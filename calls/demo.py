@@ -1,6 +1,7 @@
 """Demo data of calls: the France Relance programme « Développer l’utilisation de la donnée
 dans votre administration » (Etalab/DINUM), its three rounds and its 2021 continuous window,
-as announced on 2021-03-03, plus one demonstration call that is always open.
+as announced on 2021-03-03, plus one demonstration call and one demonstration window that are
+always open.
 
 Round 1 and the window are the published calls of 2020–2021. Rounds 2 and 3 are in the state
 a programme manager finds them when preparing the next rounds: round 2 is published and opens
@@ -8,7 +9,8 @@ a few weeks after the seed runs; round 3 is a complete draft (see :func:`upcomin
 
 Facts come from the announcement of the laureates of round 1 (2021-03-03). Values the
 announcement does not give are demo values and are said so on the pages: the exact opening
-and closing times of the rounds, the weights (1 each) and the scale (0 to 5) of the criteria.
+and closing times of the rounds, the weights (1 each) and the scale (0 to 5) of the criteria,
+the window's envelope (€3,000,000) and instruction delay (30 days).
 Idempotent: everything is keyed on slugs, names and labels.
 """
 
@@ -40,6 +42,7 @@ ROUND_2_SLUG = "france-relance-donnees-vague-2"
 ROUND_3_SLUG = "france-relance-donnees-vague-3"
 CONTINUOUS_SLUG = "france-relance-donnees-guichet-continu-2021"
 DEMO_CALL_SLUG = "demonstration-donnees"
+DEMO_WINDOW_SLUG = "demonstration-guichet-continu"
 REFERENCE_CALL_SLUGS = (ROUND_1_SLUG, ROUND_2_SLUG, ROUND_3_SLUG, CONTINUOUS_SLUG)
 
 # Demonstration call: opened this many days before the seed runs, closing weeks after.
@@ -124,6 +127,10 @@ DOCUMENTS = (
     ("Devis ou estimation des coûts", "Pour les dépenses externes prévues au budget.", False),
 )
 CRITERION_SCALE_MAX = 5
+# Demo values: the announcement gives neither the window's envelope nor its delay.
+WINDOW_ENVELOPE = Decimal("3000000.00")
+WINDOW_INSTRUCTION_DAYS = 30
+DEMO_WINDOW_ENVELOPE = Decimal("1000000.00")
 
 SCORING_NOTE = (
     "Les dossiers sont évalués selon quatre critères : les bénéfices potentiels pour "
@@ -258,14 +265,22 @@ def _reference_calls() -> list[dict]:
             ),
             "description": (
                 "Le cofinancement demandé doit être strictement inférieur à 100 000 euros. "
-                "Les dossiers sont examinés au fil de l’eau.\n\n"
-                f"{SCORING_NOTE}"
+                "Les dossiers sont examinés au fil de l’eau : chaque dossier est instruit dans "
+                "les 30 jours qui suivent son dépôt, puis décidé par le comité du guichet, "
+                "qui se réunit chaque mois.\n\n"
+                f"{SCORING_NOTE}\n\n"
+                "Données de démonstration : l’annonce du 3 mars 2021 ne donne ni l’enveloppe "
+                "du guichet (3 000 000 euros ici), ni son délai d’instruction, ni ses dossiers ; "
+                "les dossiers, les séances du comité et les décisions affichés sont fictifs."
             ),
             "opens_at": paris(2021, 2, 1),
             "closes_at": paris(2021, 12, 31, 23, 59, 59),
             "published_at": paris(2021, 2, 1),
             "results_published_at": None,
             "amount_ceiling": Decimal("100000.00"),
+            "envelope": WINDOW_ENVELOPE,
+            "instruction_days": WINDOW_INSTRUCTION_DAYS,
+            "envelope_exhausted_at": None,
         },
     ]
 
@@ -295,6 +310,39 @@ def demo_call(today: date) -> dict:
         "results_published_at": None,
         "published_at": datetime.combine(opens_on, time(0, 0), tzinfo=PARIS),
         "amount_ceiling": None,
+        "is_demo": True,
+    }
+
+
+def demo_window(today: date) -> dict:
+    """The demonstration window: always open (no closing date), with an envelope, so that a
+    visitor can file a dossier and follow it through instruction and the committee. Its
+    opening moves with the seed like the demonstration call's; a rerun reopens it if its
+    envelope was used up while trying the service."""
+    opens_on = today - timedelta(days=DEMO_OPENED_DAYS_AGO)
+    return {
+        "slug": DEMO_WINDOW_SLUG,
+        "kind": CallKind.CONTINUOUS,
+        "number": None,
+        "title": "[Démonstration] Guichet en continu pour essayer le service",
+        "summary": (
+            "Guichet de démonstration, toujours ouvert : déposez un dossier fictif, suivez son "
+            "instruction et la décision du comité. Il n’ouvre droit à aucun cofinancement."
+        ),
+        "description": (
+            "Ce guichet reprend les règles du guichet en continu 2021 (projets de moins de "
+            "100 000 euros, instruction dans les 30 jours, décision par le comité) avec une "
+            "enveloppe fictive de 1 000 000 euros ; il n’a pas de date de clôture.\n\n"
+            f"{SCORING_NOTE}"
+        ),
+        "opens_at": datetime.combine(opens_on, time(0, 0), tzinfo=PARIS),
+        "closes_at": None,
+        "results_published_at": None,
+        "published_at": datetime.combine(opens_on, time(0, 0), tzinfo=PARIS),
+        "amount_ceiling": Decimal("100000.00"),
+        "envelope": DEMO_WINDOW_ENVELOPE,
+        "instruction_days": WINDOW_INSTRUCTION_DAYS,
+        "envelope_exhausted_at": None,
         "is_demo": True,
     }
 
@@ -356,6 +404,7 @@ def load(stdout) -> list:
     programme, _ = Programme.objects.update_or_create(slug=PROGRAMME_SLUG, defaults=PROGRAMME)
     calls = [load_call(programme, data) for data in reference_calls(timezone.localdate())]
     calls.append(load_call(programme, demo_call(timezone.localdate())))
+    calls.append(load_call(programme, demo_window(timezone.localdate())))
     load_team(programme)
     stdout.write(
         f"Programme « {programme.title} » : {len(calls)} appels, "

@@ -7,11 +7,13 @@ class JuryConfig(AppConfig):
     verbose_name = _("Jury")
 
     def ready(self):
-        # The published results show on the call's own page (calls.extensions).
+        # The published results, and a window's committee decisions, show on the call's own
+        # page (calls.extensions).
         from calls.extensions import register_call_page_section
-        from jury.results.views.public import CALL_RESULTS_SECTION
+        from jury.results.views.public import CALL_RESULTS_SECTION, WINDOW_SECTION
 
         register_call_page_section(CALL_RESULTS_SECTION)
+        register_call_page_section(WINDOW_SECTION)
 
         # The jury's numbers and next steps on the instruction pages (submissions.extensions).
         from jury.dashboard import FUNNEL, NEXT_STEPS

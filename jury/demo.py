@@ -5,6 +5,8 @@ round: its rows are written directly, as they ended, instead of replaying the ju
 workflow (which would email applicants today); only the dossiers' states go through
 ``submissions.workflow.fire``, with the audit entries dated as the round happened.
 
+The 2021 continuous window's committee is loaded the same way by ``jury.demo_window``.
+
 Idempotent and convergent: the jury is keyed on its call, members on their account,
 conflicts on (member, dossier), slots, evaluations and awards on their dossier; rows of the
 round-1 jury that are not in the tables (added while trying the service) are removed, and a
@@ -489,9 +491,15 @@ def load(stdout) -> list[DemoLogin]:
     # The instructor account comes from relance.demo, loaded first.
     staff = get_user_model().objects.filter(email=STAFF_LOGIN.email).first()
     _jury, members, dossiers, conflicts, evaluations = load_round_1(staff)
+    # Imported here: the window's loader reuses this module's helpers.
+    from jury import demo_window
+
+    window = demo_window.load_window_2021(staff)
     stdout.write(
         f"Jury du premier appel : {len(members)} membres (fictifs), {len(dossiers)} auditions "
         f"le {data.HEARING_DAY:%d/%m/%Y}, {len(conflicts)} conflits d’intérêts déclarés, "
-        f"{evaluations} évaluations, {len(laureate_titles())} lauréats."
+        f"{evaluations} évaluations, {len(laureate_titles())} lauréats. Comité du guichet en "
+        f"continu 2021 : {window['sessions']} séances (dont {window['published']} publiées), "
+        f"{window['laureates']} lauréats (fictifs)."
     )
     return [JUROR_LOGIN]

@@ -254,3 +254,24 @@ MINUTES = "\n\n".join(
         "montants réels du premier appel, que l’annonce ne donne pas.",
     )
 )
+
+
+# The committee of the 2021 continuous window (demo values: the announcement gives neither its
+# sessions nor its decisions). Monthly sessions, each published two days later; the last one
+# has its agenda and waits for its decisions, for staff to try recording and publishing them.
+class SessionSeed(NamedTuple):
+    date: date
+    published_on: date | None
+
+
+WINDOW_SESSIONS = (
+    SessionSeed(date(2021, 3, 15), date(2021, 3, 17)),
+    SessionSeed(date(2021, 4, 15), date(2021, 4, 19)),
+    SessionSeed(date(2021, 5, 17), date(2021, 5, 19)),
+    SessionSeed(date(2021, 6, 15), date(2021, 6, 17)),
+    SessionSeed(date(2021, 7, 15), date(2021, 7, 20)),
+    SessionSeed(date(2021, 9, 15), None),
+)
+COMMITTEE_PLACE = "DINUM, 20 avenue de Ségur, Paris 7e, et en visioconférence"
+# Laureates of the last published session are still signing their conventions.
+CONVENTIONS_PENDING_FROM = date(2021, 7, 15)

@@ -8,7 +8,7 @@ Dates are shown in Europe/Paris, whatever the server's or the reader's time zone
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -55,11 +55,12 @@ def to_paris(value: datetime) -> datetime:
     return timezone.localtime(value, PARIS)
 
 
-def format_paris_date(value: datetime | None) -> str:
-    """« 1er février 2021 », « 15 décembre 2020 » (the date in Paris)."""
-    if value is None:
+def format_paris_date(value: datetime | date | None) -> str:
+    """« 1er février 2021 », « 15 décembre 2020 » (the date in Paris; a plain date as is)."""
+    # A template's missing variable arrives as "": nothing to show, as Django does.
+    if not value:
         return ""
-    local = to_paris(value)
+    local = to_paris(value) if isinstance(value, datetime) else value
     text = date_format(local, "j F Y")
     if local.day == 1 and (get_language() or "").startswith("fr"):
         text = "1er" + text[1:]
@@ -68,7 +69,7 @@ def format_paris_date(value: datetime | None) -> str:
 
 def format_paris_time(value: datetime | None) -> str:
     """« 23:59 » (the time in Paris)."""
-    if value is None:
+    if not value:
         return ""
     return time_format(to_paris(value), "H:i")
 

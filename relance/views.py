@@ -4,6 +4,7 @@ from django.http import Http404, HttpResponseServerError
 from django.shortcuts import render
 
 from calls.models import Call, Programme
+from jury.results.window import public_envelopes, total_envelope
 
 STATIC_PAGES = {
     "accessibility": "relance/pages/accessibility.html",
@@ -15,6 +16,16 @@ STATIC_PAGES = {
 def home(request):
     programmes = list(Programme.objects.public().order_by("title"))
     calls = Call.objects.public().select_related("programme").grouped_by_status()
+    # Each programme sums the envelopes its calls show the public (one query); a
+    # demonstration call's envelope is fictitious and stays out of the total.
+    every_call = [c for c in (*calls.open, *calls.upcoming, *calls.past) if not c.is_demo]
+    envelopes = public_envelopes(every_call)
+    for programme in programmes:
+        programme.envelope = total_envelope(
+            envelopes[c.pk]
+            for c in every_call
+            if c.programme_id == programme.pk and c.pk in envelopes
+        )
     return render(
         request,
         "relance/home.html",

@@ -474,19 +474,26 @@ def load_round_1(administrations, staff) -> Call:
 
 
 def load_demo_call_dossiers(administrations, users) -> int:
-    """Two drafts of the demo applicant's administration and one submitted dossier.
+    """Two drafts of the demo applicant's administration and one submitted dossier."""
+    load_demo_dossiers(calls_demo.DEMO_CALL_SLUG, data.DEMO_CALL_DOSSIERS, administrations, users)
+    return len(data.DEMO_CALL_DOSSIERS)
+
+
+def load_demo_dossiers(slug, specs, administrations, users) -> list[Dossier]:
+    """The dossiers ``specs`` of a demonstration call; returns those created by this run.
 
     Created once (rows written directly: the workflow would email acknowledgements), then
     left alone so that a rerun never undoes what someone did while trying the service.
     """
-    call = Call.objects.get(slug=calls_demo.DEMO_CALL_SLUG)
+    call = Call.objects.get(slug=slug)
     categories = {c.name: c for c in call.categories.all()}
     authors = {
         data.APPLICANT_ADMINISTRATION: users[APPLICANT_LOGIN.email],
         data.OPERATOR_ADMINISTRATION: users[OPERATOR_LOGIN.email],
     }
     latest = timezone.now() - timedelta(hours=1)
-    for offset, (name, spec) in enumerate(data.DEMO_CALL_DOSSIERS.items(), start=1):
+    created = []
+    for offset, (name, spec) in enumerate(specs.items(), start=1):
         token = demo_token(name)
         if Dossier.objects.filter(creation_token=token).exists():
             continue
@@ -528,7 +535,8 @@ def load_demo_call_dossiers(administrations, users) -> int:
                 from_state=S.DRAFT,
                 to_state=S.SUBMITTED,
             )
-    return len(data.DEMO_CALL_DOSSIERS)
+        created.append(dossier)
+    return created
 
 
 def load(stdout) -> list[DemoLogin]:
@@ -539,9 +547,15 @@ def load(stdout) -> list[DemoLogin]:
     staff = get_user_model().objects.filter(email=STAFF_LOGIN.email).first()
     load_round_1(administrations, staff)
     demo_count = load_demo_call_dossiers(administrations, users)
+    # Imported here: the window's loader reuses this module's helpers.
+    from submissions import demo_window
+
+    demo_window.load_window_2021(administrations, staff)
+    window_count = demo_window.load_demo_window_dossiers(administrations, users, staff)
     stdout.write(
         f"Dossiers : {len(data.MINISTRIES)} ministères, {len(administrations)} administrations, "
         f"{len(data.ROUND_1)} dossiers du premier appel, {demo_count} dossiers dans l’appel "
-        "de démonstration."
+        f"de démonstration, {len(demo_window.window_dossiers())} dossiers (fictifs) du "
+        f"guichet en continu 2021, {window_count} dans le guichet de démonstration."
     )
     return [APPLICANT_LOGIN, OPERATOR_LOGIN, LOCAL_AUTHORITY_LOGIN, NEWCOMER_LOGIN]

@@ -1,16 +1,16 @@
 """Caching of public results pages and datasets.
 
-Everything public about results changes only when results are published or amended, so the
-latest of those moments is the validator: it yields the ETag/Last-Modified of every public
-page (a conditional request answers 304) and is part of every cache key (publishing or
-amending makes every cached copy stale at once, with nothing to purge).
+Everything public about results changes only when a round's results are published or amended
+or a window's committee session is published, so the latest of those moments is the
+validator: it yields the ETag/Last-Modified of every public page (a conditional request
+answers 304) and is part of every cache key (publishing or amending makes every cached copy
+stale at once, with nothing to purge).
 """
 
 import hashlib
 from functools import wraps
 
 from django.core.cache import cache
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
@@ -18,18 +18,27 @@ from django.utils.translation import get_language
 from django.views.decorators.http import condition
 
 from calls.models import Call
-from jury.models import Deliberation
+from jury.models import CommitteeSession, Deliberation
 
 CACHE_SECONDS = 300
 
 
+def _latest(queryset, field):
+    return queryset.exclude(**{field: None}).order_by(f"-{field}").values_list(field, flat=True)[:1]
+
+
 def results_changed_at():
-    """The latest publication or amendment of any call's results (``None`` if none yet)."""
-    published = Call.objects.filter(results_published_at__lte=timezone.now()).aggregate(
-        m=Max("results_published_at")
-    )["m"]
-    amended = Deliberation.objects.aggregate(m=Max("results_updated_at"))["m"]
-    return max((d for d in (published, amended) if d is not None), default=None)
+    """The latest publication or amendment of any call's results, or publication of a
+    committee session (``None`` if none yet). One query, asked on every public request."""
+    now = timezone.now()
+    moments = _latest(
+        Call.objects.filter(results_published_at__lte=now), "results_published_at"
+    ).union(
+        _latest(Deliberation.objects.all(), "results_updated_at"),
+        _latest(CommitteeSession.objects.filter(published_at__lte=now), "published_at"),
+        all=True,
+    )
+    return max(moments, default=None)
 
 
 def _changed_at(request):
@@ -58,7 +67,8 @@ def _etag(request, *args, **kwargs):
 
 
 def results_version(request=None):
-    """A short token that changes whenever results are published or amended.
+    """A short token that changes whenever results or a committee session's decisions are
+    published, or results amended.
 
     HTML pages cache their expensive fragments under it (``{% cache … results_version %}``):
     whole pages are not shared, since each carries the visitor's CSRF token. Given the

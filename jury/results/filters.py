@@ -1,7 +1,8 @@
 """Filters of the public laureates list.
 
 Every choice offered comes from published results only (``jury.results.published``): a filter never
-reveals a programme, call, category or ministry that has no published laureate.
+reveals a programme, call, category or ministry that has no published laureate. A window is
+offered once one of its committee sessions is published.
 """
 
 import django_filters
@@ -10,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import AdministrationKind, Programme
-from jury.results.published import published_calls, published_laureates
+from jury.results.published import decisions_published_at, published_calls, published_laureates
 from submissions.models import Ministry
 
 DSFR_SELECT = forms.Select(attrs={"class": "fr-select"})
@@ -26,7 +27,11 @@ def _programmes(request):
 
 
 def _calls(request):
-    return published_calls().order_by("-results_published_at", "title", "pk")
+    return (
+        published_calls()
+        .annotate(decided_at=decisions_published_at())
+        .order_by("-decided_at", "title", "pk")
+    )
 
 
 def _ministries(request):

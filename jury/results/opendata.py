@@ -1,8 +1,8 @@
 """Open data: rows of the published datasets and their description.
 
-Every row comes from ``jury.results.published`` (laureates of calls whose results are published) or
-from public calls; nothing internal is read (no draft, score, comment, unpublished decision
-or contact). Formats:
+Every row comes from ``jury.results.published`` (laureates of calls whose results are published,
+a window's laureates once their committee session is) or from public calls; nothing internal
+is read (no draft, score, comment, unpublished decision or contact). Formats:
 
 - amounts are decimal strings in euros with a dot and two decimals (``75000.00``), empty
   (CSV) or ``null`` (JSON) when the deliberation does not publish amounts;
@@ -23,12 +23,19 @@ from decimal import Decimal
 
 from defusedcsv import csv as defusedcsv
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import Call
-from jury.results.published import published_calls, published_laureates, shown_amount
+from jury.models import Award
+from jury.results.published import (
+    published_calls,
+    published_laureates,
+    published_sessions,
+    shown_amount,
+)
+from jury.results.window import public_envelopes
 from relance.formatting import paris_iso
 from submissions.exports import neutralise
 from submissions.models import PRESELECTED_STATES
@@ -56,9 +63,17 @@ LAUREATE_FIELDS = [
     (
         "date_publication",
         _("date et heure ISO 8601"),
-        _("Publication des résultats de l’appel, heure de Paris avec son décalage."),
+        _(
+            "Publication des résultats de l’appel (guichet en continu : des décisions de la "
+            "séance du comité), heure de Paris avec son décalage."
+        ),
     ),
     ("reference", _("texte"), _("Référence du dossier.")),
+    (
+        "date_seance_comite",
+        _("date AAAA-MM-JJ"),
+        _("Guichet en continu : séance du comité qui a décidé (vide pour un appel numéroté)."),
+    ),
 ]
 
 GRANT_FIELDS = [
@@ -126,6 +141,39 @@ CALL_FIELDS = [
         _("entier ou null"),
         _("Lauréats (null tant que les résultats ne sont pas publiés)."),
     ),
+    (
+        "instruction_days",
+        _("entier ou null"),
+        _("Guichet en continu : délai d’instruction d’un dossier après son dépôt, en jours."),
+    ),
+    (
+        "envelope",
+        _("nombre décimal (texte) ou null"),
+        _(
+            "Enveloppe de l’appel en euros (null sans enveloppe ; pour un appel numéroté, "
+            "tant que ses résultats ne sont pas publiés)."
+        ),
+    ),
+    (
+        "envelope_committed",
+        _("nombre décimal (texte) ou null"),
+        _("Montant engagé par les décisions publiées, en euros."),
+    ),
+    (
+        "envelope_remaining",
+        _("nombre décimal (texte) ou null"),
+        _("Montant restant à engager, en euros."),
+    ),
+    (
+        "committee_sessions",
+        _("liste ou null"),
+        _(
+            "Guichet en continu : ses séances du comité publiées, de la plus ancienne à la plus "
+            "récente, chacune avec sa date (« date »), sa publication (« published_at »), "
+            "ses lauréats (« laureates ») et ses dossiers refusés (« refused ») ; null pour "
+            "un appel numéroté."
+        ),
+    ),
 ]
 
 
@@ -145,6 +193,7 @@ def laureate_queryset(now=None):
         "dossier__call__programme__title",
         "dossier__call__opens_at",
         "dossier__call_id",
+        F("session__date").asc(nulls_first=True),
         "dossier__category__order",
         "dossier__title",
         "pk",
@@ -170,8 +219,11 @@ def laureate_rows(now=None) -> list[dict]:
                 "ministere": administration.ministry.name if administration.ministry_id else "",
                 "type_administration": str(administration.get_kind_display()),
                 "montant_accorde": money(shown_amount(award)),
-                "date_publication": paris_iso(call.results_published_at),
+                "date_publication": paris_iso(
+                    award.session.published_at if award.session else call.results_published_at
+                ),
                 "reference": dossier.reference,
+                "date_seance_comite": award.session.date.isoformat() if award.session else "",
             }
         )
     return rows
@@ -235,12 +287,36 @@ def grant_rows(now=None) -> tuple[list[dict], int]:
     return rows, pending
 
 
+def _sessions_by_call(window_ids, now) -> dict[int, list[dict]]:
+    """The published committee sessions of the windows, oldest first (one query)."""
+    sessions = (
+        published_sessions(now)
+        .filter(call_id__in=window_ids)
+        .annotate(
+            n_laureates=Count("awards", filter=Q(awards__in=published_laureates(now))),
+            n_refused=Count("awards", filter=Q(awards__decision=Award.Decision.NOT_SELECTED)),
+        )
+        .order_by("call_id", "date")
+    )
+    by_call: dict[int, list[dict]] = {pk: [] for pk in window_ids}
+    for session in sessions:
+        by_call[session.call_id].append(
+            {
+                "date": session.date.isoformat(),
+                "published_at": paris_iso(session.published_at),
+                "laureates": session.n_laureates,
+                "refused": session.n_refused,
+            }
+        )
+    return by_call
+
+
 def call_rows(now=None) -> list[dict]:
     """Public calls; counts only where results are published (``None`` otherwise)."""
     now = now or timezone.now()
     published_ids = set(published_calls(now).values_list("pk", flat=True))
     laureates = published_laureates(now).values("pk")
-    calls = (
+    calls = list(
         Call.objects.public()
         .with_status(now)
         .select_related("programme")
@@ -251,9 +327,13 @@ def call_rows(now=None) -> list[dict]:
         )
         .order_by("programme__title", "opens_at", "pk")
     )
+    envelopes = public_envelopes(calls, now)
+    windows = [call.pk for call in calls if call.is_continuous]
+    sessions = _sessions_by_call(windows, now) if windows else {}
     rows = []
     for call in calls:
         published = call.pk in published_ids
+        envelope = envelopes.get(call.pk)
         rows.append(
             {
                 "slug": call.slug,
@@ -265,10 +345,20 @@ def call_rows(now=None) -> list[dict]:
                 "closes_at": paris_iso(call.closes_at) or None,
                 "status": str(call.status.value),
                 "amount_ceiling": money(call.amount_ceiling),
-                "results_published_at": paris_iso(call.results_published_at) if published else None,
+                "results_published_at": (
+                    paris_iso(call.results_published_at) or None if published else None
+                ),
                 "dossiers_submitted": call.n_submitted if published else None,
-                "dossiers_preselected": call.n_preselected if published else None,
+                # A window has no preselection.
+                "dossiers_preselected": (
+                    call.n_preselected if published and not call.is_continuous else None
+                ),
                 "laureates": call.n_laureates if published else None,
+                "instruction_days": call.instruction_days if call.is_continuous else None,
+                "envelope": money(envelope.amount) if envelope else None,
+                "envelope_committed": money(envelope.committed) if envelope else None,
+                "envelope_remaining": money(envelope.remaining) if envelope else None,
+                "committee_sessions": sessions.get(call.pk) if call.is_continuous else None,
             }
         )
     return rows

@@ -1,23 +1,36 @@
-"""Public statistics of calls whose results are published.
+"""Public statistics of calls whose results are published (a window: once one committee
+session is).
 
 Everything is aggregated in SQL (``values`` + ``annotate``): the number of queries is the same
 whatever the number of calls, dossiers or laureates. Only published calls count, and
 laureates come from ``jury.results.published`` like every public page.
+
+A window has no preselection, hearing or jury: its funnel counts the dossiers deposited, the
+published decisions (laureates and refused) and those still in instruction (no published
+decision yet), and its dossiers are also counted month by month (deposits, and decisions by
+the month of their committee session).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from calls.models import AdministrationKind
-from jury.models import HearingSlot, JuryMember
+from jury.models import Award, HearingSlot, JuryMember
 from jury.results.published import published_calls, published_laureates
-from submissions.models import PRESELECTED_STATES, Dossier
+from relance.formatting import PARIS
+from submissions.models import PRESELECTED_STATES, Dossier, DossierState
+
+# A window's dossier with no published decision yet (additions requested included).
+IN_INSTRUCTION = (DossierState.SUBMITTED, DossierState.INCOMPLETE)
 
 
 @dataclass
@@ -49,6 +62,41 @@ class Funnel:
 
 
 @dataclass
+class WindowFunnel:
+    """A continuous window's dossiers, from deposit to the published decisions."""
+
+    submitted: int = 0
+    decided: int = 0
+    laureates: int = 0
+    refused: int = 0
+    in_instruction: int = 0
+
+    def steps(self):
+        return [
+            ("submitted", _("Dossiers déposés"), self.submitted),
+            ("decided", _("Décisions publiées"), self.decided),
+            ("laureates", _("Lauréats"), self.laureates),
+            ("refused", _("Dossiers refusés"), self.refused),
+            ("in_instruction", _("Dossiers en instruction"), self.in_instruction),
+        ]
+
+    def add(self, other: WindowFunnel):
+        for name in ("submitted", "decided", "laureates", "refused", "in_instruction"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class MonthRow:
+    month: date  # the first day of the month
+    submitted: int = 0
+    decided: int = 0
+
+    @property
+    def label(self) -> str:
+        return date_format(self.month, "F Y")
+
+
+@dataclass
 class BreakdownRow:
     label: str
     dossiers: int = 0
@@ -70,14 +118,23 @@ class CallStats:
     by_category: list = field(default_factory=list)
     by_kind: list = field(default_factory=list)
     amounts: Amounts = field(default_factory=Amounts)
+    # Windows only: their own funnel, and deposits and decisions month by month.
+    window_funnel: WindowFunnel | None = None
+    by_month: list = field(default_factory=list)
 
 
 @dataclass
 class ProgrammeStats:
     programme: object
     calls: list = field(default_factory=list)
+    # Rounds and windows go through different steps: each has its own totals.
     funnel: Funnel = field(default_factory=Funnel)
+    window_funnel: WindowFunnel | None = None
     amounts: Amounts = field(default_factory=Amounts)
+
+    @property
+    def has_rounds(self):
+        return any(not c.call.is_continuous for c in self.calls)
 
     @property
     def granted_complete(self):
@@ -86,6 +143,8 @@ class ProgrammeStats:
 
 
 def _publishes_amounts(call):
+    if call.is_continuous:
+        return True  # a window's committee grants are public with its decisions
     deliberation = getattr(getattr(call, "jury", None), "deliberation", None)
     return deliberation is not None and deliberation.publish_amounts
 
@@ -118,7 +177,10 @@ def statistics(now=None) -> list[ProgrammeStats]:
     if not calls:
         return []
     call_ids = [c.pk for c in calls]
-    by_call = {c.pk: CallStats(call=c) for c in calls}
+    by_call = {
+        c.pk: CallStats(call=c, window_funnel=WindowFunnel() if c.is_continuous else None)
+        for c in calls
+    }
     submitted = Dossier.objects.filter(call_id__in=call_ids, submitted_at__isnull=False)
     laureates = published_laureates(now).filter(dossier__call_id__in=call_ids).order_by()
 
@@ -129,6 +191,7 @@ def statistics(now=None) -> list[ProgrammeStats]:
             administrations=Count("administration", distinct=True),
             ministries=Count("administration__ministry", distinct=True),
             preselected=Count("pk", filter=Q(state__in=PRESELECTED_STATES)),
+            in_instruction=Count("pk", filter=Q(state__in=IN_INSTRUCTION)),
             requested=Sum("requested_amount"),
         )
         .order_by()
@@ -139,6 +202,9 @@ def statistics(now=None) -> list[ProgrammeStats]:
         stats.funnel.ministries = item["ministries"]
         stats.funnel.preselected = item["preselected"]
         stats.amounts.requested = item["requested"] or Decimal("0")
+        if stats.window_funnel is not None:
+            stats.window_funnel.submitted = item["n"]
+            stats.window_funnel.in_instruction = item["in_instruction"]
 
     heard = (
         HearingSlot.objects.heard(now)
@@ -196,19 +262,28 @@ def statistics(now=None) -> list[ProgrammeStats]:
         for call_id, stats in by_call.items():
             setattr(stats, attribute, rows[call_id])
 
-    # Programme totals; administrations and ministries counted once across the calls.
+    windows = [c.pk for c in calls if c.is_continuous]
+    if windows:
+        _window_stats(by_call, windows, submitted, now)
+
+    # Programme totals; administrations and ministries counted once across the rounds.
     programmes = {}
     for call in calls:
         entry = programmes.setdefault(call.programme_id, ProgrammeStats(call.programme))
         stats = by_call[call.pk]
         entry.calls.append(stats)
-        entry.funnel.add(stats.funnel)
+        if stats.window_funnel is not None:
+            entry.window_funnel = entry.window_funnel or WindowFunnel()
+            entry.window_funnel.add(stats.window_funnel)
+        else:
+            entry.funnel.add(stats.funnel)
         entry.amounts.requested += stats.amounts.requested
         entry.amounts.requested_by_laureates += stats.amounts.requested_by_laureates
         if stats.amounts.granted is not None:
             entry.amounts.granted = (entry.amounts.granted or Decimal("0")) + stats.amounts.granted
     for item in (
-        submitted.values("call__programme_id")
+        submitted.exclude(call_id__in=windows)
+        .values("call__programme_id")
         .annotate(
             administrations=Count("administration", distinct=True),
             ministries=Count("administration__ministry", distinct=True),
@@ -219,3 +294,56 @@ def statistics(now=None) -> list[ProgrammeStats]:
         entry.funnel.administrations = item["administrations"]
         entry.funnel.ministries = item["ministries"]
     return list(programmes.values())
+
+
+def _window_stats(by_call, windows, submitted, now) -> None:
+    """The windows' funnels and months: two queries whatever the number of windows."""
+    # Published decisions: the laureates the public pages list, and the refusals.
+    decisions = (
+        Award.objects.published(now)
+        .filter(dossier__call_id__in=windows, session__isnull=False)
+        .filter(
+            Q(decision=Award.Decision.LAUREATE, dossier__state=DossierState.LAUREATE)
+            | Q(decision=Award.Decision.NOT_SELECTED)
+        )
+        .annotate(month=TruncMonth("session__date"))
+        .values("dossier__call_id", "month")
+        .annotate(
+            n=Count("pk"), refused=Count("pk", filter=Q(decision=Award.Decision.NOT_SELECTED))
+        )
+        .order_by()
+    )
+    months = defaultdict(dict)
+    for item in decisions:
+        stats = by_call[item["dossier__call_id"]]
+        stats.window_funnel.refused += item["refused"]
+        row = months[stats.call.pk].setdefault(item["month"], MonthRow(item["month"]))
+        row.decided += item["n"]
+    deposits = (
+        submitted.filter(call_id__in=windows)
+        .annotate(month=TruncMonth("submitted_at", tzinfo=PARIS))
+        .values("call_id", "month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for item in deposits:
+        month = item["month"].date()
+        months[item["call_id"]].setdefault(month, MonthRow(month)).submitted += item["n"]
+    for call_id in windows:
+        stats = by_call[call_id]
+        funnel = stats.window_funnel
+        funnel.laureates = stats.funnel.laureates
+        funnel.decided = funnel.laureates + funnel.refused
+        stats.by_month = _every_month(months[call_id])
+
+
+def _every_month(rows: dict) -> list[MonthRow]:
+    """The rows from the first month to the last, months without a dossier included."""
+    if not rows:
+        return []
+    first, last = min(rows), max(rows)
+    result, month = [], first
+    while month <= last:
+        result.append(rows.get(month) or MonthRow(month))
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return result

@@ -356,6 +356,13 @@ def test_detail_of_a_demo_call_says_so(client):
     assert 'class="fr-alert fr-alert--warning' in content
 
 
+def test_detail_of_a_demo_window_says_only_demo_accounts_decide(client):
+    call = ContinuousCallFactory(is_demo=True)
+    notice = text_by_id(client.get(call.get_absolute_url()).content.decode(), "demo-call-notice")
+    assert "Guichet de démonstration" in notice
+    assert "seuls les comptes de démonstration y instruisent et y décident" in notice
+
+
 def test_detail_has_a_breadcrumb(client, continuous_call):
     content = client.get(continuous_call.get_absolute_url()).content.decode()
     assert 'class="fr-breadcrumb"' in content

@@ -53,8 +53,9 @@ def test_every_public_results_page(seeded, page, screenshot):
     screenshot("call")
 
     # Every laureate, then round 1's alone.
+    # Round 1's 17 laureates and the 2021 window's 20.
     open_page(page, "/laureats/")
-    assert laureate_cards(page).count() == 17
+    assert laureate_cards(page).count() == 37
     screenshot("laureates")
     open_page(page, f"/laureats/?appel={ROUND_1_SLUG}")
     assert page.locator("#result-count").inner_text() == "17 lauréats"
@@ -79,12 +80,13 @@ def test_every_public_results_page(seeded, page, screenshot):
     page.get_by_role("button", name="Filtrer").click()
     page.wait_for_load_state("networkidle")
     assert "categorie=" in page.url
-    assert page.locator("#result-count").inner_text() == "4 lauréats"
-    assert laureate_cards(page).count() == 4
+    # Round 1's four and the window's three.
+    assert page.locator("#result-count").inner_text() == "7 lauréats"
+    assert laureate_cards(page).count() == 7
     expect(page.get_by_role("link", name="API Sécu", exact=True)).to_be_visible()
     page.get_by_role("link", name="Tout afficher").click()
     page.wait_for_load_state("networkidle")
-    assert laureate_cards(page).count() == 17
+    expect(laureate_cards(page)).to_have_count(37)
 
     # Statistics: SVG charts, each followed by its data table.
     open_page(page, "/statistiques/")
@@ -119,9 +121,9 @@ def test_every_public_results_page(seeded, page, screenshot):
         assert response.status == 200, url
         assert response.headers["content-type"] == content_type, url
     laureates = json.loads(page.request.get("/donnees/laureats.json").text())
-    assert len(laureates) == 17
+    assert len(laureates) == 37
     rows = list(csv.DictReader(StringIO(page.request.get("/donnees/laureats.csv").text())))
-    assert len(rows) == 17
+    assert len(rows) == 37
     assert {row["titre"] for row in rows} == {row["titre"] for row in laureates}
     calls = json.loads(page.request.get("/donnees/appels.json").text())
     assert any(call["slug"] == ROUND_1_SLUG for call in calls)
@@ -129,7 +131,7 @@ def test_every_public_results_page(seeded, page, screenshot):
     # The list on a phone.
     page.set_viewport_size(MOBILE)
     open_page(page, "/laureats/")
-    assert laureate_cards(page).count() == 17
+    assert laureate_cards(page).count() == 37
     # Nothing wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
     screenshot("laureates-mobile")

@@ -22,7 +22,9 @@ from calls import demo as calls_demo
 from calls.models import Call
 from jury import demo, demo_data
 from jury.models import (
+    AgendaItem,
     Award,
+    CommitteeSession,
     ConflictOfInterest,
     Deliberation,
     Evaluation,
@@ -71,6 +73,8 @@ ANNOUNCED_TITLES = {
     "Data.Culture.Catalogue",
 }
 JURY_MODELS = [
+    CommitteeSession,
+    AgendaItem,
     Jury,
     JuryMember,
     ConflictOfInterest,
@@ -327,9 +331,12 @@ def test_the_laureates_dataset_lists_the_17_laureates(seeded, client):
     response = client.get(reverse("jury:laureates_json"))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json; charset=utf-8"
-    rows = json.loads(response.content.decode("utf-8"))
+    every_row = json.loads(response.content.decode("utf-8"))
+    rows = [row for row in every_row if row["appel_slug"] == calls_demo.ROUND_1_SLUG]
     assert len(rows) == 17
-    assert {row["appel_slug"] for row in rows} == {calls_demo.ROUND_1_SLUG}
+    # The others are the 2021 window's laureates (fictitious).
+    window = [row for row in every_row if row["appel_slug"] == calls_demo.CONTINUOUS_SLUG]
+    assert len(window) == len(every_row) - 17 == 20
     assert sorted(
         (row["titre"], row["sous_titre"], row["categorie"], row["administration"]) for row in rows
     ) == sorted(LAUREATES)
@@ -341,11 +348,16 @@ def test_the_laureates_dataset_lists_the_17_laureates(seeded, client):
 
 def test_the_grants_file_has_a_row_per_laureate(seeded, client):
     response = client.get(reverse("jury:grants_csv"))
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    every_row = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    rows = [row for row in every_row if "Premier appel" in row["dispositifAide"]]
     assert len(rows) == 17
     assert sorted(row["nomBeneficiaire"] for row in rows) == sorted(
         laureate[3] for laureate in LAUREATES
     )
+    # The window's laureates whose convention is signed (not those of its July session).
+    window = [row for row in every_row if "Guichet en continu" in row["dispositifAide"]]
+    assert len(window) == len(every_row) - 17 == 16
+    assert all(row["referenceDecision"].startswith("FR-DONNEES-2021-GC-") for row in window)
     assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["dateConvention"]) for row in rows)
 
 
@@ -410,6 +422,8 @@ def test_seeding_twice_changes_nothing(seeded):
     assert snapshot() == first
     assert first_counts[JuryMember] == 16
     assert first_counts[HearingSlot] == 33
+    assert first_counts[CommitteeSession] == 6
+    assert first_counts[AgendaItem] == 31
 
 
 def test_a_rerun_after_changes_restores_the_round(seeded):
@@ -433,3 +447,133 @@ def test_a_rerun_after_changes_restores_the_round(seeded):
     for model in JURY_MODELS:
         assert model.objects.count() == len(first[model._meta.label])
     assert Dossier.objects.filter(call=round_1(), state=S.LAUREATE).count() == 17
+
+
+# The 2021 continuous window's committee.
+
+
+def window_2021():
+    return Call.objects.get(slug=calls_demo.CONTINUOUS_SLUG)
+
+
+SESSION_DAYS = [
+    date(2021, 3, 15),
+    date(2021, 4, 15),
+    date(2021, 5, 17),
+    date(2021, 6, 15),
+    date(2021, 7, 15),
+    date(2021, 9, 15),
+]
+
+
+def test_the_window_committee_met_every_month_and_followed_the_proposals(seeded):
+    from jury.committee.envelope import envelope_of
+
+    call = window_2021()
+    sessions = list(CommitteeSession.objects.filter(call=call).order_by("date"))
+    assert [s.date for s in sessions] == SESSION_DAYS
+    staff = User.objects.get(email=STAFF_LOGIN.email)
+    *published, pending = sessions
+    for session in published:
+        assert session.published_at.astimezone(PARIS).date() > session.date
+        assert session.published_by == staff
+        items = list(session.items.select_related("dossier__award"))
+        assert items
+        for item in items:
+            dossier, award = item.dossier, item.dossier.award
+            assert award.session == session
+            assert dossier.submitted_at.astimezone(PARIS).date() < session.date
+            if dossier.proposal == "accept":
+                assert dossier.state == S.LAUREATE
+                assert award.decision == Award.Decision.LAUREATE
+                assert award.granted_amount == dossier.proposed_amount
+                assert award.slug == slugify(dossier.title)[:120].strip("-")
+                assert "montant de démonstration" in award.reason
+            else:
+                assert dossier.state == S.NOT_SELECTED
+                assert award.decision == Award.Decision.NOT_SELECTED
+                assert award.reason == dossier.proposal_reason == dossier.decision_reason
+                assert not award.slug and award.granted_amount is None
+            entry = audit.history(dossier).get(action=f"committee_{dossier.proposal}")
+            assert entry.at == session.published_at
+            assert (entry.from_state, entry.to_state) == (S.SUBMITTED, dossier.state)
+    # The last session has its agenda, waiting for the committee's decisions.
+    assert pending.published_at is None
+    assert pending.items.count() == 3
+    assert not Award.objects.filter(session=pending).exists()
+    assert {item.dossier.state for item in pending.items.all()} == {S.SUBMITTED}
+    publications = audit.history(call).filter(action="committee_publish")
+    assert sorted(e.data["date"] for e in publications) == [
+        d.isoformat() for d in SESSION_DAYS[:-1]
+    ]
+    # An envelope partly committed by the published decisions.
+    envelope = envelope_of(call)
+    assert envelope.published == envelope.committed == Decimal("1164000.00")
+    assert 0 < envelope.published < envelope.amount == Decimal("3000000.00")
+    assert call.envelope_exhausted_at is None
+
+
+def test_the_window_page_shows_the_published_sessions(seeded, client):
+    content = client.get(window_2021().get_absolute_url()).content.decode()
+    assert re.findall(r'data-session="([\d-]+)"', content) == [
+        d.isoformat() for d in reversed(SESSION_DAYS[:-1])
+    ]
+    assert "Décisions du comité du 15 mars 2021" in content
+    assert "20 dossiers retenus, 8 dossiers refusés" in unescape(content)
+    assert "Le guichet est clos depuis le 31 décembre 2021" in unescape(content)
+    assert f"1{NBSP}164{NBSP}000{NBSP}€" in content
+    # Refused dossiers are counted, never named.
+    for dossier in Dossier.objects.filter(call=window_2021(), state=S.NOT_SELECTED):
+        assert dossier.title not in unescape(content)
+
+
+def test_the_window_laureates_are_listed_by_session(seeded, client):
+    response = client.get(reverse("jury:laureates"), {"appel": calls_demo.CONTINUOUS_SLUG})
+    content = response.content.decode()
+    assert re.search(r'id="result-count">20 lauréats<', content)
+    assert re.findall(r'data-session="([\d-]+)"', content) == [
+        d.isoformat() for d in reversed(SESSION_DAYS[:-1])
+    ]
+    award = Award.objects.filter(dossier__call=window_2021(), session__date=SESSION_DAYS[0])
+    award = award.filter(decision=Award.Decision.LAUREATE).select_related("dossier").first()
+    page = client.get(reverse("jury:laureate", kwargs={"slug": award.slug})).content.decode()
+    assert "Décision du comité du" in page and "15 mars 2021" in page
+
+
+def test_the_statistics_count_the_window_funnel(seeded, client):
+    call = window_2021()
+    content = client.get(reverse("jury:statistics")).content.decode()
+    assert funnel_numbers(content, f"call-{call.pk}-funnel-numbers") == {
+        "submitted": "34",
+        "decided": "28",
+        "laureates": "20",
+        "refused": "8",
+        "in_instruction": "6",
+    }
+    assert f'id="call-{call.pk}-months"' in content
+
+
+def test_a_rerun_restores_the_committee_but_keeps_a_session_published_since(seeded):
+    from jury.committee import workflow as committee
+
+    call = window_2021()
+    staff = User.objects.get(email=STAFF_LOGIN.email)
+    march = CommitteeSession.objects.get(call=call, date=SESSION_DAYS[0])
+    Award.objects.filter(session=march, decision=Award.Decision.NOT_SELECTED).delete()
+    CommitteeSession.objects.filter(pk=march.pk).update(place="Ailleurs")
+    # The pending session decided and published while trying the service.
+    september = CommitteeSession.objects.get(call=call, date=SESSION_DAYS[-1])
+    for item in september.items.all():
+        committee.follow_proposal(staff, item)
+    committee.publish_session(staff, september)
+    seed()
+    march.refresh_from_db()
+    assert march.place == demo_data.COMMITTEE_PLACE
+    assert Award.objects.filter(session=march).count() == march.items.count()
+    september.refresh_from_db()
+    assert september.published_at is not None
+    assert Award.objects.filter(session=september).count() == 3
+    states = set(
+        Dossier.objects.filter(agenda_item__session=september).values_list("state", flat=True)
+    )
+    assert states <= {S.LAUREATE, S.NOT_SELECTED}

@@ -36,6 +36,7 @@ LAUREATE_KEYS = [
     "montant_accorde",
     "date_publication",
     "reference",
+    "date_seance_comite",
 ]
 SCDL_COLUMNS = [
     "nomAttribuant",
@@ -69,6 +70,11 @@ CALL_KEYS = [
     "dossiers_submitted",
     "dossiers_preselected",
     "laureates",
+    "instruction_days",
+    "envelope",
+    "envelope_committed",
+    "envelope_remaining",
+    "committee_sessions",
 ]
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
 DATASETS = ["jury:laureates_csv", "jury:laureates_json", "jury:grants_csv", "jury:calls_json"]
@@ -108,6 +114,7 @@ def test_laureates_csv_header_values_and_formats(client):
         data.published.results_published_at
     ).isoformat(timespec="seconds")
     assert signed["reference"] == data.laureates[0].dossier.reference
+    assert signed["date_seance_comite"] == ""  # a round's laureate
     # A title a spreadsheet would run is made inert, nothing else changes.
     assert '\'=HYPERLINK("http://exemple.org")' in by_title
     assert by_title['\'=HYPERLINK("http://exemple.org")']["montant_accorde"] == "30000.50"

@@ -461,7 +461,7 @@ def test_cached_fragment_spares_the_listing_queries(client, world):
     with CaptureQueriesContext(connection) as warm:
         client.get(LIST)
     assert len(warm) < cold
-    assert len(warm) <= 3  # the results validator (2) and the session-less page
+    assert len(warm) <= 2  # the results validator (1) and the session-less page
 
 
 def test_laureate_page_queries_are_constant(client, world):

@@ -66,7 +66,7 @@ def test_seed_demo_twice_is_idempotent(seeded):
     assert counts() == first_counts
     assert snapshot() == first_rows
     assert Programme.objects.filter(slug=calls_demo.PROGRAMME_SLUG).count() == 1
-    assert Call.objects.filter(programme__slug=calls_demo.PROGRAMME_SLUG).count() == 5
+    assert Call.objects.filter(programme__slug=calls_demo.PROGRAMME_SLUG).count() == 6
 
 
 @pytest.mark.django_db
@@ -118,6 +118,12 @@ def test_reference_programme_and_calls(seeded):
     assert window.amount_ceiling == Decimal("100000")
     assert window.accepts_amount(Decimal("99999.99"))
     assert not window.accepts_amount(Decimal("100000"))
+    # Demo values the announcement does not give, said so on the call's page.
+    assert window.envelope == Decimal("3000000.00")
+    assert window.instruction_days == 30
+    assert window.envelope_exhausted_at is None
+    assert "Données de démonstration" in window.description
+    assert "3 000 000 euros" in window.description
 
 
 @pytest.mark.django_db
@@ -145,9 +151,34 @@ def test_demo_call_is_reopened_when_the_seed_runs_later(seeded):
 
 
 @pytest.mark.django_db
+def test_the_demonstration_window_is_always_open_with_an_envelope(seeded):
+    window = Call.objects.get(slug=calls_demo.DEMO_WINDOW_SLUG)
+    assert window.is_demo and window.is_continuous
+    assert window.title.startswith("[Démonstration]")
+    assert window.closes_at is None
+    assert window.is_open and window in Call.objects.open()
+    assert window.envelope == Decimal("1000000.00")
+    assert window.instruction_days == 30
+    assert window.accepts_amount(Decimal("99999.99"))
+    assert not window.accepts_amount(Decimal("100000"))
+    assert [c.name for c in window.categories.all()] == CATEGORIES
+
+
+@pytest.mark.django_db
+def test_a_rerun_reopens_the_demonstration_window_once_its_envelope_is_used_up(seeded):
+    Call.objects.filter(slug=calls_demo.DEMO_WINDOW_SLUG).update(
+        envelope_exhausted_at=timezone.now()
+    )
+    assert not Call.objects.get(slug=calls_demo.DEMO_WINDOW_SLUG).is_open
+    seed()
+    assert Call.objects.get(slug=calls_demo.DEMO_WINDOW_SLUG).is_open
+
+
+@pytest.mark.django_db
 def test_demo_calls_are_on_the_public_pages(seeded, client):
     home = client.get("/").content.decode()
     assert "[Démonstration] Appel à projets pour essayer le service" in home
+    assert "[Démonstration] Guichet en continu pour essayer le service" in home
     listing = client.get("/appels/").content.decode()
     assert "Guichet en continu 2021" in listing
     assert client.get(f"/appels/{calls_demo.ROUND_1_SLUG}/").status_code == 200

@@ -1,6 +1,6 @@
 """French formatting of amounts and of dates in Paris time."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -60,6 +60,19 @@ def test_euros_filter_in_a_template():
 def test_paris_dates(instant, date, datetime_text):
     assert format_paris_date(instant) == date
     assert format_paris_datetime(instant) == datetime_text
+
+
+def test_a_missing_template_value_shows_nothing():
+    template = Template(
+        "{% load relance_format %}[{{ missing|paris_date }}{{ missing|paris_time }}]"
+    )
+    assert template.render(Context({})) == "[]"
+
+
+def test_a_plain_date_is_shown_as_is():
+    # A committee session's day, say: no time zone to convert.
+    assert format_paris_date(date(2021, 3, 1)) == "1er mars 2021"
+    assert format_paris_date(date(2021, 3, 15)) == "15 mars 2021"
 
 
 def test_paris_dates_do_not_depend_on_the_active_time_zone():

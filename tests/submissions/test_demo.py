@@ -499,3 +499,107 @@ def test_a_rerun_puts_the_newcomer_back_without_administration(seeded):
     assert not MembershipRequest.objects.filter(user=newcomer).exists()
     # The administration keeps its dossiers.
     assert Dossier.objects.get(pk=dossier.pk).administration == secretariat
+
+
+# The 2021 continuous window and the demonstration window.
+
+
+def window_2021():
+    return Call.objects.get(slug=calls_demo.CONTINUOUS_SLUG)
+
+
+def test_the_2021_window_holds_fictitious_dossiers_submitted_through_2021(seeded):
+    from submissions import demo_window_data
+
+    call = window_2021()
+    dossiers = list(Dossier.objects.filter(call=call).prefetch_related("budget_lines"))
+    assert len(dossiers) == len(demo_window_data.WINDOW_2021) == 34
+    assert sorted(d.reference for d in dossiers) == [f"GC-2021-{n:03d}" for n in range(1, 35)]
+    first = min(d.submitted_at for d in dossiers).astimezone(PARIS)
+    assert first.date() == datetime(2021, 2, 1).date()
+    for dossier in dossiers:
+        assert call.opens_at <= dossier.submitted_at <= call.closes_at
+        assert dossier.created_at < dossier.submitted_at
+        # Labelled as demo values, complete, under the window's ceiling.
+        assert "(données de démonstration)" in dossier.summary
+        assert "données de démonstration" in dossier.description
+        assert dossier.missing_for_submission() == []
+        assert call.accepts_amount(dossier.requested_amount)
+        lines = list(dossier.budget_lines.all())
+        assert sum(line.amount for line in lines) == dossier.total_budget
+        assert dossier.requested_amount <= dossier.total_budget
+        assert dossier.category.call_id == call.pk
+    # Instructed, decided or still in instruction (the jury's demo data decides them).
+    states = dict.fromkeys((S.LAUREATE, S.NOT_SELECTED, S.SUBMITTED, S.INCOMPLETE), 0)
+    for dossier in dossiers:
+        states[dossier.state] += 1
+    assert states == {S.LAUREATE: 20, S.NOT_SELECTED: 8, S.SUBMITTED: 5, S.INCOMPLETE: 1}
+    assert dossiers[0].call.is_continuous
+
+
+def test_the_window_dossiers_are_instructed_by_the_demo_instructor(seeded):
+    staff = User.objects.get(email=STAFF_LOGIN.email)
+    for dossier in Dossier.objects.filter(call=window_2021()):
+        assert dossier.instructor == staff
+        submitted_on = dossier.submitted_at.astimezone(PARIS).date()
+        assert (dossier.instruction_due_on - submitted_on).days == 30
+        entries = {entry.action: entry for entry in audit.history(dossier)}
+        assert entries["submit"].at == dossier.submitted_at
+        assert entries["assign_instructor"].actor == staff
+        if dossier.state == S.INCOMPLETE:
+            assert entries["request_additions"].reason
+            assert not dossier.proposal
+            continue
+        if not dossier.proposal:
+            assert dossier.state == S.SUBMITTED
+            continue
+        # Proposed within the instruction delay.
+        assert dossier.proposed_by == staff
+        assert dossier.submitted_at < dossier.proposed_at
+        assert dossier.proposed_at.astimezone(PARIS).date() <= dossier.instruction_due_on
+        assert entries["record_proposal"].at == dossier.proposed_at
+        if dossier.proposal == "accept":
+            assert 0 < dossier.proposed_amount <= dossier.requested_amount
+            assert not dossier.proposal_reason
+        else:
+            assert dossier.proposed_amount is None and dossier.proposal_reason
+
+
+def test_a_rerun_restores_the_window_dossiers_in_instruction(seeded):
+    from submissions import workflow
+
+    staff = User.objects.get(email=STAFF_LOGIN.email)
+    pending = Dossier.objects.filter(call=window_2021(), state=S.SUBMITTED, proposal="").first()
+    workflow.request_additions(staff, pending, message="Le budget détaillé, s’il vous plaît.")
+    Dossier.objects.filter(pk=pending.pk).update(title="Titre modifié")
+    seed()
+    pending.refresh_from_db()
+    assert pending.state == S.SUBMITTED and pending.title != "Titre modifié"
+
+
+def test_the_demonstration_window_waits_for_a_visitors_dossier(seeded, client):
+    window = Call.objects.get(slug=calls_demo.DEMO_WINDOW_SLUG)
+    submitted = dossier_of("cnav-window-submitted")
+    assert submitted.call == window and submitted.state == S.SUBMITTED
+    assert submitted.instructor.email == STAFF_LOGIN.email
+    assert submitted.instruction_due_on is not None
+    assert submitted.validation_errors() == []
+    # The CNAV agent follows it; the demo applicant files a dossier of its own.
+    client.login(email=demo.OPERATOR_LOGIN.email, password=demo.OPERATOR_LOGIN.password)
+    assert submitted.title in client.get(reverse("submissions:dossier_list")).content.decode()
+    client.logout()
+    client.login(email=demo.APPLICANT_LOGIN.email, password=demo.APPLICANT_LOGIN.password)
+    create = reverse("submissions:dossier_create", kwargs={"call_slug": window.slug})
+    administration = Administration.objects.get(memberships__user__email=demo.APPLICANT_LOGIN.email)
+    response = client.post(
+        create,
+        {
+            "administration": administration.pk,
+            "title": "Projet d’un visiteur",
+            "token": "0b6c3f8e-7d51-4a7e-9a8e-3c4d5e6f7a8b",
+        },
+    )
+    assert response.status_code == 302
+    dossier = Dossier.objects.get(call=window, title="Projet d’un visiteur")
+    assert dossier.state == S.DRAFT
+    assert client.get(dossier.get_absolute_url()).status_code == 200

@@ -55,7 +55,8 @@ def _datasets():
                 "title": _("Lauréats des appels à projets"),
                 "description": _(
                     "Une ligne par lauréat publié : projet, administration, ministère, "
-                    "cofinancement accordé quand le jury le publie."
+                    "cofinancement accordé quand le jury le publie (toujours pour un guichet "
+                    "en continu), séance du comité pour un guichet en continu."
                 ),
                 "files": [
                     ("CSV", "jury:laureates_csv", "laureats.csv"),
@@ -82,7 +83,8 @@ def _datasets():
                 "description": _(
                     "Les appels publics, leurs dates et leur statut ; pour ceux dont les "
                     "résultats sont publiés, le nombre de dossiers déposés, présélectionnés "
-                    "et de lauréats."
+                    "et de lauréats ; leur enveloppe et ce qu’en engagent les décisions "
+                    "publiées ; pour un guichet en continu, les séances publiées de son comité."
                 ),
                 "files": [("JSON", "jury:calls_json", "appels.json")],
                 "fields": opendata.CALL_FIELDS,

@@ -4,6 +4,9 @@ Everything shown comes from ``jury.results.published``. Pages answer conditional
 ``public_results``; their expensive parts are template fragments cached under
 ``results_version`` (whole pages are never cached: they carry the visitor's CSRF token), and
 the data behind a fragment is read lazily, only when the fragment is missing.
+
+A continuous window's page has its own section: whether it is open, how long instruction
+takes, its envelope and the decisions of its published committee sessions.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from django.db.models import Count, F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from calls.extensions import CallPageSection, public_call
@@ -23,14 +27,10 @@ from calls.models import CallStatus
 from jury.models import HearingSlot, JuryMember
 from jury.results.cache import public_results, results_version
 from jury.results.filters import PARAMETERS, LaureateFilter
-from jury.results.published import published_laureates, shown_amount
+from jury.results.published import decisions_published_at, published_laureates, shown_amount
 from jury.results.stats import Funnel
+from jury.results.window import laureate_url, public_envelopes, window_decisions
 from submissions.models import PRESELECTED_STATES, Dossier
-
-
-def laureate_url(award):
-    """The public address of a laureate: its slug, or its id while it has none."""
-    return reverse("jury:laureate", kwargs={"slug": award.slug or str(award.pk)})
 
 
 def results_updated_at(call):
@@ -40,10 +40,12 @@ def results_updated_at(call):
 
 
 def ordered(laureates):
-    """Latest published call first, then the call's category order, then titles."""
-    return laureates.order_by(
-        F("dossier__call__results_published_at").desc(),
+    """Latest published call first (a window by its latest published session), a window's
+    sessions latest first, then the call's category order, then titles."""
+    return laureates.annotate(call_published_at=decisions_published_at("dossier__call")).order_by(
+        F("call_published_at").desc(nulls_last=True),
         "dossier__call_id",
+        F("session__date").desc(nulls_last=True),
         F("dossier__category__order").asc(nulls_last=True),
         F("dossier__category").asc(nulls_last=True),
         "dossier__title",
@@ -58,14 +60,31 @@ class CategoryGroup:
 
 
 @dataclass
+class SessionGroup:
+    session: object  # ``None`` for a round: its results are published at once
+    id: str  # unique on the page, for the headings' ids
+    categories: list = field(default_factory=list)
+
+    @property
+    def laureates(self):
+        return [award for category in self.categories for award in category.laureates]
+
+
+@dataclass
 class CallGroup:
     call: object
     updated_at: object
-    categories: list = field(default_factory=list)
+    sessions: list = field(default_factory=list)
+
+    @property
+    def categories(self):
+        """A round's laureates by category (a round has one part, without session)."""
+        return [c for part in self.sessions for c in part.categories]
 
 
 def group_laureates(awards):
-    """Awards (already ordered) grouped by call, then by category."""
+    """Awards (already ordered) grouped by call, for a window by committee session, then by
+    category."""
     groups = []
     for award in awards:
         award.amount = shown_amount(award)
@@ -73,7 +92,11 @@ def group_laureates(awards):
         dossier = award.dossier
         if not groups or groups[-1].call.pk != dossier.call_id:
             groups.append(CallGroup(dossier.call, results_updated_at(dossier.call)))
-        categories = groups[-1].categories
+        parts = groups[-1].sessions
+        if not parts or parts[-1].session != award.session:
+            part_id = f"{dossier.call_id}" + (f"-s{award.session_id}" if award.session_id else "")
+            parts.append(SessionGroup(award.session, part_id))
+        categories = parts[-1].categories
         if not categories or categories[-1].category != dossier.category:
             categories.append(CategoryGroup(dossier.category))
         categories[-1].laureates.append(award)
@@ -136,6 +159,7 @@ def laureate(request, slug):
             "award": award,
             "dossier": award.dossier,
             "call": call,
+            "session": award.session,
             "updated_at": results_updated_at(call),
             "results_version": results_version(request),
         },
@@ -153,6 +177,7 @@ class CallResults:
     composition_published: bool
     granted: Decimal | None
     jury_name: str = ""
+    envelope: object = None  # PublicEnvelope, when the call has an envelope
 
 
 def call_results(call):
@@ -186,7 +211,8 @@ def call_results(call):
         granted = sum((award.amount for award in awards), Decimal("0"))
     # The jury's name says, for instance, that a demonstration composition is fictitious.
     jury_name = jury.name if published else ""
-    return CallResults(funnel, groups, members, published, granted, jury_name)
+    envelope = public_envelopes([call]).get(call.pk)
+    return CallResults(funnel, groups, members, published, granted, jury_name, envelope)
 
 
 def _results_context(request, call) -> dict:
@@ -199,11 +225,18 @@ def _results_context(request, call) -> dict:
     }
 
 
+def _page_changed_at(request, slug):
+    """The last change of the call page besides results: an edit of the call, and for a
+    window the moments its status changed by itself (opening, closing date)."""
+    call = public_call(request, slug)
+    now = timezone.now()
+    passed = [call.opens_at, call.closes_at, call.envelope_exhausted_at]
+    return max([call.updated_at, *(m for m in passed if m is not None and m <= now)])
+
+
 def _conditional_call_page(view):
-    # Once published, the page also follows the call itself (an edited description shows).
-    return public_results(
-        view, changed_at=lambda request, slug: public_call(request, slug).updated_at
-    )
+    # The page also follows the call itself (an edited description shows).
+    return public_results(view, changed_at=_page_changed_at)
 
 
 CALL_RESULTS_SECTION = CallPageSection(
@@ -213,5 +246,24 @@ CALL_RESULTS_SECTION = CallPageSection(
     context=_results_context,
     # For « Mis à jour le »: read with the call, no query of its own.
     select_related=("jury__deliberation",),
+    decorate=_conditional_call_page,
+)
+
+
+def _window_context(request, call) -> dict:
+    return {
+        "window": SimpleLazyObject(lambda: window_decisions(call)),
+        "results_version": results_version(request),
+        "laureates_url": reverse("jury:laureates") + "?" + urlencode({"appel": call.slug}),
+    }
+
+
+# A window publishes its committee's decisions while it stays open: its page is a results
+# page from the start (its validators move with every published session).
+WINDOW_SECTION = CallPageSection(
+    name="jury-window",
+    template="jury/public/_window.html",
+    shows=lambda call: call.is_continuous,
+    context=_window_context,
     decorate=_conditional_call_page,
 )

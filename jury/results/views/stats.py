@@ -30,6 +30,16 @@ def _breakdown_chart(chart_id, title, rows):
     )
 
 
+def _months_chart(chart_id, title, rows):
+    return bar_chart(
+        chart_id,
+        title,
+        [(row.label, [row.submitted, row.decided]) for row in rows],
+        [_("Dossiers déposés"), _("Décisions publiées")],
+        format_number,
+    )
+
+
 def _amounts_chart(chart_id, title, amounts):
     rows = [
         (_("Cofinancement demandé par les dossiers déposés"), [amounts.requested]),
@@ -48,14 +58,27 @@ def _with_charts(programmes):
             _("%(programme)s : du dépôt à la sélection, tous appels") % {"programme": name},
             programme.funnel,
         )
+        if programme.window_funnel is not None:
+            programme.window_funnel_chart = _funnel_chart(
+                f"programme-{programme.programme.pk}-window-funnel",
+                _("%(programme)s : du dépôt à la décision, guichets en continu")
+                % {"programme": name},
+                programme.window_funnel,
+            )
         for stats in programme.calls:
             call = stats.call
             prefix = f"call-{call.pk}"
+            window = stats.window_funnel is not None
             stats.charts = {
                 "funnel": _funnel_chart(
                     f"{prefix}-funnel",
-                    _("%(call)s : du dépôt à la sélection") % {"call": call.title},
-                    stats.funnel,
+                    (
+                        _("%(call)s : du dépôt à la décision")
+                        if window
+                        else _("%(call)s : du dépôt à la sélection")
+                    )
+                    % {"call": call.title},
+                    stats.window_funnel if window else stats.funnel,
                 ),
                 "ministry": _breakdown_chart(
                     f"{prefix}-ministry",
@@ -79,6 +102,13 @@ def _with_charts(programmes):
                     stats.amounts,
                 ),
             }
+            if window:
+                stats.charts["months"] = _months_chart(
+                    f"{prefix}-months",
+                    _("%(call)s : dossiers déposés et décisions publiées par mois")
+                    % {"call": call.title},
+                    stats.by_month,
+                )
     return programmes
 
 
