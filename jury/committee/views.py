@@ -261,16 +261,16 @@ def agenda_add(request, call_slug, session_id):
     return redirect(_session_url(session))
 
 
-def _item_or_404(session, item_id) -> AgendaItem:
-    return get_object_or_404(AgendaItem, pk=item_id, session=session)
+def _item_or_404(request, call_slug, session_id, item_id) -> tuple[CommitteeSession, AgendaItem]:
+    """The session and its agenda item named by the address, for the programme's staff."""
+    session = _session_or_404(_window_or_404(request, call_slug), session_id)
+    return session, get_object_or_404(AgendaItem, pk=item_id, session=session)
 
 
 @staff_required
 @require_POST
 def agenda_remove(request, call_slug, session_id, item_id):
-    call = _window_or_404(request, call_slug)
-    session = _session_or_404(call, session_id)
-    item = _item_or_404(session, item_id)
+    session, item = _item_or_404(request, call_slug, session_id, item_id)
     return _act(
         request,
         session,
@@ -282,9 +282,7 @@ def agenda_remove(request, call_slug, session_id, item_id):
 @staff_required
 @require_POST
 def follow_proposal(request, call_slug, session_id, item_id):
-    call = _window_or_404(request, call_slug)
-    session = _session_or_404(call, session_id)
-    item = _item_or_404(session, item_id)
+    session, item = _item_or_404(request, call_slug, session_id, item_id)
     return _act(
         request,
         session,
@@ -296,9 +294,7 @@ def follow_proposal(request, call_slug, session_id, item_id):
 @staff_required
 @require_POST
 def record_decision(request, call_slug, session_id, item_id):
-    call = _window_or_404(request, call_slug)
-    session = _session_or_404(call, session_id)
-    item = _item_or_404(session, item_id)
+    session, item = _item_or_404(request, call_slug, session_id, item_id)
     form = CommitteeDecisionForm(request.POST, prefix=f"item-{item.pk}")
     if form.is_valid():
         try:
@@ -321,9 +317,7 @@ def record_decision(request, call_slug, session_id, item_id):
 @staff_required
 @require_POST
 def hearing(request, call_slug, session_id, item_id):
-    call = _window_or_404(request, call_slug)
-    session = _session_or_404(call, session_id)
-    item = _item_or_404(session, item_id)
+    session, item = _item_or_404(request, call_slug, session_id, item_id)
     if "annuler" in request.POST:
         return _act(
             request,

@@ -66,6 +66,27 @@ def _lock_session(session) -> tuple[Call, CommitteeSession]:
     return call, lock(CommitteeSession, pk, related=("call",))
 
 
+def _lock_item(user, item) -> tuple[Call, CommitteeSession, AgendaItem]:
+    """In the caller's transaction: lock the agenda item's call and session (refused once
+    published, or to anyone but the programme's staff), then the item and its dossier."""
+    pk = item.pk if isinstance(item, AgendaItem) else item
+    session_id = AgendaItem.objects.filter(pk=pk).values_list("session_id", flat=True).first()
+    if session_id is None:
+        raise WorkflowError(_("Ce dossier n’est plus à l’ordre du jour."))
+    call, session = _lock_session(session_id)
+    require_programme_staff(user, call)
+    _check_unpublished(session)
+    locked = (
+        AgendaItem.objects.select_for_update()
+        .select_related("dossier")
+        .filter(pk=pk, session=session)
+        .first()
+    )
+    if locked is None:
+        raise WorkflowError(_("Ce dossier n’est plus à l’ordre du jour."))
+    return call, session, locked
+
+
 def _check_unpublished(session: CommitteeSession) -> None:
     if session.published_at is not None:
         raise WorkflowError(_("Les décisions de cette séance sont publiées : elle ne change plus."))
@@ -210,17 +231,8 @@ def add_to_agenda(user, session, dossiers) -> int:
 def remove_from_agenda(user, item) -> None:
     """Take a dossier off an unpublished agenda (it waits for a later session); the
     committee's decision on it, if recorded, is forgotten."""
-    pk = item.pk if isinstance(item, AgendaItem) else item
-    session_id = AgendaItem.objects.filter(pk=pk).values_list("session_id", flat=True).first()
-    if session_id is None:
-        raise WorkflowError(_("Ce dossier n’est plus à l’ordre du jour."))
     with transaction.atomic():
-        call, session = _lock_session(session_id)
-        require_programme_staff(user, call)
-        _check_unpublished(session)
-        locked = AgendaItem.objects.select_related("dossier").filter(pk=pk).first()
-        if locked is None:
-            raise WorkflowError(_("Ce dossier n’est plus à l’ordre du jour."))
+        _call, session, locked = _lock_item(user, item)
         dossier = locked.dossier
         Award.objects.filter(dossier=dossier, session=session).delete()
         locked.delete()
@@ -238,15 +250,8 @@ def remove_from_agenda(user, item) -> None:
 def invite_to_hearing(user, item, *, at, place="") -> AgendaItem:
     """Ask the dossier's administration to be heard by the committee during the session (at
     ``at``, an aware datetime on the session's day); its agents are emailed."""
-    pk = item.pk if isinstance(item, AgendaItem) else item
-    session_id = AgendaItem.objects.filter(pk=pk).values_list("session_id", flat=True).first()
-    if session_id is None:
-        raise WorkflowError(_("Ce dossier n’est plus à l’ordre du jour."))
     with transaction.atomic():
-        call, session = _lock_session(session_id)
-        require_programme_staff(user, call)
-        _check_unpublished(session)
-        locked = AgendaItem.objects.select_for_update().select_related("dossier").get(pk=pk)
+        _call, session, locked = _lock_item(user, item)
         dossier = locked.dossier
         if dossier.state != S.SUBMITTED:
             raise WorkflowError(
@@ -277,15 +282,8 @@ def invite_to_hearing(user, item, *, at, place="") -> AgendaItem:
 
 
 def cancel_hearing(user, item) -> AgendaItem:
-    pk = item.pk if isinstance(item, AgendaItem) else item
-    session_id = AgendaItem.objects.filter(pk=pk).values_list("session_id", flat=True).first()
-    if session_id is None:
-        raise WorkflowError(_("Ce dossier n’est plus à l’ordre du jour."))
     with transaction.atomic():
-        call, session = _lock_session(session_id)
-        require_programme_staff(user, call)
-        _check_unpublished(session)
-        locked = AgendaItem.objects.select_for_update().select_related("dossier").get(pk=pk)
+        _call, session, locked = _lock_item(user, item)
         if locked.hearing_at is None:
             return locked
         locked.hearing_at = None
@@ -314,17 +312,8 @@ def record_decision(user, item, *, decision, granted_amount=None, reason="") -> 
     """
     if decision not in Award.Decision.values:
         raise WorkflowError(_("Décision inconnue."))
-    pk = item.pk if isinstance(item, AgendaItem) else item
-    session_id = AgendaItem.objects.filter(pk=pk).values_list("session_id", flat=True).first()
-    if session_id is None:
-        raise WorkflowError(_("Ce dossier n’est plus à l’ordre du jour."))
     with transaction.atomic():
-        call, session = _lock_session(session_id)
-        require_programme_staff(user, call)
-        _check_unpublished(session)
-        locked_item = AgendaItem.objects.filter(pk=pk).first()
-        if locked_item is None:
-            raise WorkflowError(_("Ce dossier n’est plus à l’ordre du jour."))
+        call, session, locked_item = _lock_item(user, item)
         dossier = dossier_workflow.lock_dossier(locked_item.dossier_id)
         if dossier.state != S.SUBMITTED:
             raise WorkflowError(
