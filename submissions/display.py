@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.text import capfirst
 
 from relance.formatting import format_euros
 from submissions.forms import SECTIONS
-from submissions.models import Attachment, Dossier
+from submissions.models import Attachment, Dossier, DossierState
 
 
 @dataclass
@@ -85,3 +86,50 @@ def attachment_response(dossier: Dossier, attachment_pk) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# What the applicant's dossier page reads of the jury, through reverse relations --------
+
+# States in which a dossier may have a hearing slot to show.
+HEARD_STATES = (DossierState.PRESELECTED, DossierState.LAUREATE, DossierState.NOT_SELECTED)
+
+
+def published_hearing_slot(dossier: Dossier):
+    """The dossier's hearing slot (with its session) once the schedule is published.
+
+    Hearings belong to the ``jury`` app, which depends on this one: the slot is reached
+    through the reverse relation's name, never by importing it.
+    """
+    if dossier.state not in HEARD_STATES:
+        return None
+    try:
+        slot_model = Dossier._meta.get_field("hearing_slot").related_model
+    except FieldDoesNotExist:
+        return None
+    return (
+        slot_model.objects.filter(dossier=dossier, session__published_at__isnull=False)
+        .select_related("session")
+        .first()
+    )
+
+
+def granted_amount(dossier: Dossier):
+    """The cofinancing granted to a laureate, through the ``award`` reverse relation."""
+    if dossier.state != DossierState.LAUREATE:
+        return None
+    try:
+        return dossier.award.granted_amount
+    except ObjectDoesNotExist:
+        return None
+
+
+def committee_hearing(dossier: Dossier):
+    """A window's committee hearing of the dossier (its agenda item), while still to come.
+
+    The committee belongs to the ``jury`` app: reached through the reverse relation's name."""
+    if dossier.state != DossierState.SUBMITTED:
+        return None
+    item = getattr(dossier, "agenda_item", None)
+    if item is None or item.hearing_at is None or item.session.published_at is not None:
+        return None
+    return item

@@ -1,4 +1,4 @@
-"""Checks of uploaded attachments: type by content, extension, size.
+"""Checks of uploaded attachments (type by content, extension, size), and their storage.
 
 The declared name and the browser's content type are never trusted: the bytes are sniffed
 with ``filetype`` and, for the zip-based office formats, the inner structure of the archive
@@ -12,7 +12,9 @@ extension must match what the content really is.
 from __future__ import annotations
 
 import hashlib
+import logging
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -20,8 +22,13 @@ import filetype
 from defusedxml import ElementTree
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from submissions.models import Attachment
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 SNIFF_BYTES = 8192
@@ -233,3 +240,43 @@ def check_upload(file) -> tuple[str, int, str]:
         digest.update(chunk)
     file.seek(0)
     return kind.content_type, size, digest.hexdigest()
+
+
+# Storing checked files ------------------------------------------------------------------
+
+
+def store_attachment(
+    user, dossier, *, file, original_name, content_type, size, sha256, description="", now=None
+) -> Attachment:
+    """Write an already checked file and its row, inside the caller's transaction."""
+    attachment = Attachment(
+        uploaded_at=now or timezone.now(),
+        dossier=dossier,
+        original_name=original_name[:255],
+        content_type=content_type,
+        size=size,
+        sha256=sha256,
+        description=description[:255],
+        uploaded_by=user,
+    )
+    attachment.file.save(original_name, file, save=False)
+    attachment.save()
+    return attachment
+
+
+@contextmanager
+def stored_files_removed_on_error():
+    """Files are not transactional: those stored in the block are deleted if it raises.
+
+    Yields a list to which the block appends ``(storage, name)`` for every file it writes.
+    """
+    stored = []
+    try:
+        yield stored
+    except BaseException:
+        for storage, name in stored:
+            try:
+                storage.delete(name)
+            except OSError:
+                logger.warning("Could not delete %s after a rollback.", name)
+        raise

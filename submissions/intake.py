@@ -25,6 +25,7 @@ from relance.formatting import format_paris_datetime
 from relance.permissions import require
 from relance.workflow import WorkflowError, audit_value, clean_choice, lock
 from submissions import instruction
+from submissions.files import store_attachment, stored_files_removed_on_error
 from submissions.models import (
     DOSSIER_CONTENT_FIELDS,
     Administration,
@@ -38,8 +39,6 @@ from submissions.workflow import (
     EDITABLE_FIELDS,
     check_cap,
     lock_dossier,
-    store_attachment,
-    stored_files_removed_on_error,
 )
 
 logger = logging.getLogger(__name__)

@@ -7,8 +7,6 @@ sent after commit. Views and tests call these functions; nothing else sets ``sta
 
 from __future__ import annotations
 
-import logging
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -27,6 +25,7 @@ from relance.formatting import format_paris_datetime
 from relance.permissions import require
 from relance.workflow import StaleEditError, WorkflowError, audit_value, lock
 from submissions import instruction
+from submissions.files import store_attachment
 from submissions.models import (
     DOSSIER_CONTENT_FIELDS,
     Administration,
@@ -39,8 +38,6 @@ from submissions.models import (
 )
 from submissions.notify import applicant_recipients, email_context
 from submissions.permissions import roles_of
-
-logger = logging.getLogger(__name__)
 
 S = DossierState
 APPLICANT = "applicant"
@@ -398,43 +395,6 @@ def replace_budget_lines(user, dossier, lines: list[dict], *, version: int) -> D
             at=now,
         )
         return locked
-
-
-def store_attachment(
-    user, dossier, *, file, original_name, content_type, size, sha256, description="", now=None
-) -> Attachment:
-    """Write an already checked file and its row, inside the caller's transaction."""
-    attachment = Attachment(
-        uploaded_at=now or timezone.now(),
-        dossier=dossier,
-        original_name=original_name[:255],
-        content_type=content_type,
-        size=size,
-        sha256=sha256,
-        description=description[:255],
-        uploaded_by=user,
-    )
-    attachment.file.save(original_name, file, save=False)
-    attachment.save()
-    return attachment
-
-
-@contextmanager
-def stored_files_removed_on_error():
-    """Files are not transactional: those stored in the block are deleted if it raises.
-
-    Yields a list to which the block appends ``(storage, name)`` for every file it writes.
-    """
-    stored = []
-    try:
-        yield stored
-    except BaseException:
-        for storage, name in stored:
-            try:
-                storage.delete(name)
-            except OSError:
-                logger.warning("Could not delete %s after a rollback.", name)
-        raise
 
 
 def add_attachment(

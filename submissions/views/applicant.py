@@ -10,7 +10,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,7 +24,14 @@ from calls.models import Call
 from relance.permissions import has_perm
 from relance.workflow import WorkflowError
 from submissions import intake, workflow
-from submissions.display import attachment_response, dossier_rounds, dossier_summary
+from submissions.display import (
+    attachment_response,
+    committee_hearing,
+    dossier_rounds,
+    dossier_summary,
+    granted_amount,
+    published_hearing_slot,
+)
 from submissions.forms import (
     SECTIONS,
     AttachmentForm,
@@ -231,50 +238,6 @@ def dossier_create(request, call_slug):
 
 
 # The dossier page -----------------------------------------------------------------------
-
-# States in which a dossier may have a hearing slot to show.
-HEARD_STATES = (S.PRESELECTED, S.LAUREATE, S.NOT_SELECTED)
-
-
-def published_hearing_slot(dossier: Dossier):
-    """The dossier's hearing slot (with its session) once the schedule is published.
-
-    Hearings belong to the ``jury`` app, which depends on this one: the slot is reached
-    through the reverse relation's name, never by importing it.
-    """
-    if dossier.state not in HEARD_STATES:
-        return None
-    try:
-        slot_model = Dossier._meta.get_field("hearing_slot").related_model
-    except FieldDoesNotExist:
-        return None
-    return (
-        slot_model.objects.filter(dossier=dossier, session__published_at__isnull=False)
-        .select_related("session")
-        .first()
-    )
-
-
-def granted_amount(dossier: Dossier):
-    """The cofinancing granted to a laureate, through the ``award`` reverse relation."""
-    if dossier.state != S.LAUREATE:
-        return None
-    try:
-        return dossier.award.granted_amount
-    except ObjectDoesNotExist:
-        return None
-
-
-def committee_hearing(dossier: Dossier):
-    """A window's committee hearing of the dossier (its agenda item), while still to come.
-
-    The committee belongs to the ``jury`` app: reached through the reverse relation's name."""
-    if dossier.state != S.SUBMITTED:
-        return None
-    item = getattr(dossier, "agenda_item", None)
-    if item is None or item.hearing_at is None or item.session.published_at is not None:
-        return None
-    return item
 
 
 @login_required
