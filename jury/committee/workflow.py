@@ -27,10 +27,9 @@ from calls.permissions import require_programme_staff
 from jury.committee.envelope import check_envelope, envelope_of
 from jury.deliberation.workflow import (
     AWARD_FIELDS,
+    apply_awards,
     clean_amount,
-    give_slug,
     lock_award,
-    notify_results,
     required_reason,
     set_award,
 )
@@ -416,30 +415,14 @@ def publish_session(user, session) -> dict:
                 % {"count": len(missing), "refs": ", ".join(missing[:20])}
             )
         now = timezone.now()
-        counts = {Award.Decision.LAUREATE.value: 0, Award.Decision.NOT_SELECTED.value: 0}
-        outcomes = []
-        for dossier in dossiers:
-            award = awards[dossier.pk]
-            laureate = award.decision == Award.Decision.LAUREATE
-            fired = dossier_workflow.fire_locked(
-                user,
-                dossier,
-                "committee_accept" if laureate else "committee_refuse",
-                reason=award.reason,
-                decision_reason=award.reason,
-                data={"session": locked.pk},
-                now=now,
-            )
-            if laureate:
-                award.dossier = fired
-                give_slug(award)
-                award.save(update_fields=["slug"])
-            counts[award.decision] += 1
-            amount = award.granted_amount
-            outcomes.append(
-                [fired.pk, laureate, None if amount is None else str(amount), award.reason]
-            )
-        notify_results.enqueue(outcomes)
+        counts = apply_awards(
+            user,
+            dossiers,
+            awards,
+            ("committee_accept", "committee_refuse"),
+            now=now,
+            data={"session": locked.pk},
+        )
         locked.published_at = now
         locked.published_by = user
         locked.save(update_fields=["published_at", "published_by"])

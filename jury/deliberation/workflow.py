@@ -440,6 +440,36 @@ def notify_results(outcomes: list) -> int:
     return len(outcomes)
 
 
+def apply_awards(user, dossiers, awards, transitions, *, now, data=None) -> dict:
+    """Apply each dossier's recorded decision (the caller holds the dossiers' locks): fire the
+    laureate or the other of ``transitions``, give laureates their address, and have one task
+    email every outcome once the publication has committed. Returns the counts."""
+    counts = {Award.Decision.LAUREATE.value: 0, Award.Decision.NOT_SELECTED.value: 0}
+    outcomes = []
+    for dossier in dossiers:
+        award = awards[dossier.pk]
+        laureate = award.decision == Award.Decision.LAUREATE
+        # The applicant's dossier page shows this reason with the outcome.
+        fired = dossier_workflow.fire_locked(
+            user,
+            dossier,
+            transitions[0] if laureate else transitions[1],
+            reason=award.reason,
+            decision_reason=award.reason,
+            data=data,
+            now=now,
+        )
+        if laureate:
+            award.dossier = fired
+            give_slug(award)
+            award.save(update_fields=["slug"])
+        counts[award.decision] += 1
+        amount = award.granted_amount
+        outcomes.append([fired.pk, laureate, None if amount is None else str(amount), award.reason])
+    notify_results.enqueue(outcomes)
+    return counts
+
+
 def publish_results(user, call) -> dict:
     """Apply every recorded decision of ``call`` at once, publish and notify applicants.
 
@@ -480,30 +510,7 @@ def publish_results(user, call) -> dict:
                 % {"count": len(missing), "refs": ", ".join(missing[:20])}
             )
         now = timezone.now()
-        counts = {Award.Decision.LAUREATE.value: 0, Award.Decision.NOT_SELECTED.value: 0}
-        outcomes = []
-        for dossier in dossiers:
-            award = awards[dossier.pk]
-            laureate = award.decision == Award.Decision.LAUREATE
-            # The applicant's dossier page shows this reason with the outcome.
-            fired = dossier_workflow.fire(
-                user,
-                dossier,
-                "select" if laureate else "not_select",
-                reason=award.reason,
-                decision_reason=award.reason,
-            )
-            if laureate:
-                award.dossier = fired
-                give_slug(award)
-                award.save(update_fields=["slug"])
-            counts[award.decision] += 1
-            amount = award.granted_amount
-            outcomes.append(
-                [fired.pk, laureate, None if amount is None else str(amount), award.reason]
-            )
-        # One task renders and queues the emails once the publication has committed.
-        notify_results.enqueue(outcomes)
+        counts = apply_awards(user, dossiers, awards, ("select", "not_select"), now=now)
         locked_call.results_published_at = now
         locked_call.save(update_fields=["results_published_at"])
         if deliberation.closed_at is None:
