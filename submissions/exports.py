@@ -31,6 +31,8 @@ FORMULA_START = ("=", "+", "-", "@", "|", "%", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"^-?[0-9][0-9 ,.]*$")
 # Control characters XML (hence XLSX and ODS) cannot hold; tab, LF and CR are kept.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Rows fetched at a time from PostgreSQL's server-side cursor by the streamed exports.
+CHUNK_SIZE = 2000
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,12 @@ def dossier_row(dossier) -> list:
     ]
 
 
-def rows(queryset):
-    for dossier in export_queryset(queryset):
+def rows(queryset, chunk_size: int | None = None):
+    """The export's rows; with ``chunk_size``, fetched that many at a time from a cursor."""
+    dossiers = export_queryset(queryset)
+    if chunk_size:
+        dossiers = dossiers.iterator(chunk_size=chunk_size)
+    for dossier in dossiers:
         yield [neutralise(value) for value in dossier_row(dossier)]
 
 
@@ -120,19 +126,38 @@ def csv_cell(value):
     return value
 
 
-def csv_bytes(header_row, data_rows) -> bytes:
-    """The staff exports' CSV (see the module's docstring), from a header row and rows."""
+def csv_chunks(header_row, data_rows, rows_per_chunk: int = 500):
+    """The staff exports' CSV (see the module's docstring) as successive byte chunks.
+
+    Only ``rows_per_chunk`` rows are held at a time, so a stream of them uses the same memory
+    whatever the number of rows.
+    """
     buffer = io.StringIO()
     writer = defusedcsv.writer(buffer)
-    writer.writerow([csv_cell(value) for value in header_row])
-    for row in data_rows:
-        writer.writerow([csv_cell(value) for value in row])
     # UTF-8 with a BOM: Excel then reads accents correctly; other tools ignore it.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    buffer.write("\ufeff")
+    writer.writerow([csv_cell(value) for value in header_row])
+    for count, row in enumerate(data_rows, start=1):
+        writer.writerow([csv_cell(value) for value in row])
+        if count % rows_per_chunk == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def csv_bytes(header_row, data_rows) -> bytes:
+    """The staff exports' CSV (see the module's docstring), from a header row and rows."""
+    return b"".join(csv_chunks(header_row, data_rows))
 
 
 def to_csv(queryset) -> bytes:
     return csv_bytes(headers(), rows(queryset))
+
+
+def stream_csv(queryset):
+    """The CSV of ``queryset`` as byte chunks, read through a server-side cursor."""
+    return csv_chunks(headers(), rows(queryset, chunk_size=CHUNK_SIZE))
 
 
 def to_dataset(queryset) -> tablib.Dataset:

@@ -17,7 +17,7 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -359,9 +359,12 @@ def export(request, call_slug, fmt):
         messages.error(request, _("Corrigez les filtres avant d’exporter la liste."))
         return redirect(_list_url(call, request.GET.urlencode()))
     dossiers = sort_dossiers(filterset.qs, request.GET.get("tri"))
-    response = HttpResponse(
-        exports.export(dossiers, fmt), content_type=exports.FORMATS[fmt].content_type
-    )
+    content_type = exports.FORMATS[fmt].content_type
+    if fmt == "csv":
+        # Streamed from a cursor: the worker's memory does not grow with the call.
+        response = StreamingHttpResponse(exports.stream_csv(dossiers), content_type=content_type)
+    else:
+        response = HttpResponse(exports.export(dossiers, fmt), content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=exports.filename(call, fmt)
     )

@@ -16,7 +16,7 @@ from django.urls import reverse
 from submissions.exports import neutralise
 from submissions.models import DossierState, PreselectionDecision
 from tests.factories import AdministrationFactory, CategoryFactory, MinistryFactory, StaffFactory
-from tests.submissions.staff_data import closed_call, filed, filed_batch
+from tests.submissions.staff_data import closed_call, filed, filed_batch, filed_in_bulk
 
 pytestmark = pytest.mark.django_db
 
@@ -101,23 +101,28 @@ def export_url(call, fmt, query=""):
 def get_export(client, call, fmt, query=""):
     response = client.get(export_url(call, fmt, query))
     assert response.status_code == 200, response.status_code
+    if response.streaming:
+        # Read the stream here, inside the caller's query capture.
+        response.body = b"".join(response.streaming_content)
+    else:
+        response.body = response.content
     return response
 
 
 def read_csv(response):
-    content = response.content
+    content = response.body
     assert content.startswith(b"\xef\xbb\xbf")
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
 
 def read_xlsx(response):
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(response.body)).active
     return sheet
 
 
 def read_ods(response):
     dataset = tablib.Dataset()
-    dataset.load(response.content, format="ods")
+    dataset.load(response.body, format="ods")
     return dataset
 
 
@@ -152,6 +157,27 @@ def test_csv_headers_rows_and_conventions(staff_client, call, dossiers):
     assert plain[8:13] == ["À compléter", "", "80000.00", "40000.00", "2021-07-01T10:00:00+02:00"]
     assert evil[14] == "camille@exemple.gouv.fr"
     assert Decimal(evil[11]) == Decimal("99999.99")
+
+
+def test_csv_is_streamed_whatever_the_size_of_the_call(staff_client, call):
+    filed_in_bulk(
+        call, 2500, administration=AdministrationFactory(), category=CategoryFactory(call=call)
+    )
+    response = staff_client.get(export_url(call, "csv"))
+    assert response.status_code == 200
+    # A stream, not a body built in the worker's memory.
+    assert response.streaming
+    assert not hasattr(response, "_container")
+    chunks = iter(response.streaming_content)
+    first = next(chunks)
+    assert first.startswith(b"\xef\xbb\xbf" + "Référence,".encode())
+    body = first + b"".join(chunks)
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0] == HEADERS
+    assert len(rows) == 2501
+    assert len({row[0] for row in rows[1:]}) == 2500
+    assert response["Content-Disposition"].endswith('.csv"')
+    assert response["Cache-Control"] == "private, no-store"
 
 
 def test_xlsx_holds_numbers_and_inert_text(staff_client, call, dossiers):
@@ -190,7 +216,7 @@ def test_ods_holds_numbers_and_inert_text(staff_client, call, dossiers):
     assert Decimal(str(evil[11])) == Decimal("99999.99")
     assert evil[12] == "2021-03-03T14:05:00+01:00"
     # No cell is stored as a formula.
-    assert b"table:formula" not in _ods_content(response.content)
+    assert b"table:formula" not in _ods_content(response.body)
 
 
 def _ods_content(data):
