@@ -245,10 +245,14 @@ def write_ods(header_row, data_rows, fileobj, title: str) -> None:
 SPREADSHEET_WRITERS = {"xlsx": write_xlsx, "ods": write_ods}
 
 
+def sheet_title() -> str:
+    return _("Dossiers")
+
+
 def write_spreadsheet(queryset, fmt: str, fileobj, chunk_size: int | None = None) -> None:
     """The dossiers of ``queryset`` as an XLSX or ODS file, written into ``fileobj``."""
     SPREADSHEET_WRITERS[fmt](
-        headers(), rows(queryset, chunk_size=chunk_size), fileobj, title=_("Dossiers")
+        headers(), rows(queryset, chunk_size=chunk_size), fileobj, title=sheet_title()
     )
 
 

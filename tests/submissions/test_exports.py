@@ -3,19 +3,29 @@
 import csv
 import io
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import openpyxl
 import pytest
 import tablib
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from submissions.exports import neutralise
-from submissions.models import DossierState, PreselectionDecision
-from tests.factories import AdministrationFactory, CategoryFactory, MinistryFactory, StaffFactory
+from calls.models import ProgrammeRole
+from submissions.background_exports import delete_expired_exports
+from submissions.exports import FORMATS, neutralise
+from submissions.models import DossierExport, DossierState, PreselectionDecision
+from tests.factories import (
+    AdministrationFactory,
+    CategoryFactory,
+    MinistryFactory,
+    StaffFactory,
+    UserFactory,
+)
 from tests.submissions.staff_data import closed_call, filed, filed_batch, filed_in_bulk
 
 pytestmark = pytest.mark.django_db
@@ -291,3 +301,140 @@ def test_export_query_count_is_constant(staff_client, call, fmt):
 )
 def test_neutralise(value, expected):
     assert neutralise(value) == expected
+
+
+# Large XLSX and ODS exports, built by a worker -----------------------------------------------
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def spreadsheet_rows(fmt, content):
+    if fmt == "xlsx":
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    dataset = tablib.Dataset()
+    dataset.load(content, format="ods")
+    return [list(dataset.headers), *(list(row) for row in dataset)]
+
+
+def ask_background_export(client, call, fmt, query, capture):
+    """Ask for an export above the threshold; the worker runs once the request has committed."""
+    with capture(execute=True):
+        response = client.get(export_url(call, fmt, query))
+    assert response.status_code == 302
+    job = DossierExport.objects.get()
+    assert response["Location"] == job.get_absolute_url()
+    return job
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_background_export_has_the_rows_of_the_immediate_one(
+    client, settings, media, call, dossiers, fmt, django_capture_on_commit_callbacks, mailoutbox
+):
+    staff = StaffFactory(email="instructrice@exemple.gouv.fr")
+    client.force_login(staff)
+    immediate = spreadsheet_rows(fmt, get_export(client, call, fmt, "tri=-montant").body)
+    assert len(immediate) == 3
+
+    settings.RELANCE_EXPORT_BACKGROUND_ROWS = 1
+    job = ask_background_export(
+        client, call, fmt, "tri=-montant", django_capture_on_commit_callbacks
+    )
+    job.refresh_from_db()
+    assert job.status == DossierExport.Status.READY
+    assert job.requested_by == staff
+    assert job.rows_done == job.rows_total == 2
+
+    page = client.get(job.get_absolute_url())
+    assert page.status_code == 200
+    download_url = reverse("submissions:instruction_export_download", kwargs={"pk": job.pk})
+    assert download_url in page.content.decode()
+    # The list offers it too.
+    listing = client.get(reverse("submissions:instruction_call", kwargs={"call_slug": call.slug}))
+    assert job.get_absolute_url() in listing.content.decode()
+
+    download = client.get(download_url)
+    assert download.status_code == 200
+    assert download["Content-Type"] == FORMATS[fmt].content_type
+    assert download["Content-Disposition"].endswith(f'.{fmt}"')
+    assert download["Cache-Control"] == "private, no-store"
+    assert spreadsheet_rows(fmt, b"".join(download.streaming_content)) == immediate
+
+    [email] = [m for m in mailoutbox if "export" in m.subject]
+    assert email.to == ["instructrice@exemple.gouv.fr"]
+    assert job.get_absolute_url() in email.body
+
+
+def test_small_spreadsheets_stay_immediate(staff_client, call, dossiers):
+    response = get_export(staff_client, call, "xlsx")
+    assert not response.streaming
+    assert not DossierExport.objects.exists()
+
+
+def test_large_csv_is_never_deferred(staff_client, settings, call, dossiers):
+    settings.RELANCE_EXPORT_BACKGROUND_ROWS = 1
+    response = get_export(staff_client, call, "csv")
+    assert response.streaming
+    assert not DossierExport.objects.exists()
+
+
+def test_only_the_requester_while_staff_of_the_programme_gets_the_export(
+    client, settings, media, call, dossiers, django_capture_on_commit_callbacks
+):
+    requester = StaffFactory()
+    client.force_login(requester)
+    settings.RELANCE_EXPORT_BACKGROUND_ROWS = 1
+    job = ask_background_export(client, call, "xlsx", "", django_capture_on_commit_callbacks)
+    status_url = job.get_absolute_url()
+    download_url = reverse("submissions:instruction_export_download", kwargs={"pk": job.pk})
+    assert client.get(download_url).status_code == 200
+
+    # A colleague of the same programme, staff of another one, an applicant: not found.
+    for other in (StaffFactory(), StaffFactory(programmes=[]), UserFactory()):
+        client.force_login(other)
+        assert client.get(status_url).status_code == 404
+        assert client.get(download_url).status_code == 404
+    client.logout()
+    assert client.get(download_url).status_code == 302  # to the login page
+
+    # The requester, once out of the programme's team.
+    client.force_login(requester)
+    ProgrammeRole.objects.filter(user=requester).delete()
+    assert client.get(status_url).status_code == 404
+    assert client.get(download_url).status_code == 404
+
+
+def test_an_expired_export_is_no_longer_downloadable_and_is_deleted(
+    client, settings, media, call, dossiers, django_capture_on_commit_callbacks
+):
+    client.force_login(StaffFactory())
+    settings.RELANCE_EXPORT_BACKGROUND_ROWS = 1
+    job = ask_background_export(client, call, "ods", "", django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    name = job.file.name
+    assert default_storage.exists(name)
+    DossierExport.objects.filter(pk=job.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    download_url = reverse("submissions:instruction_export_download", kwargs={"pk": job.pk})
+    assert client.get(download_url).status_code == 404
+    page = client.get(job.get_absolute_url())
+    assert page.status_code == 200
+    assert download_url not in page.content.decode()
+
+    assert delete_expired_exports.call() == 1
+    assert not DossierExport.objects.exists()
+    assert not default_storage.exists(name)
+
+
+def test_a_pending_export_shows_its_progress(client, settings, call, dossiers):
+    client.force_login(StaffFactory())
+    settings.RELANCE_EXPORT_BACKGROUND_ROWS = 1
+    # No worker has run yet: the request's transaction never commits in a test.
+    response = client.get(export_url(call, "xlsx"), follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-status="pending"' in page
+    assert "0 ligne(s) écrite(s) sur 2" in page
+    assert 'http-equiv="refresh"' in page
