@@ -17,6 +17,7 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Case, Value, When
 from django.http import FileResponse, Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -316,12 +317,23 @@ def publish(request, call_slug):
             )
             return redirect("submissions:instruction_call", call_slug=call.slug)
     counts = dashboard.dossier_counts(call)
-    undecided = list(
+    undecided = counts["undecided"] > 0
+    # The dossiers a publication concerns, one page at a time (a large call has tens of
+    # thousands): those still without a decision first, as they hold the publication back.
+    concerned = (
         listed_dossiers(call)
-        .filter(state=S.SUBMITTED, pending_decision="")
-        .order_by("number")
-        .values_list("pk", "reference", "title")
+        .filter(state__in=DECIDABLE_STATES)
+        .annotate(
+            undecided_first=Case(
+                When(state=S.SUBMITTED, pending_decision="", then=Value(0)),
+                default=Value(1),
+            )
+        )
+        .order_by("undecided_first", "number")
+        .only("pk", "reference", "title", "state", "pending_decision")
     )
+    page = Paginator(concerned, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_range = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     publications = list(
         PreselectionPublication.objects.filter(call=call)
         .select_related("published_by")
@@ -336,6 +348,8 @@ def publish(request, call_slug):
             "call": call,
             "counts": counts,
             "undecided": undecided,
+            "page_obj": page,
+            "page_range": list(page_range),
             "publications": publications,
             "call_still_open": call_still_open,
             # No confirmation the workflow would refuse.
