@@ -110,11 +110,19 @@ def build_dossier_export(export_id: str) -> str:
         return "failed"
     dossiers = exported_dossiers(filterset, params)
     writer = exports.SPREADSHEET_WRITERS[job.fmt]
-    with tempfile.TemporaryFile() as spool:
-        written = _Progress(job, exports.rows(dossiers, chunk_size=exports.CHUNK_SIZE))
-        writer(exports.headers(), written, spool, title=exports.sheet_title())
-        spool.seek(0)
-        job.file.save(job.filename, File(spool), save=False)
+    written = _Progress(job, exports.rows(dossiers, chunk_size=exports.CHUNK_SIZE))
+    try:
+        with tempfile.TemporaryFile() as spool:
+            writer(exports.headers(), written, spool, title=exports.sheet_title())
+            spool.seek(0)
+            job.file.save(job.filename, File(spool), save=False)
+    except Exception:
+        # The page would otherwise say « in progress » for ever; the task's result keeps the
+        # traceback.
+        DossierExport.objects.filter(pk=job.pk).update(
+            status=DossierExport.Status.FAILED, finished_at=timezone.now()
+        )
+        raise
     now = timezone.now()
     job.status = DossierExport.Status.READY
     job.rows_done = job.rows_total = written.count

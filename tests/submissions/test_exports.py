@@ -27,6 +27,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.submissions.staff_data import closed_call, filed, filed_batch, filed_in_bulk
+from tests.tasks import run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -438,3 +439,19 @@ def test_a_pending_export_shows_its_progress(client, settings, call, dossiers):
     assert 'data-status="pending"' in page
     assert "0 ligne(s) écrite(s) sur 2" in page
     assert 'http-equiv="refresh"' in page
+
+
+@pytest.mark.tasks_by_hand
+def test_an_export_whose_filter_has_gone_fails_visibly(client, settings, call, dossiers):
+    client.force_login(StaffFactory())
+    settings.RELANCE_EXPORT_BACKGROUND_ROWS = -1  # every spreadsheet in the background
+    empty = CategoryFactory(call=call, name="Catégorie supprimée ensuite")
+    response = client.get(export_url(call, "ods", f"categorie={empty.pk}"))
+    assert response.status_code == 302
+    empty.delete()
+    run_tasks()
+    job = DossierExport.objects.get()
+    assert job.status == DossierExport.Status.FAILED
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert 'data-status="failed"' in page
+    assert not job.file
