@@ -5,15 +5,15 @@ call with the dossiers, then measures each format in a fresh Python process (DEB
 production), the way the site serves it:
 
 - CSV: the export URL through Django's request handler (the test client, no server), the
-  stream read to its end; prints the time to the first chunk, the total time and the peak
-  memory the process added.
+  stream read to its end; prints the time to the header, to the first rows, the total time
+  and the peak memory the process added.
 - XLSX and ODS: the export URL must answer with a redirect at once (the file is never built in
   a web request); then the worker's task builds the file; prints the request's time, the
   task's time, the file's size and the peak memory the task added.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres uv run python bench/exports.py
 
-Exit status 0 when the goals hold (CSV: under 50 MB added and its first chunk within 1 s;
+Exit status 0 when the goals hold (CSV: under 50 MB added and its first rows within 1 s;
 XLSX and ODS: never built in the request, under 300 MB added to the worker), 1 otherwise. Not
 part of the test suite (timings depend on the machine).
 """
@@ -42,7 +42,7 @@ import psycopg  # noqa: E402
 
 MB = 1024 * 1024
 CSV_MEMORY_GOAL = 50 * MB
-CSV_FIRST_CHUNK_GOAL = 1.0  # seconds
+CSV_FIRST_ROWS_GOAL = 1.0  # seconds
 WORKER_MEMORY_GOAL = 300 * MB
 STAFF_EMAIL = "instructeur@banc.relance.gouv.fr"
 
@@ -172,11 +172,13 @@ def measure(fmt: str, call_slug: str) -> dict:
         result["request_seconds"] = time.perf_counter() - start
         result["status"] = response.status_code
         if fmt == "csv":
-            size, first = 0, None
+            size, arrivals = 0, []
             for chunk in response.streaming_content:
-                first = first if first is not None else time.perf_counter() - start
+                if len(arrivals) < 2:
+                    arrivals.append(time.perf_counter() - start)
                 size += len(chunk)
-            result["first_chunk_seconds"] = first
+            # The first chunk is the header alone; the second holds the first rows.
+            result["first_chunk_seconds"], result["first_rows_seconds"] = arrivals
             result["seconds"] = time.perf_counter() - start
             result["bytes"] = size
     if fmt == "csv":
@@ -212,13 +214,14 @@ def report(result: dict) -> bool:
     fmt, added = result["format"].upper(), result["added"] / MB
     if result["format"] == "csv":
         log(
-            f"{fmt}: {result['bytes'] / MB:.1f} MB in {result['seconds']:.2f} s, first chunk "
-            f"after {result['first_chunk_seconds']:.3f} s, {added:.1f} MB added"
+            f"{fmt}: {result['bytes'] / MB:.1f} MB in {result['seconds']:.2f} s, header after "
+            f"{result['first_chunk_seconds']:.3f} s, first rows after "
+            f"{result['first_rows_seconds']:.3f} s, {added:.1f} MB added"
         )
         return (
             result["status"] == 200
             and result["added"] < CSV_MEMORY_GOAL
-            and result["first_chunk_seconds"] < CSV_FIRST_CHUNK_GOAL
+            and result["first_rows_seconds"] < CSV_FIRST_ROWS_GOAL
         )
     log(
         f"{fmt}: request answered {result['status']} in {result['request_seconds']:.2f} s; "
