@@ -285,6 +285,10 @@ RELANCE_HEALTH_MAX_QUEUE_LAG = int(os.environ.get("RELANCE_HEALTH_MAX_QUEUE_LAG"
 # many days; their holders are reminded this many days before a call closes.
 RELANCE_DRAFT_RETENTION_DAYS = int(os.environ.get("RELANCE_DRAFT_RETENTION_DAYS", "365"))
 RELANCE_DRAFT_REMINDER_DAYS = int(os.environ.get("RELANCE_DRAFT_REMINDER_DAYS", "7"))
+# Staff exports: above this many rows an XLSX or ODS is built by a worker, not in the request
+# (a large one would hold the web worker past its timeout); its link expires after the hours.
+RELANCE_EXPORT_BACKGROUND_ROWS = int(os.environ.get("RELANCE_EXPORT_BACKGROUND_ROWS", "2000"))
+RELANCE_EXPORT_LINK_HOURS = int(os.environ.get("RELANCE_EXPORT_LINK_HOURS", "24"))
 
 # Forms: every crispy form renders DSFR markup through the project-local "dsfr" pack.
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("dsfr",)

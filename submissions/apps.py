@@ -23,10 +23,11 @@ class SubmissionsConfig(AppConfig):
         from datetime import timedelta
 
         from relance.tasks import periodic
-        from submissions import jobs
+        from submissions import background_exports, jobs
 
         periodic(timedelta(days=1))(jobs.delete_stale_drafts)
         periodic(timedelta(hours=1))(jobs.remind_draft_holders)
+        periodic(timedelta(hours=1))(background_exports.delete_expired_exports)
 
         # A ProConnect sign-in places the agent in the administration of its SIRET.
         from relance.proconnect import agent_signed_in

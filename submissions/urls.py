@@ -70,6 +70,16 @@ urlpatterns = [
         staff.export,
         name="instruction_export",
     ),
+    path(
+        "instruction/exports/<uuid:pk>/",
+        staff.export_status,
+        name="instruction_export_status",
+    ),
+    path(
+        "instruction/exports/<uuid:pk>/telecharger/",
+        staff.export_download,
+        name="instruction_export_download",
+    ),
     path("instruction/dossiers/<int:pk>/", staff.dossier_detail, name="instruction_dossier"),
     path(
         "instruction/dossiers/<int:pk>/complements/",

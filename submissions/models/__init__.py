@@ -32,6 +32,7 @@ from submissions.models.dossiers import (
     ReceptionChannel,
     attachment_path,
 )
+from submissions.models.exports import DossierExport
 
 __all__ = [
     "BUDGET_FIELDS",
@@ -43,6 +44,7 @@ __all__ = [
     "Attachment",
     "BudgetLine",
     "Dossier",
+    "DossierExport",
     "DossierMessage",
     "DossierQuerySet",
     "DossierState",

@@ -17,7 +17,8 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, QueryDict
+from django.db.models import Case, Value, When
+from django.http import FileResponse, Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,12 +34,13 @@ from relance import audit
 from relance.formatting import paris_today
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
-from submissions import dashboard, exports, instruction, intake, workflow
+from submissions import background_exports, dashboard, exports, instruction, intake, workflow
 from submissions import preselection as preselection_workflow
 from submissions.display import dossier_rounds, dossier_summary
 from submissions.filters import SORTS, DossierFilter, parse_sort, sort_dossiers
 from submissions.models import (
     Dossier,
+    DossierExport,
     DossierState,
     MembershipRequest,
     PreselectionDecision,
@@ -171,6 +173,7 @@ def call_dossiers(request, call_slug):
             "bulk": any(dossier.state in DECIDABLE_STATES for dossier in page),
             "decisions": PreselectionDecision,
             "export_formats": exports.FORMATS,
+            "my_exports": background_exports.recent_exports(request.user, call),
             "envelope": _envelope(call),
         },
     )
@@ -314,12 +317,23 @@ def publish(request, call_slug):
             )
             return redirect("submissions:instruction_call", call_slug=call.slug)
     counts = dashboard.dossier_counts(call)
-    undecided = list(
+    undecided = counts["undecided"] > 0
+    # The dossiers a publication concerns, one page at a time (a large call has tens of
+    # thousands): those still without a decision first, as they hold the publication back.
+    concerned = (
         listed_dossiers(call)
-        .filter(state=S.SUBMITTED, pending_decision="")
-        .order_by("number")
-        .values_list("pk", "reference", "title")
+        .filter(state__in=DECIDABLE_STATES)
+        .annotate(
+            undecided_first=Case(
+                When(state=S.SUBMITTED, pending_decision="", then=Value(0)),
+                default=Value(1),
+            )
+        )
+        .order_by("undecided_first", "number")
+        .only("pk", "reference", "title", "state", "pending_decision")
     )
+    page = Paginator(concerned, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_range = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     publications = list(
         PreselectionPublication.objects.filter(call=call)
         .select_related("published_by")
@@ -334,6 +348,8 @@ def publish(request, call_slug):
             "call": call,
             "counts": counts,
             "undecided": undecided,
+            "page_obj": page,
+            "page_range": list(page_range),
             "publications": publications,
             "call_still_open": call_still_open,
             # No confirmation the workflow would refuse.
@@ -353,18 +369,84 @@ def export(request, call_slug, fmt):
     if fmt not in exports.FORMATS:
         raise Http404
     call = _call_or_404(request, call_slug)
-    filterset = DossierFilter(request.GET or None, queryset=listed_dossiers(call), call=call)
+    filterset = background_exports.dossier_filter(call, request.GET)
     if filterset.is_bound and not filterset.form.is_valid():
         # Never export more than asked because a filter was ignored.
         messages.error(request, _("Corrigez les filtres avant d’exporter la liste."))
         return redirect(_list_url(call, request.GET.urlencode()))
-    dossiers = sort_dossiers(filterset.qs, request.GET.get("tri"))
-    response = HttpResponse(
-        exports.export(dossiers, fmt), content_type=exports.FORMATS[fmt].content_type
-    )
+    dossiers = background_exports.exported_dossiers(filterset, request.GET)
+    content_type = exports.FORMATS[fmt].content_type
+    if fmt == "csv":
+        # Streamed from a cursor: the worker's memory does not grow with the call.
+        response = StreamingHttpResponse(exports.stream_csv(dossiers), content_type=content_type)
+    else:
+        count = dossiers.count()
+        if count > background_exports.background_threshold():
+            # Too long for a web request: a worker builds it and the link comes by email.
+            job = background_exports.start(request.user, call, fmt, request.GET, count)
+            messages.info(
+                request,
+                _(
+                    "L’export de %(count)s dossiers est en préparation. Son lien de "
+                    "téléchargement s’affichera sur cette page et vous sera envoyé par courriel."
+                )
+                % {"count": count},
+            )
+            return redirect(job)
+        response = HttpResponse(exports.export(dossiers, fmt), content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=exports.filename(call, fmt)
     )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _export_or_404(request, pk) -> DossierExport:
+    """An export asked by the signed-in staff member, while they are staff of its call."""
+    job = (
+        DossierExport.objects.select_related("call")
+        .filter(pk=pk, requested_by=request.user)
+        .first()
+    )
+    if job is None:
+        raise Http404
+    # Leaving the programme's team ends access to its exports too.
+    _call_or_404(request, job.call.slug)
+    return job
+
+
+@staff_required
+def export_status(request, pk):
+    job = _export_or_404(request, pk)
+    return render(
+        request,
+        "submissions/staff/export_status.html",
+        {
+            "call": job.call,
+            "export": job,
+            "statuses": DossierExport.Status,
+            "in_progress": job.status
+            in (DossierExport.Status.PENDING, DossierExport.Status.RUNNING),
+        },
+    )
+
+
+@staff_required
+def export_download(request, pk):
+    job = _export_or_404(request, pk)
+    if not job.is_available:
+        raise Http404
+    try:
+        handle = job.file.storage.open(job.file.name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=job.filename,
+        content_type=exports.FORMATS[job.fmt].content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -31,7 +31,7 @@ from jury.hearings import workflow as hearings
 from jury.models import AgendaItem, Award, HearingSlot
 from submissions import administrations as directory
 from submissions import instruction, workflow
-from submissions.models import Dossier, DossierState, Membership, Proposal
+from submissions.models import Dossier, DossierExport, DossierState, Membership, Proposal
 from tests.factories import (
     AdministrationFactory,
     CallFactory,
@@ -102,6 +102,7 @@ class World:
     window: Call  # P's continuous window
     committee_session: object  # of ``window``, unpublished
     agenda_item: object  # A's window dossier on its agenda
+    export: DossierExport  # the instructor's export of ``round``, built, not expired
     sessions: dict  # role → the session key of its signed-in account
     password_reset: dict  # uidb64 and token of a real reset link (the applicant's)
 
@@ -205,6 +206,19 @@ def build_world() -> World:
         local_agent, other_administration, message="Bonjour"
     )
 
+    export = DossierExport(
+        call=round_,
+        requested_by=instructor,
+        fmt="xlsx",
+        filename="relance-export.xlsx",
+        status=DossierExport.Status.READY,
+        rows_total=2,
+        rows_done=2,
+        finished_at=now,
+        expires_at=now + timedelta(days=1),
+    )
+    export.file.save(export.filename, ContentFile(b"PK"), save=True)
+
     users = {
         "anonymous": None,
         "applicant": applicant,
@@ -248,6 +262,7 @@ def build_world() -> World:
         window=window,
         committee_session=committee_session,
         agenda_item=AgendaItem.objects.get(dossier=window_dossier),
+        export=export,
         sessions=sessions,
         password_reset={
             "uidb64": urlsafe_base64_encode(force_bytes(applicant.pk)),

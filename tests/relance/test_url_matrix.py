@@ -393,6 +393,13 @@ ROUTES: dict[str, Row] = {
     "submissions:instruction_export": programme_staff(
         kwargs=lambda w: {"call_slug": w.round.slug, "fmt": "csv"}
     ),
+    # A background export: the staff member who asked for it, while staff of its programme.
+    **{
+        f"submissions:{name}": staff(
+            inner=frozenset({"instructor"}), kwargs=lambda w: {"pk": w.export.pk}
+        )
+        for name in ("instruction_export_status", "instruction_export_download")
+    },
     "submissions:instruction_dossier": programme_staff(kwargs=_pk("incomplete")),
     **{
         f"submissions:{name}": programme_staff(

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from submissions.models import DossierState
+from submissions.models import Dossier, DossierState
 from tests.factories import CallFactory, DossierFactory
 
 S = DossierState
@@ -23,6 +23,20 @@ def filed(call, *, state=S.SUBMITTED, **kwargs):
     if state != S.DRAFT:
         kwargs.setdefault("submitted_at", timezone.now() - timedelta(days=2))
     return DossierFactory(call=call, state=state, **kwargs)
+
+
+def filed_in_bulk(call, size, *, administration, category):
+    """``size`` submitted dossiers written in one INSERT: the size of a large call, quickly."""
+    submitted_at = timezone.now() - timedelta(days=2)
+    dossiers = DossierFactory.build_batch(
+        size,
+        call=call,
+        administration=administration,
+        category=category,
+        state=S.SUBMITTED,
+        submitted_at=submitted_at,
+    )
+    return Dossier.objects.bulk_create(dossiers, batch_size=1000)
 
 
 def filed_batch(call, size, *, administrations, category, **kwargs):

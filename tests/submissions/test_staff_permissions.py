@@ -1,6 +1,7 @@
 """Who may open the staff URLs: anonymous users log in, everyone but the instructors of the
 call's programme gets 404."""
 
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -14,6 +15,7 @@ from submissions import urls as submissions_urls
 from submissions import workflow
 from submissions.models import (
     Dossier,
+    DossierExport,
     DossierMessage,
     DossierState,
     InternalNote,
@@ -82,7 +84,28 @@ def draft(call, administration):
     return filed(call, state=S.DRAFT, administration=administration)
 
 
-def page_urls(call, dossier):
+@pytest.fixture
+def instructor():
+    return StaffFactory()
+
+
+@pytest.fixture
+def export(call, instructor):
+    """A background export of the call's list, built for ``instructor``."""
+    export = DossierExport(
+        call=call,
+        requested_by=instructor,
+        fmt="ods",
+        filename="relance-export.ods",
+        status=DossierExport.Status.READY,
+        finished_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    export.file.save(export.filename, ContentFile(b"PK"), save=True)
+    return export
+
+
+def page_urls(call, dossier, export):
     """Every page (GET) of the staff screens."""
     slug = {"call_slug": call.slug}
     return [
@@ -95,6 +118,8 @@ def page_urls(call, dossier):
         reverse("submissions:instruction_export", kwargs={**slug, "fmt": "xlsx"}),
         reverse("submissions:instruction_export", kwargs={**slug, "fmt": "ods"}),
         reverse("submissions:instruction_dossier", kwargs={"pk": dossier.pk}),
+        reverse("submissions:instruction_export_status", kwargs={"pk": export.pk}),
+        reverse("submissions:instruction_export_download", kwargs={"pk": export.pk}),
     ]
 
 
@@ -145,7 +170,7 @@ def actions(call, dossier):
     ]
 
 
-def test_every_staff_url_is_covered(call, dossier):
+def test_every_staff_url_is_covered(call, dossier, export):
     """The lists above reach every route of the staff screens, all under /instruction/ (but
     the directory's, whose matrix is in test_directory_permissions)."""
     names = {
@@ -154,7 +179,7 @@ def test_every_staff_url_is_covered(call, dossier):
         if str(p.pattern).startswith("instruction/")
         and not str(p.pattern).startswith(DIRECTORY_PREFIXES)
     }
-    urls = page_urls(call, dossier) + [url for url, _data in actions(call, dossier)]
+    urls = page_urls(call, dossier, export) + [url for url, _data in actions(call, dossier)]
     reached = {resolve(url.split("?")[0]).url_name for url in urls}
     assert reached == names
     assert all(url.startswith("/instruction/") for url in urls)
@@ -172,9 +197,9 @@ def snapshot(dossier):
     }
 
 
-def test_anonymous_users_are_sent_to_login(client, call, dossier):
+def test_anonymous_users_are_sent_to_login(client, call, dossier, export):
     login = reverse("login")
-    for url in page_urls(call, dossier):
+    for url in page_urls(call, dossier, export):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"] == f"{login}?next={quote(url, safe='/')}", url
@@ -190,14 +215,14 @@ def test_anonymous_posts_change_nothing(client, call, dossier):
 
 
 @pytest.mark.parametrize("who", ["owner", "other_agent", "plain_user"])
-def test_non_staff_get_404_everywhere(client, call, dossier, owner, who):
+def test_non_staff_get_404_everywhere(client, call, dossier, export, owner, who):
     user = {
         "owner": lambda: owner,
         "other_agent": lambda: agent_of(AdministrationFactory()),
         "plain_user": UserFactory,
     }[who]()
     client.force_login(user)
-    for url in page_urls(call, dossier):
+    for url in page_urls(call, dossier, export):
         assert client.get(url).status_code == 404, url
 
 
@@ -217,10 +242,10 @@ OTHER_STAFF = {
 
 
 @pytest.mark.parametrize("who", OTHER_STAFF)
-def test_staff_of_another_programme_get_404_and_change_nothing(client, call, dossier, who):
+def test_staff_of_another_programme_get_404_and_change_nothing(client, call, dossier, export, who):
     client.force_login(OTHER_STAFF[who]())
     home = reverse("submissions:instruction_home")
-    for url in page_urls(call, dossier):
+    for url in page_urls(call, dossier, export):
         response = client.get(url)
         if url == home:
             # Their own home page, without this call.
@@ -234,10 +259,19 @@ def test_staff_of_another_programme_get_404_and_change_nothing(client, call, dos
     assert snapshot(dossier) == before
 
 
-def test_staff_open_every_page(client, call, dossier):
-    client.force_login(StaffFactory())
-    for url in page_urls(call, dossier):
+def test_staff_open_every_page(client, call, dossier, export):
+    client.force_login(export.requested_by)
+    for url in page_urls(call, dossier, export):
         assert client.get(url).status_code == 200, url
+
+
+def test_an_export_is_for_the_staff_member_who_asked_for_it(client, call, export):
+    # A colleague instructing the same call.
+    client.force_login(StaffFactory())
+    status = reverse("submissions:instruction_export_status", kwargs={"pk": export.pk})
+    download = reverse("submissions:instruction_export_download", kwargs={"pk": export.pk})
+    assert client.get(status).status_code == 404
+    assert client.get(download).status_code == 404
 
 
 def test_staff_actions_are_post_only(client, call, dossier):

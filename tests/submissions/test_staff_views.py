@@ -32,7 +32,7 @@ from tests.factories import (
     agent_of,
 )
 from tests.submissions.sample_files import PDF_BYTES
-from tests.submissions.staff_data import closed_call, filed, filed_batch
+from tests.submissions.staff_data import closed_call, filed, filed_batch, filed_in_bulk
 from tests.tasks import run_tasks
 
 pytestmark = pytest.mark.django_db
@@ -412,8 +412,8 @@ def test_list_query_count_is_constant(staff_client, call, dnum, institute, pilot
     small, response = _list_queries(staff_client, call, "tri=administration")
     assert len(listed(response)) == 5
     # Session, user, the user's programme roles, call, counts, pagination count, filter
-    # choices, page rows.
-    assert small <= 13
+    # choices, page rows, the user's recent exports.
+    assert small <= 14
     more = [AdministrationFactory() for _ in range(10)]
     filed_batch(call, 195, administrations=more, category=CategoryFactory(call=call))
     large, response = _list_queries(staff_client, call, "tri=administration")
@@ -514,6 +514,33 @@ def test_publish_confirmation_shows_counts_and_undecided(staff_client, call, dos
     assert dossiers["rh"].reference in html[html.index('id="undecided"') :]
     # A GET never publishes.
     assert not PreselectionPublication.objects.exists()
+
+
+def test_publish_confirmation_of_a_large_call_is_summarised_and_paginated(staff_client, dnum):
+    call = closed_call()
+    category = CategoryFactory(call=call)
+    bulk = filed_in_bulk(call, 120, administration=dnum, category=category)
+    Dossier.objects.filter(pk__in=[d.pk for d in bulk[:70]]).update(
+        pending_decision=PreselectionDecision.PRESELECTED
+    )
+    Dossier.objects.filter(pk__in=[d.pk for d in bulk[70:115]]).update(
+        pending_decision=PreselectionDecision.NOT_PRESELECTED
+    )
+    html = staff_client.get(publish_url(call)).content.decode()
+
+    def shown(key):
+        return int(re.search(rf'data-count="{key}">[^<]*<strong>(\d+)<', html).group(1))
+
+    assert (shown("preselected"), shown("not_preselected"), shown("undecided")) == (70, 45, 5)
+    # One page of rows, the undecided ones first.
+    decisions = re.findall(r'<tr data-decision="([^"]+)"', html)
+    assert len(decisions) == 50
+    assert decisions[:5] == ["none"] * 5
+    assert "none" not in decisions[5:]
+    assert "120 dossiers concernés" in html
+    assert 'class="fr-pagination' in html
+    last = staff_client.get(publish_url(call) + "?page=3").content.decode()
+    assert len(re.findall(r"<tr data-decision=", last)) == 20
 
 
 def test_publish_refused_while_dossiers_are_undecided(staff_client, call, dossiers):
