@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from submissions.views import account, administrations, applicant, staff
+from submissions.views import account, administrations, applicant, exports, staff
 
 app_name = "submissions"
 
@@ -67,17 +67,17 @@ urlpatterns = [
     path("instruction/appels/<slug:call_slug>/publier/", staff.publish, name="instruction_publish"),
     path(
         "instruction/appels/<slug:call_slug>/export.<str:fmt>",
-        staff.export,
+        exports.export,
         name="instruction_export",
     ),
     path(
         "instruction/exports/<uuid:pk>/",
-        staff.export_status,
+        exports.export_status,
         name="instruction_export_status",
     ),
     path(
         "instruction/exports/<uuid:pk>/telecharger/",
-        staff.export_download,
+        exports.export_download,
         name="instruction_export_download",
     ),
     path("instruction/dossiers/<int:pk>/", staff.dossier_detail, name="instruction_dossier"),
