@@ -28,17 +28,16 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402
-import psycopg  # noqa: E402
+from scratch import scratch_database  # noqa: E402
 
 MB = 1024 * 1024
 CSV_MEMORY_GOAL = 50 * MB
@@ -49,19 +48,6 @@ STAFF_EMAIL = "instructeur@banc.relance.gouv.fr"
 
 def log(message: str) -> None:
     print(message, flush=True)
-
-
-@contextmanager
-def scratch_database(server_url: str):
-    """A new, empty database on the server of ``server_url``; dropped on exit."""
-    name = f"relance_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunparse(urlparse(server_url)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def production_env(database_url: str, media_root: str) -> dict:

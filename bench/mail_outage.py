@@ -24,18 +24,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
 import requests  # noqa: E402
+from scratch import scratch_database  # noqa: E402
 
 from tests.relance.smtp_servers import free_port, silent_smtp_server, smtp_server  # noqa: E402
 
@@ -58,19 +57,6 @@ def wait_until(condition, what: str, processes=()):
             raise SystemExit(f"gave up waiting for {what}")
         time.sleep(0.2)
     return value
-
-
-@contextmanager
-def scratch_database(server_url: str):
-    """A new, empty database on the server of ``server_url``; dropped on exit."""
-    name = f"relance_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunparse(urlparse(server_url)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def production_env(database_url: str, static_root: str, **extra) -> dict:
