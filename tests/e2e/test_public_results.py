@@ -55,7 +55,7 @@ def test_every_public_results_page(seeded, page, screenshot):
     # Every laureate, then round 1's alone.
     # Round 1's 17 laureates and the 2021 window's 20.
     open_page(page, "/laureats/")
-    assert laureate_cards(page).count() == 37
+    expect(laureate_cards(page)).to_have_count(37)
     screenshot("laureates")
     open_page(page, f"/laureats/?appel={ROUND_1_SLUG}")
     assert page.locator("#result-count").inner_text() == "17 lauréats"
@@ -81,8 +81,8 @@ def test_every_public_results_page(seeded, page, screenshot):
     page.wait_for_load_state("networkidle")
     assert "categorie=" in page.url
     # Round 1's four and the window's three.
-    assert page.locator("#result-count").inner_text() == "7 lauréats"
-    assert laureate_cards(page).count() == 7
+    expect(page.locator("#result-count")).to_have_text("7 lauréats")
+    expect(laureate_cards(page)).to_have_count(7)
     expect(page.get_by_role("link", name="API Sécu", exact=True)).to_be_visible()
     page.get_by_role("link", name="Tout afficher").click()
     page.wait_for_load_state("networkidle")
@@ -131,7 +131,7 @@ def test_every_public_results_page(seeded, page, screenshot):
     # The list on a phone.
     page.set_viewport_size(MOBILE)
     open_page(page, "/laureats/")
-    assert laureate_cards(page).count() == 37
+    expect(laureate_cards(page)).to_have_count(37)
     # Nothing wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
     screenshot("laureates-mobile")

@@ -38,7 +38,8 @@ def test_the_window_page_its_sessions_and_its_laureates(seeded, page, check_scre
     )
     sessions = page.locator("#window-decisions section[data-session]")
     expect(sessions).to_have_count(5)
-    assert [s.get_attribute("data-session") for s in sessions.all()] == PUBLISHED_SESSIONS
+    for session, day in zip(sessions.all(), PUBLISHED_SESSIONS, strict=True):
+        expect(session).to_have_attribute("data-session", day)
     march = page.locator('section[data-session="2021-03-15"]')
     expect(march.locator("h4")).to_have_text("Décisions du comité du 15 mars 2021")
     expect(march.locator("[data-counts]")).to_contain_text("4 dossiers retenus, 2 dossiers refusés")
