@@ -63,14 +63,14 @@ def idle_limit(user) -> int:
 class SessionIdleTimeoutMiddleware:
     """End a signed-in session after ``idle_limit`` seconds without a request.
 
-    The time of the last request is kept in the session, written at most once a minute so
-    that reading pages does not write the session every time; the session's own expiry
+    The time of the last request is kept in the session, written at most once a minute
+    (``RELANCE_SESSION_ACTIVITY_WRITE_SECONDS``) so that reading pages does not write the
+    session every time; the session's own expiry
     follows it, so that the row and the cookie go too. An expired session is signed out and
     sent to the login page, which says why.
     """
 
     SESSION_KEY = "relance_last_seen"
-    WRITE_EVERY = 60  # seconds
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -92,7 +92,8 @@ class SessionIdleTimeoutMiddleware:
                     % {"duration": _duration(limit)},
                 )
                 return redirect_to_login(request.get_full_path())
-            if not isinstance(last_seen, int) or now - last_seen >= self.WRITE_EVERY:
+            every = settings.RELANCE_SESSION_ACTIVITY_WRITE_SECONDS
+            if not isinstance(last_seen, int) or now - last_seen >= every:
                 request.session[self.SESSION_KEY] = now
                 request.session.set_expiry(limit)
         return self.get_response(request)

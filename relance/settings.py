@@ -178,6 +178,8 @@ RELANCE_SESSION_IDLE_STAFF_SECONDS = int(
 )
 RELANCE_SESSION_IDLE_SECONDS = int(os.environ.get("RELANCE_SESSION_IDLE_SECONDS", str(12 * 3600)))
 SESSION_COOKIE_AGE = max(RELANCE_SESSION_IDLE_STAFF_SECONDS, RELANCE_SESSION_IDLE_SECONDS)
+# The last request's time is written to the session at most this often, not on every page.
+RELANCE_SESSION_ACTIVITY_WRITE_SECONDS = 60
 
 # ProConnect (the State agents' identity federation, OpenID Connect) through
 # mozilla-django-oidc. Without the three variables the button is hidden and only the password

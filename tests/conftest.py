@@ -45,6 +45,15 @@ def _fast_password_hasher():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _session_activity_written_rarely():
+    # The idle clock writes the session once a minute: a test that takes longer than that
+    # between signing in and counting a page's queries would count that write too. The idle
+    # tests move the clock by hours, far beyond this.
+    with override_settings(RELANCE_SESSION_ACTIVITY_WRITE_SECONDS=3600):
+        yield
+
+
 # The demo data --------------------------------------------------------------------------------
 #
 # ``seed_demo`` takes seconds, so it is committed once and shared by the tests that ask for it
