@@ -5,6 +5,7 @@ the whole dossier from the jury's page. Each file is read back with pypdf; each 
 HTML is also shown in the browser with the print style, for a screenshot."""
 
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from django.template.loader import render_to_string
@@ -13,9 +14,9 @@ from pypdf import PdfReader
 
 from jury.deliberation.letters import letter_context
 from jury.models import JuryMember
+from submissions.display import dossier_summary
 from submissions.documents.content import DOCUMENT_QUERYSET, document_context
 from submissions.documents.render import BASE_URL, static_path
-from submissions.display import dossier_summary
 from submissions.models import Dossier, DossierState
 from tests.e2e.test_dossier_path import INSTRUCTOR, log_in, log_out
 
@@ -30,7 +31,7 @@ def download_text(page, link_name) -> str:
         page.get_by_role("link", name=link_name).click()
     download = info.value
     assert download.suggested_filename.endswith(".pdf")
-    reader = PdfReader(BytesIO(open(download.path(), "rb").read()))  # noqa: SIM115
+    reader = PdfReader(BytesIO(Path(download.path()).read_bytes()))
     return " ".join(" ".join(p.extract_text() for p in reader.pages).split())
 
 
