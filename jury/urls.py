@@ -37,6 +37,7 @@ urlpatterns = [
         juror.juror_attachment,
         name="juror_attachment",
     ),
+    path(f"{JUROR_DOSSIER}dossier.pdf", juror.juror_dossier_pdf, name="juror_dossier_pdf"),
     path(f"{JUROR}auditions/", hearings.juror_hearings, name="juror_hearings"),
     # Staff: composition and conflicts of interest.
     path(STAFF, composition.jury_page, name="staff_jury"),
@@ -85,6 +86,12 @@ urlpatterns = [
     path(f"{STAFF}classement/", ranking.ranking_page, name="ranking"),
     path(f"{STAFF}classement.<str:fmt>", ranking.ranking_export, name="ranking_export"),
     path(f"{STAFF}deliberation/", deliberation.deliberation_home, name="deliberation"),
+    # The decision letter, for the dossier's administration and its programme's staff.
+    path(
+        "dossiers/<int:pk>/documents/courrier-de-decision.pdf",
+        deliberation.decision_letter,
+        name="decision_letter",
+    ),
     path(
         f"{STAFF}deliberation/dossiers/<int:dossier_id>/",
         deliberation.deliberation_dossier,

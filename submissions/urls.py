@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from submissions.views import account, administrations, applicant, exports, staff
+from submissions.views import account, administrations, applicant, documents, exports, staff
 
 app_name = "submissions"
 
@@ -30,6 +30,12 @@ urlpatterns = [
         applicant.dossier_acknowledgement,
         name="dossier_acknowledgement",
     ),
+    path(
+        "dossiers/<int:pk>/documents/accuse-de-reception.pdf",
+        documents.acknowledgement_pdf,
+        name="acknowledgement_pdf",
+    ),
+    path("dossiers/<int:pk>/documents/dossier.pdf", documents.dossier_pdf, name="dossier_pdf"),
     path("dossiers/<int:pk>/completer/", applicant.dossier_complete, name="dossier_complete"),
     path("dossiers/<int:pk>/retirer/", applicant.dossier_withdraw, name="dossier_withdraw"),
     # Agents: the administrations they belong to, their requests to join one.

@@ -10,6 +10,7 @@ page, any other account gets a 404. Every change goes through
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -17,7 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jury.deliberation import amendments, workflow
+from jury.deliberation import amendments, letters, workflow
 from jury.deliberation.forms import (
     AddLaureateForm,
     AwardForm,
@@ -34,6 +35,8 @@ from jury.permissions import JURY_STATES, get_staff_jury_or_404
 from relance.formatting import format_euros
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
+from submissions.documents.content import submitted_dossier_or_404
+from submissions.documents.render import pdf_response
 from submissions.models import Dossier, DossierState
 
 S = DossierState
@@ -447,3 +450,10 @@ def deliberation_publish(request, call_slug):
         },
         status=400 if error else 200,
     )
+
+
+@login_required
+def decision_letter(request, pk):
+    """The decision letter, for those who see the dossier (its administration, its staff)."""
+    dossier = submitted_dossier_or_404(request.user, pk)
+    return pdf_response(letters.decision_letter_pdf(dossier), f"decision-{dossier.reference}.pdf")

@@ -340,6 +340,19 @@ ROUTES: dict[str, Row] = {
     ),
     "submissions:dossier_submit": applicant(kwargs=_pk("draft"), post=302),
     "submissions:dossier_acknowledgement": applicant(kwargs=_pk("laureate")),
+    # The PDF documents of a submitted dossier: its agents and its programme's staff.
+    "submissions:acknowledgement_pdf": Row(
+        outer=SIGNED_IN,
+        inner=frozenset({"applicant"}) | PROGRAMME_STAFF,
+        kwargs=_pk("laureate"),
+        read_only=True,
+    ),
+    "submissions:dossier_pdf": Row(
+        outer=SIGNED_IN,
+        inner=frozenset({"applicant"}) | PROGRAMME_STAFF,
+        kwargs=_pk("laureate"),
+        read_only=True,
+    ),
     "submissions:dossier_complete": applicant(
         kwargs=_pk("incomplete"), data={"reply": "Voici"}, post=302
     ),
@@ -494,7 +507,17 @@ ROUTES: dict[str, Row] = {
         kwargs=lambda w: {**_juror_dossier(w), "attachment_pk": w.attachment.pk},
         read_only=True,
     ),
+    "jury:juror_dossier_pdf": juror(
+        inner=frozenset({"juror"}), kwargs=_juror_dossier, read_only=True
+    ),
     "jury:juror_hearings": juror(kwargs=lambda w: {"jury_id": w.jury.pk}),
+    # The decision letter of the published laureate: its agents and its programme's staff.
+    "jury:decision_letter": Row(
+        outer=SIGNED_IN,
+        inner=frozenset({"applicant"}) | PROGRAMME_STAFF,
+        kwargs=_pk("laureate"),
+        read_only=True,
+    ),
     # jury: staff pages of the round's jury.
     "jury:staff_jury": programme_staff(kwargs=_round),
     "jury:staff_jury_publish": programme_staff(

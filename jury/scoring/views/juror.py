@@ -23,6 +23,8 @@ from jury.scoring import workflow as scoring
 from jury.scoring.forms import EvaluationForm, criterion_field_name
 from relance.workflow import WorkflowError
 from submissions.display import attachment_response, dossier_rounds, dossier_summary
+from submissions.documents.content import DOCUMENT_RELATED, dossier_pdf
+from submissions.documents.render import pdf_response
 
 
 def _ordered_dossiers(member):
@@ -206,6 +208,14 @@ def juror_attachment(request, jury_id, pk, attachment_pk):
     member = get_member_or_404(request.user, jury_id)
     dossier = get_juror_dossier_or_404(member, pk)
     return attachment_response(dossier, attachment_pk)
+
+
+@login_required
+def juror_dossier_pdf(request, jury_id, pk):
+    member = get_member_or_404(request.user, jury_id)
+    queryset = juror_dossiers(member).select_related(*DOCUMENT_RELATED)
+    dossier = get_juror_dossier_or_404(member, pk, queryset=queryset)
+    return pdf_response(dossier_pdf(dossier), f"dossier-{dossier.reference}.pdf")
 
 
 @login_required
