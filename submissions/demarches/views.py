@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from calls.permissions import get_staff_call_or_404
 from relance.permissions import has_perm, staff_required
@@ -82,6 +83,7 @@ def settings_page(request, call_slug):
 
 
 @staff_required
+@require_GET
 def import_status(request, pk):
     job = get_object_or_404(
         DemarcheImport.objects.select_related("link__call__programme", "requested_by"), pk=pk
