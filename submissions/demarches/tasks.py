@@ -18,7 +18,7 @@ from django_tasks import task
 
 from relance.workflow import WorkflowError
 from submissions.demarches import client, secrets
-from submissions.demarches.workflow import Skip, import_dossier
+from submissions.demarches.workflow import Skip, deletion_reason, import_dossier
 from submissions.models import DemarcheImport, Dossier
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def run_import(import_id: str) -> str:
                     {
                         "number": d.get("number"),
                         "deleted_at": d.get("dateSupression"),
-                        "reason": d.get("reason") or "",
+                        "reason": deletion_reason(d.get("reason") or ""),
                         "reference": ours.get(d.get("number"), ""),
                     }
                     for d in page.deleted

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from calls.models import Call, Category
 from calls.permissions import require_programme_staff
@@ -54,6 +55,26 @@ IMPORTED_DS_STATES = ("en_construction", "en_instruction", "accepte")
 # Relance states in which an import may still change a dossier's content.
 UPDATABLE_STATES = (DossierState.SUBMITTED, DossierState.INCOMPLETE)
 ATTACHMENT_PREFIX = "Démarches Simplifiées — "
+# The DS vocabulary, as staff read it.
+DS_STATES = {
+    "en_construction": gettext_lazy("en construction"),
+    "en_instruction": gettext_lazy("en instruction"),
+    "accepte": gettext_lazy("accepté"),
+    "refuse": gettext_lazy("refusé"),
+    "sans_suite": gettext_lazy("classé sans suite"),
+}
+DELETION_REASONS = {
+    "user_request": gettext_lazy("à la demande de l’usager"),
+    "user_expired": gettext_lazy("expiré"),
+    "expired": gettext_lazy("expiré"),
+    "instructeur_request": gettext_lazy("à la demande de l’instructeur"),
+    "procedure_removed": gettext_lazy("démarche supprimée"),
+    "user_removed": gettext_lazy("compte de l’usager supprimé"),
+}
+
+
+def deletion_reason(reason: str) -> str:
+    return str(DELETION_REASONS.get(reason, reason))
 
 
 # Connection and mapping ---------------------------------------------------------------------
@@ -273,7 +294,10 @@ def import_dossier(user, link: DemarcheLink, node: dict) -> tuple[str, Dossier |
     state = node.get("state")
     existing = Dossier.objects.filter(call=call, ds_number=number).first()
     if state not in IMPORTED_DS_STATES and existing is None:
-        raise Skip(_("dossier « %(state)s » dans Démarches Simplifiées.") % {"state": state})
+        raise Skip(
+            _("dossier « %(state)s » dans Démarches Simplifiées.")
+            % {"state": DS_STATES.get(state, state)}
+        )
     siret = _siret(node)
     if existing is None:
         if not siret:

@@ -102,13 +102,13 @@ def test_import_creates_updates_and_skips_with_reasons(
     assert (job.created_count, job.updated_count, job.unchanged_count) == (2, 0, 0), job.skipped
     reasons = {item["number"]: item["reason"] for item in job.skipped}
     assert "99999996400015" in reasons[103]  # no administration has that SIRET
-    assert "sans_suite" in reasons[104]
+    assert "classé sans suite" in reasons[104]
     assert "budget-detaille.pdf" in reasons[101]  # a PNG named .pdf: refused as an upload is
     assert job.deleted == [
         {
             "number": 99,
             "deleted_at": "2026-03-01T12:00:00+01:00",
-            "reason": "user_request",
+            "reason": "à la demande de l’usager",
             "reference": "",
         }
     ]
