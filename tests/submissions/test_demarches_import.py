@@ -269,3 +269,27 @@ def test_only_the_programme_staff(demarches, client, call, administrations, inst
     page = client.get(status_url).content.decode()
     assert "Dossiers créés" in page
     assert "99999996400015" in page
+
+
+def test_an_oversize_attachment_is_refused_and_the_dossier_kept(
+    demarches, settings, call, administrations, instructor
+):
+    settings.RELANCE_MAX_UPLOAD_BYTES = 100  # smaller than the recorded PDF
+    link = connected(instructor, call)
+    job = run(instructor, link)
+    reasons = [item["reason"] for item in job.skipped if item["number"] == 101]
+    assert any("feuille-de-route.pdf" in r and "taille autorisée" in r for r in reasons)
+    dossier = Dossier.objects.get(call=call, ds_number=101)
+    assert not dossier.attachments.exists()
+
+
+def test_the_ds_number_shows_on_the_staff_dossier_page(
+    demarches, client, call, administrations, instructor
+):
+    link = connected(instructor, call)
+    run(instructor, link)
+    dossier = Dossier.objects.get(call=call, ds_number=101)
+    client.force_login(instructor)
+    page = client.get(reverse("submissions:instruction_dossier", kwargs={"pk": dossier.pk}))
+    assert "Démarches Simplifiées, dossier n° 101" in page.content.decode()
+    assert "depuis un autre outil" in page.content.decode()
