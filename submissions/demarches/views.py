@@ -65,6 +65,8 @@ def settings_page(request, call_slug):
             error = exc.message
         else:
             return redirect(job.get_absolute_url())
+    elif action in ("mapping", "run") and link is None:
+        error = _("Connectez d’abord la démarche.")
     elif action in ("connect", "mapping", "run"):
         error = _("Corrigez les champs signalés ci-dessous.")
     return render(

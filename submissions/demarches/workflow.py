@@ -10,6 +10,7 @@ later run updates it instead, and a run that finds nothing new changes nothing.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -240,10 +241,23 @@ def _files(node: dict):
                     yield champ, file
 
 
-def _store_files(user, dossier: Dossier, node: dict, stored: list, notes: list) -> int:
-    """Download and store the dossier's DS attachments not stored yet; return how many."""
-    have = {(a.original_name, a.size) for a in dossier.attachments.all()}
-    added = 0
+@dataclass
+class Fetched:
+    """A DS attachment downloaded and checked, waiting to be stored."""
+
+    label: str
+    name: str
+    file: File
+    content_type: str
+    size: int
+    sha256: str
+
+
+def _fetch_files(node: dict, have: set, notes: list) -> list[Fetched]:
+    """Download and check the dossier's DS attachments not stored yet (``have``: the
+    ``(name, size)`` already on the dossier). Done before the transaction: no row stays
+    locked while files travel. The caller closes the files."""
+    fetched: list[Fetched] = []
     for champ, meta in _files(node):
         name = str(meta["filename"])[:255]
         size = meta.get("byteSize")
@@ -254,33 +268,41 @@ def _store_files(user, dossier: Dossier, node: dict, stored: list, notes: list) 
         except client.DemarchesError as exc:
             notes.append(_("pièce « %(name)s » : %(why)s") % {"name": name, "why": exc.message})
             continue
-        with spool:
-            upload = File(spool, name=name)
-            upload.size = real_size
-            if (name, real_size) in have:
-                continue
-            try:
-                content_type, checked_size, sha256 = check_upload(upload)
-            except ValidationError as exc:
-                notes.append(
-                    _("pièce « %(name)s » refusée : %(why)s")
-                    % {"name": name, "why": " ".join(exc.messages)}
-                )
-                continue
-            attachment = store_attachment(
-                user,
-                dossier,
-                file=upload,
-                original_name=name,
-                content_type=content_type,
-                size=checked_size,
-                sha256=sha256,
-                description=ATTACHMENT_PREFIX + str(champ.get("label") or ""),
+        upload = File(spool, name=name)
+        upload.size = real_size
+        if (name, real_size) in have:
+            spool.close()
+            continue
+        try:
+            content_type, checked_size, sha256 = check_upload(upload)
+        except ValidationError as exc:
+            spool.close()
+            notes.append(
+                _("pièce « %(name)s » refusée : %(why)s")
+                % {"name": name, "why": " ".join(exc.messages)}
             )
-        stored.append((attachment.file.storage, attachment.file.name))
+            continue
         have.add((name, checked_size))
-        added += 1
-    return added
+        label = str(champ.get("label") or "")
+        fetched.append(Fetched(label, name, upload, content_type, checked_size, sha256))
+    return fetched
+
+
+def _store_files(user, dossier: Dossier, fetched: list[Fetched], stored: list) -> int:
+    """Store the fetched attachments on ``dossier``, inside the caller's transaction."""
+    for item in fetched:
+        attachment = store_attachment(
+            user,
+            dossier,
+            file=item.file,
+            original_name=item.name,
+            content_type=item.content_type,
+            size=item.size,
+            sha256=item.sha256,
+            description=ATTACHMENT_PREFIX + item.label,
+        )
+        stored.append((attachment.file.storage, attachment.file.name))
+    return len(fetched)
 
 
 def import_dossier(user, link: DemarcheLink, node: dict) -> tuple[str, Dossier | None, list]:
@@ -309,6 +331,8 @@ def import_dossier(user, link: DemarcheLink, node: dict) -> tuple[str, Dossier |
             )
     content = content_of(node, link.mapping, call)
     notes: list = []
+    have = {(a.original_name, a.size) for a in existing.attachments.all()} if existing else set()
+    fetched = _fetch_files(node, have, notes)
     try:
         with stored_files_removed_on_error() as stored, transaction.atomic():
             if existing is None:
@@ -325,19 +349,22 @@ def import_dossier(user, link: DemarcheLink, node: dict) -> tuple[str, Dossier |
                     % {"number": number},
                     ds_number=number,
                 )
-                _store_files(user, dossier, node, stored, notes)
+                _store_files(user, dossier, fetched, stored)
                 return "created", dossier, notes
-            return _update(user, existing, content, node, stored, notes)
+            return _update(user, existing, content, fetched, stored, notes)
     except WorkflowError as exc:
         raise Skip(exc.message) from exc
     except ValidationError as exc:
         raise Skip(" ".join(exc.messages)) from exc
+    finally:
+        for item in fetched:
+            item.file.close()
 
 
-def _update(user, dossier: Dossier, content: dict, node: dict, stored: list, notes: list):
+def _update(user, dossier: Dossier, content: dict, fetched: list, stored: list, notes: list):
     dossier = lock_dossier(dossier)
     changes = {name: value for name, value in content.items() if getattr(dossier, name) != value}
-    if changes and dossier.state not in UPDATABLE_STATES:
+    if (changes or fetched) and dossier.state not in UPDATABLE_STATES:
         raise Skip(
             _(
                 "modifié dans Démarches Simplifiées mais déjà « %(state)s » dans Relance : "
@@ -350,7 +377,7 @@ def _update(user, dossier: Dossier, content: dict, node: dict, stored: list, not
         setattr(dossier, name, value)
     if changes:
         dossier.full_clean(exclude=["call", "administration", "created_by"])
-    added = _store_files(user, dossier, node, stored, notes)
+    added = _store_files(user, dossier, fetched, stored)
     if not changes and not added:
         return "unchanged", dossier, notes
     now = timezone.now()

@@ -220,7 +220,9 @@ def test_bad_input_gets_a_french_message(demarches, client, call, instructor):
     )
     assert "Démarche introuvable" in unknown.content.decode()
     # A run before any connection, or a mapping without a title: refused, nothing written.
-    assert client.post(url, {"action": "run"}).status_code == 200
+    refused = client.post(url, {"action": "run"})
+    assert refused.status_code == 200
+    assert "Connectez d’abord la démarche." in refused.content.decode()
     link = connected(instructor, call)
     with pytest.raises(WorkflowError):
         workflow.save_mapping(instructor, link, {"summary": "Résumé du projet"})
