@@ -42,6 +42,10 @@ class AuditAction(models.TextChoices):
     AMEND_REMOVE_LAUREATE = "amend_remove_laureate", _("Retiré des lauréats")
     # Instruction.
     REGISTER_OUTSIDE = "register_outside", _("Enregistrement d’un dossier reçu hors plateforme")
+    DS_CONNECT = "ds_connect", _("Connexion à une démarche Démarches Simplifiées")
+    DS_MAPPING = "ds_mapping", _("Correspondance des champs Démarches Simplifiées")
+    DS_IMPORT = "ds_import", _("Import depuis Démarches Simplifiées")
+    DS_UPDATE = "ds_update", _("Mise à jour depuis Démarches Simplifiées")
     MESSAGE = "message", _("Message à l’administration")
     NOTE = "note", _("Note interne ajoutée")
     RECORD_DECISION = "record_decision", _("Décision de présélection enregistrée")

@@ -292,6 +292,15 @@ RELANCE_DRAFT_REMINDER_DAYS = int(os.environ.get("RELANCE_DRAFT_REMINDER_DAYS", 
 RELANCE_EXPORT_BACKGROUND_ROWS = int(os.environ.get("RELANCE_EXPORT_BACKGROUND_ROWS", "2000"))
 RELANCE_EXPORT_LINK_HOURS = int(os.environ.get("RELANCE_EXPORT_LINK_HOURS", "24"))
 
+# Démarches Simplifiées import: the GraphQL endpoint, the key encrypting the stored API tokens
+# (a Fernet key; by default derived from SECRET_KEY), the page size and the network timeout.
+RELANCE_DS_API_URL = os.environ.get(
+    "RELANCE_DS_API_URL", "https://www.demarches-simplifiees.fr/api/v2/graphql"
+)
+RELANCE_DS_TOKEN_KEY = os.environ.get("RELANCE_DS_TOKEN_KEY", "")
+RELANCE_DS_PAGE_SIZE = int(os.environ.get("RELANCE_DS_PAGE_SIZE", "100"))
+RELANCE_DS_TIMEOUT = int(os.environ.get("RELANCE_DS_TIMEOUT", "30"))
+
 # Forms: every crispy form renders DSFR markup through the project-local "dsfr" pack.
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("dsfr",)
 CRISPY_TEMPLATE_PACK = "dsfr"

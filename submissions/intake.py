@@ -94,15 +94,17 @@ def register_outside_dossier(
     content: dict,
     received_via: str,
     received_at,
-    original: CheckedFile,
+    original: CheckedFile | None,
     reception_note: str = "",
     token=None,
+    ds_number: int | None = None,
 ):
     """Register, on behalf of ``administration``, a dossier received outside the platform.
 
     The dossier is created « déposé » on ``received_at`` (when it was originally received,
     possibly before the call closed even if registered later), marked as registered by
-    ``user`` (when, how it was received), with the original file attached; it then follows
+    ``user`` (when, how it was received), with the original file attached (if any: an import
+    from Démarches Simplifiées brings its attachments itself, with ``ds_number``); it then follows
     the ordinary workflow. Its administration's agents are emailed. ``token`` comes from the
     form: the same form posted twice registers one dossier. Returns ``(dossier, created)``.
     """
@@ -146,6 +148,7 @@ def register_outside_dossier(
                 registered_at=now,
                 received_via=received_via,
                 reception_note=(reception_note or "").strip()[:255],
+                ds_number=ds_number,
                 instruction_due_on=instruction.due_date_for(locked_call, received_at),
                 **content,
             )
@@ -155,17 +158,19 @@ def register_outside_dossier(
             if errors:
                 raise WorkflowError(" ".join(str(e) for e in errors))
             dossier.save()
-            attachment = store_attachment(
-                user,
-                dossier,
-                file=original.file,
-                original_name=original.name,
-                content_type=original.content_type,
-                size=original.size,
-                sha256=original.sha256,
-                description=str(ORIGINAL_FILE_DESCRIPTION),
-            )
-            stored.append((attachment.file.storage, attachment.file.name))
+            attachment = None
+            if original is not None:
+                attachment = store_attachment(
+                    user,
+                    dossier,
+                    file=original.file,
+                    original_name=original.name,
+                    content_type=original.content_type,
+                    size=original.size,
+                    sha256=original.sha256,
+                    description=str(ORIGINAL_FILE_DESCRIPTION),
+                )
+                stored.append((attachment.file.storage, attachment.file.name))
             audit.record(
                 user,
                 AuditAction.REGISTER_OUTSIDE,
@@ -175,8 +180,9 @@ def register_outside_dossier(
                     "received_via": received_via,
                     "received_at": audit_value(received_at),
                     "note": dossier.reception_note,
-                    "attachment": attachment.pk,
-                    "name": attachment.original_name,
+                    "attachment": attachment.pk if attachment else None,
+                    "name": attachment.original_name if attachment else "",
+                    **({"ds_number": ds_number} if ds_number is not None else {}),
                 },
             )
             notifications.queue(

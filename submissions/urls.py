@@ -3,6 +3,7 @@
 
 from django.urls import path
 
+from submissions.demarches import views as demarches
 from submissions.views import account, administrations, applicant, documents, exports, staff
 
 app_name = "submissions"
@@ -60,6 +61,16 @@ urlpatterns = [
     # Staff: instruction of a call's dossiers, preselection and its publication.
     path("instruction/", staff.call_list, name="instruction_home"),
     path("instruction/appels/<slug:call_slug>/", staff.call_dossiers, name="instruction_call"),
+    path(
+        "instruction/appels/<slug:call_slug>/demarches-simplifiees/",
+        demarches.settings_page,
+        name="instruction_ds",
+    ),
+    path(
+        "instruction/imports-demarches-simplifiees/<uuid:pk>/",
+        demarches.import_status,
+        name="instruction_ds_import",
+    ),
     path(
         "instruction/appels/<slug:call_slug>/decisions/",
         staff.bulk_decision,

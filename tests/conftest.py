@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 from django.test import override_settings
 
+from tests.demarches_server import demarches  # noqa: F401 - fixture: a local DS API
 from tests.factories import StaffFactory, UserFactory
 from tests.oidc_provider import proconnect  # noqa: F401 - fixture: a local ProConnect
 from tests.tasks import tasks_run_after_commit  # noqa: F401 - autouse fixture

@@ -1,6 +1,7 @@
 """The submissions app's models, in two modules: the directory (ministries, administrations,
 their agents) and the dossiers. Everything is imported from here, as from any app's models."""
 
+from submissions.models.demarches import DemarcheImport, DemarcheLink
 from submissions.models.directory import (
     Administration,
     Membership,
@@ -43,6 +44,8 @@ __all__ = [
     "Administration",
     "Attachment",
     "BudgetLine",
+    "DemarcheImport",
+    "DemarcheLink",
     "Dossier",
     "DossierExport",
     "DossierMessage",

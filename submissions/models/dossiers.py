@@ -200,6 +200,10 @@ class Dossier(models.Model):
     reception_note = models.CharField(
         _("précisions sur la réception"), max_length=255, blank=True, editable=False
     )
+    # Imported from Démarches Simplifiées: the dossier's number there.
+    ds_number = models.PositiveIntegerField(
+        _("numéro Démarches Simplifiées"), null=True, blank=True, editable=False
+    )
     # A later round: the dossier this one was copied from (not preselected or not selected
     # in an earlier call of the same programme).
     resubmitted_from = models.ForeignKey(
@@ -278,6 +282,12 @@ class Dossier(models.Model):
                 fields=["resubmitted_from", "call"],
                 condition=Q(resubmitted_from__isnull=False),
                 name="dossier_one_resubmission_per_call",
+            ),
+            # One Relance dossier per imported Démarches Simplifiées dossier.
+            models.UniqueConstraint(
+                fields=["call", "ds_number"],
+                condition=Q(ds_number__isnull=False),
+                name="dossier_one_per_ds_number",
             ),
             # Registered by staff: both when and how it was received, or neither.
             models.CheckConstraint(

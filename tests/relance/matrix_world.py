@@ -31,7 +31,16 @@ from jury.hearings import workflow as hearings
 from jury.models import AgendaItem, Award, HearingSlot
 from submissions import administrations as directory
 from submissions import instruction, workflow
-from submissions.models import Dossier, DossierExport, DossierState, Membership, Proposal
+from submissions.demarches import secrets as demarches_secrets
+from submissions.models import (
+    DemarcheImport,
+    DemarcheLink,
+    Dossier,
+    DossierExport,
+    DossierState,
+    Membership,
+    Proposal,
+)
 from tests.factories import (
     AdministrationFactory,
     CallFactory,
@@ -103,6 +112,7 @@ class World:
     committee_session: object  # of ``window``, unpublished
     agenda_item: object  # A's window dossier on its agenda
     export: DossierExport  # the instructor's export of ``round``, built, not expired
+    ds_import: DemarcheImport  # a finished import of ``round``'s Démarches Simplifiées procedure
     sessions: dict  # role → the session key of its signed-in account
     password_reset: dict  # uidb64 and token of a real reset link (the applicant's)
 
@@ -218,6 +228,16 @@ def build_world() -> World:
         expires_at=now + timedelta(days=1),
     )
     export.file.save(export.filename, ContentFile(b"PK"), save=True)
+    ds_link = DemarcheLink.objects.create(
+        call=round_,
+        procedure_number=61234,
+        token_encrypted=demarches_secrets.encrypt("jeton-du-monde"),
+        mapping={"title": "Titre du projet"},
+        connected_by=instructor,
+    )
+    ds_import = DemarcheImport.objects.create(
+        link=ds_link, requested_by=instructor, status=DemarcheImport.Status.DONE
+    )
 
     users = {
         "anonymous": None,
@@ -263,6 +283,7 @@ def build_world() -> World:
         committee_session=committee_session,
         agenda_item=AgendaItem.objects.get(dossier=window_dossier),
         export=export,
+        ds_import=ds_import,
         sessions=sessions,
         password_reset={
             "uidb64": urlsafe_base64_encode(force_bytes(applicant.pk)),

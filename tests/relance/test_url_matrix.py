@@ -402,6 +402,11 @@ ROUTES: dict[str, Row] = {
     "submissions:instruction_register_outside": programme_staff(
         kwargs=_round, data=lambda w: {"reception-administration": w.administration.pk}
     ),
+    # The Démarches Simplifiées import of a call; a POST with no action only shows the page.
+    "submissions:instruction_ds": programme_staff(kwargs=_round),
+    "submissions:instruction_ds_import": programme_staff(
+        kwargs=lambda w: {"pk": w.ds_import.pk}, get_only=True
+    ),
     "submissions:instruction_publish": programme_staff(kwargs=_round),
     "submissions:instruction_export": programme_staff(
         kwargs=lambda w: {"call_slug": w.round.slug, "fmt": "csv"}

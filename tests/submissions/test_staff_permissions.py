@@ -13,7 +13,10 @@ from django.utils import timezone
 from relance.models import AuditEntry, OutgoingEmail
 from submissions import urls as submissions_urls
 from submissions import workflow
+from submissions.demarches import secrets as demarches_secrets
 from submissions.models import (
+    DemarcheImport,
+    DemarcheLink,
     Dossier,
     DossierExport,
     DossierMessage,
@@ -102,6 +105,16 @@ def export(call, instructor):
         expires_at=timezone.now() + timedelta(hours=1),
     )
     export.file.save(export.filename, ContentFile(b"PK"), save=True)
+    # And a finished Démarches Simplifiées import of the call, run by the same instructor.
+    link = DemarcheLink.objects.create(
+        call=call,
+        procedure_number=61234,
+        token_encrypted=demarches_secrets.encrypt("jeton"),
+        mapping={"title": "Titre du projet"},
+    )
+    DemarcheImport.objects.create(
+        link=link, requested_by=instructor, status=DemarcheImport.Status.DONE
+    )
     return export
 
 
@@ -120,6 +133,11 @@ def page_urls(call, dossier, export):
         reverse("submissions:instruction_dossier", kwargs={"pk": dossier.pk}),
         reverse("submissions:instruction_export_status", kwargs={"pk": export.pk}),
         reverse("submissions:instruction_export_download", kwargs={"pk": export.pk}),
+        reverse("submissions:instruction_ds", kwargs=slug),
+        reverse(
+            "submissions:instruction_ds_import",
+            kwargs={"pk": DemarcheImport.objects.get(link__call=call).pk},
+        ),
     ]
 
 
