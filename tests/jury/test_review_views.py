@@ -228,3 +228,15 @@ def test_juror_sees_phase_rules_on_the_evaluations_page(client, setup):
     url = reverse("jury:juror_evaluations", kwargs={"jury_id": setup.jury.pk, "pk": dossier.pk})
     html = client.get(url).content.decode()
     assert "pendant la discussion" in html and "Avis de Bruno" not in html
+
+
+def test_ranking_page_shows_rapporteur_columns_only_with_rapporteurs(staff_client, setup):
+    ranking = staff_url(setup, "ranking")
+    assert 'data-value="rapporteur-mean"' not in staff_client.get(ranking).content.decode()
+    set_phase(setup, ReviewPhase.ASSIGNMENT)
+    review.assign_rapporteur(StaffFactory(), setup.member, setup.dossiers[0])
+    html = staff_client.get(ranking).content.decode()
+    assert html.count('data-value="rapporteur-mean"') == 2
+    export = staff_client.get(staff_url(setup, "ranking_export", fmt="csv"))
+    header = next(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert "Moyenne des rapporteurs (/20)" in header

@@ -241,3 +241,23 @@ def test_suggestion_on_a_generated_call_of_300_dossiers_and_20_jurors(staff):
     )
     assert conflicts and not conflicts & set(pairs)
     assert max(result.loads().values()) <= bound
+
+
+def test_ranking_shows_rapporteur_and_whole_jury_figures_apart(setup, staff):
+    from jury.scoring import aggregates
+
+    dossier = setup.dossiers[0]
+    phased(setup, staff, ReviewPhase.ASSIGNMENT, n=1)
+    for d in setup.dossiers:
+        review.assign_rapporteur(staff, setup.member, d)
+    review.set_phase(staff, setup.jury, ReviewPhase.SCORING)
+    high = {c.pk: str(c.scale_max) for c in setup.criteria}  # 20/20
+    evaluation = scoring.save_evaluation(
+        setup.member.user, setup.member, dossier, scores=high, recommendation="favourable"
+    )
+    scoring.submit_evaluation(setup.member.user, evaluation)
+    _score(setup.other, dossier, setup.criteria)  # 3/5 and 3/10: 9/20 on equal weights
+    row = next(r for r in aggregates.ranking(setup.jury) if r.pk == dossier.pk)
+    assert row.n_rapporteurs == 1 and row.n_rapporteur_evaluations == 1
+    assert row.rapporteur_mean == pytest.approx(20)
+    assert row.n_evaluations == 2 and row.mean < row.rapporteur_mean
