@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from jury.models import ConflictOfInterest, Evaluation
+from jury.models import ConflictOfInterest, Evaluation, Jury
 from jury.review import workflow as review
 from jury.review.generate import generate_call
 from jury.review.rules import may_see_others
@@ -261,3 +261,16 @@ def test_ranking_shows_rapporteur_and_whole_jury_figures_apart(setup, staff):
     assert row.n_rapporteurs == 1 and row.n_rapporteur_evaluations == 1
     assert row.rapporteur_mean == pytest.approx(20)
     assert row.n_evaluations == 2 and row.mean < row.rapporteur_mean
+
+
+def test_generation_command_builds_a_call_ready_for_assignment(staff):
+    from django.core.management import CommandError, call_command
+
+    default_programme()
+    call_command("generate_review_call", "--slug", "grand-appel", "--dossiers", "30")
+    jury = Jury.objects.get(call__slug="grand-appel")
+    assert jury.members.count() == 20
+    assert review.settings_of(jury).phase == ReviewPhase.ASSIGNMENT
+    assert review.apply_suggestion(staff, jury).uncovered == []
+    with pytest.raises(CommandError, match="existe déjà"):
+        call_command("generate_review_call", "--slug", "grand-appel")
