@@ -274,3 +274,22 @@ def test_generation_command_builds_a_call_ready_for_assignment(staff):
     assert review.apply_suggestion(staff, jury).uncovered == []
     with pytest.raises(CommandError, match="existe déjà"):
         call_command("generate_review_call", "--slug", "grand-appel")
+
+
+def test_decisions_are_recorded_only_in_the_deliberation_phase(client, setup, staff):
+    from django.urls import reverse
+
+    from jury.deliberation import workflow as deliberation
+    from jury.models import Award
+
+    dossier = setup.dossiers[0]
+    phased(setup, staff, ReviewPhase.DISCUSSION)
+    with pytest.raises(WorkflowError, match="pas en phase de délibération"):
+        deliberation.record_award(staff, dossier, decision="not_selected", reason="Hors champ")
+    client.force_login(staff)
+    page = reverse("jury:deliberation", kwargs={"call_slug": setup.jury.call.slug})
+    assert 'id="not-deliberating"' in client.get(page).content.decode()
+    review.set_phase(staff, setup.jury, ReviewPhase.DELIBERATION)
+    deliberation.record_award(staff, dossier, decision="not_selected", reason="Hors champ")
+    assert Award.objects.filter(dossier=dossier).exists()
+    assert 'id="not-deliberating"' not in client.get(page).content.decode()
