@@ -35,10 +35,12 @@ def rapporteur_ids(dossier_id) -> set[int]:
 
 def rapporteurs_done(dossier_id) -> bool:
     """Every rapporteur of the dossier has submitted (a dossier without any: never)."""
+    # Distinct: the join to the members' evaluations repeats each assignment row.
     counts = RapporteurAssignment.objects.filter(dossier_id=dossier_id).aggregate(
-        total=Count("pk"),
+        total=Count("pk", distinct=True),
         submitted=Count(
             "pk",
+            distinct=True,
             filter=Q(
                 member__evaluations__dossier_id=dossier_id,
                 member__evaluations__submitted_at__isnull=False,

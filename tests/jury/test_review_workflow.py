@@ -293,3 +293,18 @@ def test_decisions_are_recorded_only_in_the_deliberation_phase(client, setup, st
     deliberation.record_award(staff, dossier, decision="not_selected", reason="Hors champ")
     assert Award.objects.filter(dossier=dossier).exists()
     assert 'id="not-deliberating"' not in client.get(page).content.decode()
+
+
+def test_rapporteurs_done_counts_each_rapporteur_once(setup, staff):
+    """A rapporteur's evaluations of other dossiers do not hide this dossier's scores."""
+    first, second = setup.dossiers
+    phased(setup, staff, ReviewPhase.ASSIGNMENT, n=1)
+    review.assign_rapporteur(staff, setup.member, first)
+    review.assign_rapporteur(staff, setup.member, second)
+    review.set_phase(staff, setup.jury, ReviewPhase.SCORING)
+    _score(setup.member, second, setup.criteria)
+    _score(setup.member, first, setup.criteria)
+    theirs = _score(setup.other, first, setup.criteria)
+    review.set_phase(staff, setup.jury, ReviewPhase.DISCUSSION)
+    assert may_see_others(setup.other, first.pk, theirs)
+    assert may_see_others(setup.other, second.pk, None)
