@@ -591,3 +591,7 @@ class ResultAmendment(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.dossier.reference}"
+
+
+# Registered with the jury app by this import.
+from jury.review_models import Bid, RapporteurAssignment, ReviewSettings  # noqa: E402,F401

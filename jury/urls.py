@@ -13,6 +13,8 @@ from jury.composition import views as composition
 from jury.deliberation import views as deliberation
 from jury.hearings import views as hearings
 from jury.results.views import opendata, public, stats
+from jury.review.views import juror as review_juror
+from jury.review.views import staff as review
 from jury.scoring.views import juror, ranking
 
 app_name = "jury"
@@ -39,6 +41,7 @@ urlpatterns = [
     ),
     path(f"{JUROR_DOSSIER}dossier.pdf", juror.juror_dossier_pdf, name="juror_dossier_pdf"),
     path(f"{JUROR}auditions/", hearings.juror_hearings, name="juror_hearings"),
+    path(f"{JUROR_DOSSIER}souhait/", review_juror.juror_bid, name="juror_bid"),
     # Staff: composition and conflicts of interest.
     path(STAFF, composition.jury_page, name="staff_jury"),
     path(f"{STAFF}publication/", composition.publish_composition, name="staff_jury_publish"),
@@ -69,6 +72,16 @@ urlpatterns = [
         composition.conflicts_suggest,
         name="staff_conflicts_suggest",
     ),
+    # Staff: review phases, rapporteurs, progress.
+    path(f"{STAFF}examen/", review.review_page, name="review"),
+    path(f"{STAFF}examen/rapporteurs/", review.assign, name="review_assign"),
+    path(
+        f"{STAFF}examen/rapporteurs/<int:assignment_pk>/retirer/",
+        review.unassign,
+        name="review_unassign",
+    ),
+    path(f"{STAFF}suivi/", review.progress_page, name="progress"),
+    path(f"{STAFF}suivi.csv", review.progress_csv, name="progress_csv"),
     # Staff: hearing days.
     path(f"{STAFF}auditions/", hearings.session_list, name="hearing_sessions"),
     path(SESSION, hearings.session_page, name="hearing_session"),

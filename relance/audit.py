@@ -88,6 +88,13 @@ class AuditAction(models.TextChoices):
         "jury_edit_submitted_evaluation",
         _("Évaluation transmise modifiée"),
     )
+    # Review phases and rapporteurs.
+    JURY_CONFIGURE_REVIEW = "jury_configure_review", _("Phases d’examen configurées")
+    JURY_SET_PHASE = "jury_set_phase", _("Phase d’examen changée")
+    JURY_BID = "jury_bid", _("Souhait de rapporteur exprimé")
+    JURY_ASSIGN_RAPPORTEUR = "jury_assign_rapporteur", _("Rapporteur désigné")
+    JURY_UNASSIGN_RAPPORTEUR = "jury_unassign_rapporteur", _("Rapporteur retiré")
+    JURY_APPLY_SUGGESTION = "jury_apply_suggestion", _("Attribution suggérée appliquée")
     # Hearings.
     HEARING_SESSION_CREATE = "hearing_session_create", _("Journée d’auditions créée")
     HEARING_SESSION_UPDATE = "hearing_session_update", _("Journée d’auditions modifiée")

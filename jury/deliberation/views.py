@@ -32,6 +32,7 @@ from jury.deliberation.forms import (
 )
 from jury.models import Award, Deliberation, ResultAmendment
 from jury.permissions import JURY_STATES, get_staff_jury_or_404
+from jury.review.rules import phase_of
 from relance.formatting import format_euros
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
@@ -168,6 +169,7 @@ def _render_home(request, jury, *, forms=None, error=None, error_form=None, stat
             "call": call,
             "deliberation": deliberation,
             "published": call.results_published_at is not None,
+            "phase": phase_of(jury.pk),
             "rows": rows,
             "counts": counts,
             "minutes_form": forms.get("minutes")

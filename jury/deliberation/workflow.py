@@ -33,6 +33,8 @@ from calls.models import Call
 from calls.permissions import require_programme_staff
 from jury.committee.envelope import check_envelope
 from jury.models import Award, Deliberation, Jury
+from jury.review.rules import phase_of
+from jury.review_models import ReviewPhase
 from relance import audit, notifications
 from relance.audit import AuditAction
 from relance.workflow import WorkflowError, lock, snapshot
@@ -276,6 +278,13 @@ def _check_decidable(dossier, call, jury):
     deliberation = Deliberation.objects.filter(jury=jury).first()
     if deliberation is not None and deliberation.closed_at is not None:
         raise WorkflowError(_("La délibération est close : rouvrez-la pour modifier une décision."))
+    if phase_of(jury.pk) not in (None, ReviewPhase.DELIBERATION):
+        raise WorkflowError(
+            _(
+                "Le jury n’est pas en phase de délibération : passez à la phase « Délibération » "
+                "avant d’enregistrer les décisions."
+            )
+        )
     if dossier.state != S.PRESELECTED:
         raise WorkflowError(
             _("%(ref)s : seul un dossier présélectionné reçoit une décision du jury.")

@@ -55,6 +55,7 @@ from django.db.models import (
     Aggregate,
     Avg,
     Count,
+    Exists,
     F,
     FloatField,
     IntegerField,
@@ -71,6 +72,7 @@ from django.db.models.functions import Cast, Coalesce
 from calls.models import Criterion
 from jury.models import ConflictOfInterest, Evaluation, JuryMember, Score, active_conflict
 from jury.permissions import jury_dossiers
+from jury.review_models import RapporteurAssignment
 
 COMMON_SCALE = 20
 # Below this a member's standard deviation is taken as zero (float rounding of equal totals).
@@ -138,6 +140,14 @@ def annotated_dossiers(jury, criteria_list):
     """The jury's dossiers annotated with their raw statistics, counts and criterion means."""
     evaluations = Evaluation.objects.countable().filter(member__jury=jury)
     totals = evaluations.annotate(total=evaluation_total())
+    # The rapporteurs' own figures, shown beside the whole jury's.
+    by_rapporteurs = totals.filter(
+        Exists(
+            RapporteurAssignment.objects.filter(
+                member=OuterRef("member"), dossier=OuterRef("dossier")
+            )
+        )
+    )
     floats = FloatField()
     annotations = {
         "n_evaluations": Coalesce(_per_dossier(evaluations, Count("pk"), IntegerField()), Value(0)),
@@ -147,6 +157,18 @@ def annotated_dossiers(jury, criteria_list):
         "min_total": _per_dossier(totals, Min("total"), floats),
         "max_total": _per_dossier(totals, Max("total"), floats),
         "n_totals": Coalesce(_per_dossier(totals, Count("total"), IntegerField()), Value(0)),
+        "rapporteur_mean": _per_dossier(by_rapporteurs, Avg("total"), floats),
+        "n_rapporteur_evaluations": Coalesce(
+            _per_dossier(by_rapporteurs, Count("pk"), IntegerField()), Value(0)
+        ),
+        "n_rapporteurs": Coalesce(
+            _per_dossier(
+                RapporteurAssignment.objects.filter(member__jury=jury),
+                Count("pk"),
+                IntegerField(),
+            ),
+            Value(0),
+        ),
         "n_conflicted": Coalesce(
             _per_dossier(
                 ConflictOfInterest.objects.filter(member__jury=jury, lifted_at__isnull=True),
@@ -299,7 +321,9 @@ def ranking(jury, *, normalised=False, order=None, criteria_list=None):
     two totals), ``min_total``, ``max_total`` (all /20), ``normalised`` (mean z-score),
     ``criterion_means`` (``CriterionMean`` list in the criteria order), ``n_conflicted``
     (members in active conflict), ``n_not_submitted`` (members neither conflicted nor having
-    submitted), ``rank_raw``, ``rank_normalised`` and ``rank`` (the one of the chosen mode).
+    submitted), ``n_rapporteurs``, ``n_rapporteur_evaluations`` and ``rapporteur_mean`` (the
+    mean over the countable evaluations of the dossier's rapporteurs only), ``rank_raw``,
+    ``rank_normalised`` and ``rank`` (the one of the chosen mode).
 
     ``order`` is a key of ``ORDERS``, optionally prefixed by « - »; the default is the rank of
     the chosen mode. Three queries (two if ``criteria_list`` is given), whatever the size.

@@ -24,6 +24,7 @@ from jury.models import (
     Score,
 )
 from jury.permissions import juror_dossiers
+from jury.review.rules import scoring_refusal
 from relance import audit
 from relance.audit import AuditAction
 from relance.permissions import require
@@ -57,6 +58,9 @@ def _check_can_evaluate(user, member: JuryMember, dossier_pk):
         raise WorkflowError(
             _("La délibération est close : les évaluations ne peuvent plus être modifiées.")
         )
+    refusal = scoring_refusal(member, dossier_pk)
+    if refusal:
+        raise WorkflowError(refusal)
 
 
 def _criteria(member: JuryMember) -> dict[int, Criterion]:

@@ -119,8 +119,8 @@ def test_list_query_count_is_constant(client, size, django_assert_num_queries):
         EvaluationFactory(member=setup.member, dossier=dossier, submitted_at=None)
     ConflictFactory(member=setup.member, dossier=setup.dossiers[-1])
     client.force_login(setup.member.user)
-    # Session, user, membership, dossiers, conflicts, programme, the two nav entries.
-    with django_assert_num_queries(8):
+    # Session, user, membership, dossiers, conflicts, review phase, programme, two nav entries.
+    with django_assert_num_queries(9):
         response = client.get(url("juror_dossier_list", setup))
     assert response.status_code == 200
     assert len(response.context["dossiers"]) == size - 1

@@ -12,6 +12,7 @@ from django.urls import resolve, reverse
 from jury import urls as jury_urls
 from jury.hearings import workflow as hearings
 from jury.models import Award, ConflictOfInterest, HearingSession, HearingSlot, JuryMember
+from jury.review_models import RapporteurAssignment, ReviewSettings
 from relance.models import AuditEntry
 from tests.factories import ProgrammeFactory, StaffFactory, UserFactory, agent_of
 from tests.jury.factories import ConflictFactory
@@ -32,7 +33,11 @@ def world():
     slot = HearingSlot.objects.filter(session=session).first()
     member = setup.members[0]
     conflict = ConflictFactory(member=setup.members[1], dossier=setup.dossiers[1])
+    rapporteur = RapporteurAssignment.objects.create(
+        member=member, dossier=setup.dossiers[0], assigned_by=staff
+    )
     return {
+        "rapporteur": rapporteur,
         "staff": staff,
         "setup": setup,
         "session": session,
@@ -70,6 +75,11 @@ def staff_urls(world) -> dict[str, str]:
         "deliberation": call,
         "deliberation_dossier": {**call, "dossier_id": setup.dossiers[0].pk},
         "deliberation_publish": call,
+        "review": call,
+        "review_assign": call,
+        "review_unassign": {**call, "assignment_pk": world["rapporteur"].pk},
+        "progress": call,
+        "progress_csv": call,
     }
     return {name: reverse(f"jury:{name}", kwargs=kw) for name, kw in names_kwargs.items()}
 
@@ -82,6 +92,8 @@ def state():
         HearingSession.objects.filter(published_at__isnull=False).count(),
         HearingSlot.objects.filter(absent=True).count(),
         Award.objects.count(),
+        RapporteurAssignment.objects.count(),
+        ReviewSettings.objects.count(),
         AuditEntry.objects.count(),
     )
 

@@ -29,6 +29,7 @@ from jury.deliberation import workflow as deliberation
 from jury.hearings import publication as hearing_publication
 from jury.hearings import workflow as hearings
 from jury.models import AgendaItem, Award, HearingSlot
+from jury.review_models import RapporteurAssignment
 from submissions import administrations as directory
 from submissions import instruction, workflow
 from submissions.demarches import secrets as demarches_secrets
@@ -94,6 +95,7 @@ class World:
     member: object  # the juror's membership
     conflicted_member: object
     conflict: object
+    rapporteur: object  # the juror, rapporteur of B's dossier (the jury works without phases)
     session: object
     slot: object
     laureate: Dossier  # A's dossier in ``round``
@@ -167,6 +169,9 @@ def build_world() -> World:
     for criterion in criteria:
         ScoreFactory(evaluation=evaluation, criterion=criterion)
     DeliberationFactory(jury=jury, publish_amounts=True)
+    rapporteur = RapporteurAssignment.objects.create(
+        member=member, dossier=not_selected, assigned_by=instructor
+    )
     AwardFactory(dossier=laureate, recorded_by=instructor)
     AwardFactory(
         dossier=not_selected,
@@ -265,6 +270,7 @@ def build_world() -> World:
         member=member,
         conflicted_member=conflicted_member,
         conflict=conflict,
+        rapporteur=rapporteur,
         session=session,
         slot=HearingSlot.objects.get(session=session, dossier=laureate),
         laureate=Dossier.objects.get(pk=laureate.pk),

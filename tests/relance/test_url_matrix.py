@@ -523,6 +523,15 @@ ROUTES: dict[str, Row] = {
         kwargs=_pk("laureate"),
         read_only=True,
     ),
+    # The round's jury works without phases: the bid is refused, and the page says why.
+    "jury:juror_bid": juror(
+        inner=frozenset({"juror"}),
+        kwargs=_juror_dossier,
+        data={"preference": "wish"},
+        post_only=True,
+        post=302,
+        unchanged=frozenset({"juror"}),
+    ),
     # jury: staff pages of the round's jury.
     "jury:staff_jury": programme_staff(kwargs=_round),
     "jury:staff_jury_publish": programme_staff(
@@ -541,6 +550,22 @@ ROUTES: dict[str, Row] = {
     ),
     "jury:staff_conflict_confirm": programme_staff(kwargs=_conflict, post_only=True, post=302),
     "jury:staff_conflicts_suggest": programme_staff(kwargs=_round, post_only=True, post=302),
+    "jury:review": programme_staff(
+        kwargs=_round, data={"action": "configure", "rapporteurs": "2"}, post=302
+    ),
+    # No member chosen: refused, the page says why.
+    "jury:review_assign": programme_staff(
+        kwargs=_round, post_only=True, post=302, unchanged=PROGRAMME_STAFF
+    ),
+    # Without phases, rapporteurs are not changed: refused, the page says why.
+    "jury:review_unassign": programme_staff(
+        kwargs=lambda w: {**_round(w), "assignment_pk": w.rapporteur.pk},
+        post_only=True,
+        post=302,
+        unchanged=PROGRAMME_STAFF,
+    ),
+    "jury:progress": programme_staff(kwargs=_round),
+    "jury:progress_csv": programme_staff(kwargs=_round),
     "jury:hearing_sessions": programme_staff(kwargs=_round, post=400),
     "jury:hearing_session": programme_staff(kwargs=_session, post=400),
     # Already published: regenerating needs a confirmation.

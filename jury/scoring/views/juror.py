@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from calls.models import Criterion
 from jury.models import HEARING_ORDER, ConflictOfInterest, Deliberation, Evaluation
 from jury.permissions import get_juror_dossier_or_404, get_member_or_404, juror_dossiers
+from jury.review.rules import may_see_others, phase_of
+from jury.review_models import Bid, RapporteurAssignment, ReviewPhase
 from jury.scoring import workflow as scoring
 from jury.scoring.forms import EvaluationForm, criterion_field_name
 from relance.workflow import WorkflowError
@@ -57,8 +59,15 @@ def juror_dossier_list(request, jury_id):
         .annotate(
             has_evaluation=Exists(mine),
             evaluation_submitted_at=Subquery(mine.values("submitted_at")[:1]),
+            my_bid=Subquery(
+                Bid.objects.filter(member=member, dossier=OuterRef("pk")).values("preference")[:1]
+            ),
+            is_rapporteur=Exists(
+                RapporteurAssignment.objects.filter(member=member, dossier=OuterRef("pk"))
+            ),
         )
     )
+    phase = phase_of(member.jury_id)
     conflicts = list(
         ConflictOfInterest.objects.filter(member=member, lifted_at__isnull=True)
         .select_related("dossier__administration")
@@ -79,6 +88,9 @@ def juror_dossier_list(request, jury_id):
             "dossiers": dossiers,
             "conflicts": conflicts,
             "counts": counts,
+            "phase": ReviewPhase(phase) if phase else None,
+            "bidding": phase == ReviewPhase.BIDDING,
+            "preferences": Bid.Preference.choices,
         },
     )
 
@@ -223,7 +235,7 @@ def juror_evaluations(request, jury_id, pk):
     member = get_member_or_404(request.user, jury_id)
     dossier = get_juror_dossier_or_404(member, pk)
     mine = Evaluation.objects.filter(member=member, dossier=dossier).first()
-    may_see = mine is not None and mine.is_submitted
+    may_see = may_see_others(member, dossier.pk, mine)
     others = []
     if may_see:
         # Drafts are never shown, nor the evaluations of members in conflict.
@@ -254,6 +266,7 @@ def juror_evaluations(request, jury_id, pk):
             "jury": member.jury,
             "dossier": dossier,
             "may_see": may_see,
+            "phased": phase_of(member.jury_id) is not None,
             "mine": mine,
             "criteria": criteria,
             "rows": rows,

@@ -107,6 +107,8 @@ def ranking_page(request, call_slug):
             "current_query": _query(NORMALISED_MODE if options["normalised"] else RAW_MODE, tri),
             "export_formats": EXPORT_FORMATS,
             "n_ranked": sum(1 for row in rows if row.rank is not None),
+            # Rapporteur figures only where the jury has rapporteurs (no extra query).
+            "has_rapporteurs": any(row.n_rapporteurs for row in rows),
         },
     )
 
@@ -131,6 +133,9 @@ def export_headers(criteria) -> list[str]:
         _("Score normalisé"),
         _("Membres en conflit"),
         _("Membres n’ayant pas soumis"),
+        _("Rapporteurs"),
+        _("Évaluations des rapporteurs"),
+        _("Moyenne des rapporteurs (/20)"),
         *[
             _("%(label)s — moyenne (/%(max)s)") % {"label": c.label, "max": c.scale_max}
             for c in criteria
@@ -162,6 +167,9 @@ def export_row(row) -> list:
         _number(row.normalised),
         row.n_conflicted,
         row.n_not_submitted,
+        row.n_rapporteurs,
+        row.n_rapporteur_evaluations,
+        _number(row.rapporteur_mean),
         *[_number(item.mean) for item in row.criterion_means],
     ]
 
