@@ -12,7 +12,7 @@ from jury.committee import views as committee
 from jury.composition import views as composition
 from jury.deliberation import views as deliberation
 from jury.hearings import views as hearings
-from jury.results.views import opendata, public, stats
+from jury.results.views import history, opendata, public, stats
 from jury.scoring.views import juror, ranking
 
 app_name = "jury"
@@ -112,6 +112,7 @@ urlpatterns = [
     path("laureats/", public.laureates, name="laureates"),
     path("laureats/<slug:slug>/", public.laureate, name="laureate"),
     path("statistiques/", stats.statistics_page, name="statistics"),
+    path("appels/<slug:slug>/historique/", history.results_history, name="results_history"),
     path("donnees/", opendata.open_data_page, name="open_data"),
     path("donnees/laureats.csv", opendata.laureates_csv, name="laureates_csv"),
     path("donnees/laureats.json", opendata.laureates_json, name="laureates_json"),

@@ -537,6 +537,7 @@ ROUTES: dict[str, Row] = {
     "jury:laureates": public(),
     "jury:laureate": public(kwargs=lambda w: {"slug": w.award.slug}),
     "jury:statistics": public(),
+    "jury:results_history": public(kwargs=lambda w: {"slug": w.round.slug}, post=405),
     "jury:open_data": public(),
     "jury:laureates_csv": public(),
     "jury:laureates_json": public(),
