@@ -10,6 +10,7 @@ from django.urls import path
 
 from jury.committee import views as committee
 from jury.composition import views as composition
+from jury.deliberation import correction_views as correction
 from jury.deliberation import views as deliberation
 from jury.hearings import views as hearings
 from jury.results.views import history, opendata, public, stats
@@ -94,6 +95,17 @@ urlpatterns = [
         f"{STAFF}deliberation/publier/",
         deliberation.deliberation_publish,
         name="deliberation_publish",
+    ),
+    # Staff: corrections of published results (a round's or a window's).
+    path(
+        "instruction/appels/<slug:call_slug>/rectificatifs/",
+        correction.correction_list,
+        name="corrections",
+    ),
+    path(
+        "instruction/appels/<slug:call_slug>/rectificatifs/<int:pk>/",
+        correction.correction_page,
+        name="correction",
     ),
     # Staff: a continuous window's committee sessions.
     path(COMMITTEE, committee.session_list, name="committee_sessions"),
