@@ -6,6 +6,8 @@ it. Staff of the programme only (anyone else: login page or 404). Every change g
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -17,6 +19,7 @@ from calls.permissions import get_staff_call_or_404
 from jury.deliberation import corrections
 from jury.deliberation.correction_forms import ChangeForm, CorrectionForm
 from jury.models import ResultCorrection
+from relance.formatting import format_euros
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
 from submissions.models import Administration, Dossier
@@ -70,7 +73,12 @@ def _planned_rows(correction):
     labels = dict(corrections.K.choices)
     rows = []
     for index, change in enumerate(planned):
-        value = change.get("title") or change.get("granted_amount") or ""
+        value = change.get("title") or ""
+        if change.get("granted_amount"):
+            try:
+                value = format_euros(Decimal(change["granted_amount"]), cents=True)
+            except InvalidOperation:
+                value = change["granted_amount"]  # refused, with its reason, at publication
         if change.get("subtitle"):
             value = f"{value} — {change['subtitle']}"
         if change.get("category"):

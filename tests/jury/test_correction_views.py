@@ -58,6 +58,8 @@ def test_staff_prepare_plan_and_publish(client, staff, world):  # noqa: F811
     assert response.status_code == 302
     content = client.get(page).content.decode()
     assert content.count('class="planned-change"') == 2
+    spaced = content.replace("\u202f", " ").replace("\xa0", " ")
+    assert "25 000,00 €" in spaced  # the planned amount, as typed
     assert client.post(page, {"action": "publish"}).status_code == 302
     world["registered"].refresh_from_db()
     assert world["registered"].state == S.LAUREATE
