@@ -251,3 +251,42 @@ def test_history_of_unpublished_results_is_not_found(client, staff):
     preselected(jury)
     response = client.get(reverse("jury:results_history", args=[jury.call.slug]))
     assert response.status_code == 404
+
+
+def test_a_windows_published_decisions_can_be_corrected(client):
+    from jury.committee import workflow as committee
+    from tests.jury import window_data as wd
+
+    w = wd.window(envelope=Decimal("120000"))
+    accepted, _ = wd.submitted(w)
+    refused, _ = wd.submitted(w)
+    waiting, _ = wd.submitted(w)
+    wd.proposed(w, accepted)
+    wd.proposed(w, refused, accept=False)
+    march = wd.session(w)
+    for item in wd.on_agenda(w, march, accepted, refused):
+        committee.follow_proposal(w.staff, item)
+    # Not published yet: nothing to correct.
+    correction = corrections.create_correction(
+        w.staff, w.call, official_date=PAST, reason="Erreur de saisie."
+    )
+    corrections.plan_change(
+        w.staff, correction, K.CORRECT_TITLE, accepted, title="Nouveau titre", subtitle=""
+    )
+    with pytest.raises(WorkflowError, match="Aucune séance"):
+        corrections.publish_correction(w.staff, correction)
+    committee.publish_session(w.staff, march)
+    # A dossier still waiting for the committee is not part of the published results.
+    corrections.plan_change(w.staff, correction, K.REMOVE_LAUREATE, waiting)
+    with pytest.raises(WorkflowError, match=r"Modification 2 : .*résultats publiés"):
+        corrections.publish_correction(w.staff, correction)
+    corrections.drop_change(w.staff, correction, 1)
+    corrections.plan_change(w.staff, correction, K.ADD_LAUREATE, refused, granted_amount="40000")
+    done = corrections.publish_correction(w.staff, correction)
+    assert [a.deliberation_id for a in done] == [None, None]
+    refused = refresh(refused)
+    assert refused.state == S.LAUREATE
+    assert Award.objects.published().filter(dossier=refused).exists()
+    assert refresh(accepted).title == "Nouveau titre"
+    history = client.get(reverse("jury:results_history", args=[w.call.slug]))
+    assert history.content.decode().count('class="history-change"') == 2
