@@ -290,3 +290,13 @@ def test_a_windows_published_decisions_can_be_corrected(client):
     assert refresh(accepted).title == "Nouveau titre"
     history = client.get(reverse("jury:results_history", args=[w.call.slug]))
     assert history.content.decode().count('class="history-change"') == 2
+
+
+def test_the_demo_shows_a_published_correction(seeded, client):
+    from calls.demo import CONTINUOUS_SLUG
+
+    history = client.get(reverse("jury:results_history", args=[CONTINUOUS_SLUG]))
+    content = history.content.decode()
+    assert "Rectificatif du 24 juin 2021" in content
+    assert content.count('class="history-change"') == 1
+    assert "Projet porté avec les services déconcentrés" in content
