@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from calls.models import Call
 from calls.permissions import require_programme_staff
 from jury.deliberation import amendments
-from jury.models import ResultAmendment, ResultCorrection
+from jury.models import Award, ResultAmendment, ResultCorrection
 from relance import audit, notifications
 from relance.audit import AuditAction
 from relance.notifications import absolute_url
@@ -182,10 +182,10 @@ def _apply(user, correction, change):
         return amendments.change_administration(
             user, dossier, administration=int(administration), **common
         )
-    award = amendments.lock_award(Dossier(pk=dossier))
-    if award is None:
-        raise WorkflowError(_("Ce dossier n’a pas de décision."))
-    return amendments.change_amount(user, award, granted_amount=change["granted_amount"], **common)
+    # Only the dossier is named: ``change_amount`` locks the call, the dossier, then the award.
+    return amendments.change_amount(
+        user, Award(dossier_id=dossier), granted_amount=change["granted_amount"], **common
+    )
 
 
 def publish_correction(user, correction) -> list[ResultAmendment]:
