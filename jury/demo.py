@@ -495,6 +495,9 @@ def load(stdout) -> list[DemoLogin]:
     from jury import demo_window
 
     window = demo_window.load_window_2021(staff)
+    from jury import demo_corrections
+
+    demo_corrections.load_correction(staff)
     stdout.write(
         f"Jury du premier appel : {len(members)} membres (fictifs), {len(dossiers)} auditions "
         f"le {data.HEARING_DAY:%d/%m/%Y}, {len(conflicts)} conflits d’intérêts déclarés, "

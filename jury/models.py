@@ -563,35 +563,8 @@ class Award(models.Model):
         return f"{self.dossier.reference}: {self.get_decision_display()}"
 
 
-class ResultAmendment(models.Model):
-    """One change to published results: what, when, who, why (shown as « Mis à jour le »)."""
-
-    class Kind(models.TextChoices):
-        ADD_LAUREATE = "add_laureate", _("Ajout d’un lauréat")
-        REMOVE_LAUREATE = "remove_laureate", _("Retrait d’un lauréat")
-        CORRECT_TITLE = "correct_title", _("Correction du titre ou du sous-titre")
-        CHANGE_ADMINISTRATION = "change_administration", _("Changement d’administration")
-        CHANGE_AMOUNT = "change_amount", _("Modification du montant accordé")
-
-    deliberation = models.ForeignKey(
-        Deliberation, on_delete=models.CASCADE, related_name="amendments"
-    )
-    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="amendments")
-    kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
-    before = models.JSONField(_("avant"), default=dict)
-    after = models.JSONField(_("après"), default=dict)
-    reason = models.TextField(_("motif"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(_("date"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("modification des résultats")
-        verbose_name_plural = _("modifications des résultats")
-        ordering = ["-at"]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} — {self.dossier.reference}"
-
-
-# Registered with the jury app by this import.
+# Registered with the jury app by these imports.
 from jury.review_models import Bid, RapporteurAssignment, ReviewSettings  # noqa: E402,F401
+
+# The record of corrections to published results lives in its own module.
+from jury.record_models import ResultAmendment, ResultCorrection  # noqa: E402, F401

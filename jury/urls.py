@@ -10,9 +10,10 @@ from django.urls import path
 
 from jury.committee import views as committee
 from jury.composition import views as composition
+from jury.deliberation import correction_views as correction
 from jury.deliberation import views as deliberation
 from jury.hearings import views as hearings
-from jury.results.views import opendata, public, stats
+from jury.results.views import history, opendata, public, stats
 from jury.review.views import juror as review_juror
 from jury.review.views import staff as review
 from jury.scoring.views import juror, ranking
@@ -115,6 +116,17 @@ urlpatterns = [
         deliberation.deliberation_publish,
         name="deliberation_publish",
     ),
+    # Staff: corrections of published results (a round's or a window's).
+    path(
+        "instruction/appels/<slug:call_slug>/rectificatifs/",
+        correction.correction_list,
+        name="corrections",
+    ),
+    path(
+        "instruction/appels/<slug:call_slug>/rectificatifs/<int:pk>/",
+        correction.correction_page,
+        name="correction",
+    ),
     # Staff: a continuous window's committee sessions.
     path(COMMITTEE, committee.session_list, name="committee_sessions"),
     path(COMMITTEE_SESSION, committee.session_page, name="committee_session"),
@@ -132,6 +144,7 @@ urlpatterns = [
     path("laureats/", public.laureates, name="laureates"),
     path("laureats/<slug:slug>/", public.laureate, name="laureate"),
     path("statistiques/", stats.statistics_page, name="statistics"),
+    path("appels/<slug:slug>/historique/", history.results_history, name="results_history"),
     path("donnees/", opendata.open_data_page, name="open_data"),
     path("donnees/laureats.csv", opendata.laureates_csv, name="laureates_csv"),
     path("donnees/laureats.json", opendata.laureates_json, name="laureates_json"),

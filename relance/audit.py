@@ -131,6 +131,13 @@ class AuditAction(models.TextChoices):
         "amend_results_change_amount",
         _("Résultats modifiés : montant accordé"),
     )
+    AMEND_RESULTS_MOVE_CATEGORY = (
+        "amend_results_move_category",
+        _("Résultats modifiés : changement de catégorie"),
+    )
+    CORRECTION_CREATE = "correction_create", _("Rectificatif des résultats préparé")
+    CORRECTION_EDIT = "correction_edit", _("Rectificatif des résultats modifié")
+    CORRECTION_PUBLISH = "correction_publish", _("Rectificatif des résultats publié")
     # Instruction of a continuous window's dossiers (see submissions.instruction).
     ASSIGN_INSTRUCTOR = "assign_instructor", _("Instructeur désigné")
     SET_INSTRUCTION_DUE_DATE = "set_instruction_due_date", _("Échéance d’instruction modifiée")

@@ -102,7 +102,8 @@ TRANSITIONS = {
         # Amendments of published results.
         _t(
             "amend_add_laureate",
-            [S.NOT_SELECTED],
+            # Heard and not selected, not preselected, or registered by staff (« déposé »).
+            [S.NOT_SELECTED, S.NOT_PRESELECTED, S.SUBMITTED],
             S.LAUREATE,
             [STAFF],
             gettext_lazy("ajouter aux lauréats"),

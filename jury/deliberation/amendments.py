@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls.models import Call
+from calls.models import Call, Category
 from calls.permissions import require_programme_staff
+from jury.committee.envelope import check_envelope
 from jury.deliberation.workflow import (
     clean_amount,
     give_slug,
@@ -24,7 +25,7 @@ from jury.deliberation.workflow import (
     required_reason,
     set_award,
 )
-from jury.models import Award, ResultAmendment
+from jury.models import Award, CommitteeSession, ResultAmendment
 from relance import audit
 from relance.workflow import WorkflowError, audit_value, snapshot
 from submissions import workflow as dossier_workflow
@@ -41,13 +42,19 @@ class _Opened:
     call: Call
     dossier: Dossier
     reason: str
+    correction: object = None
 
     def record(self, kind, *, before, after) -> ResultAmendment:
         """Keep the amendment, date the results' update and audit it."""
-        deliberation = lock_deliberation(jury_of(self.call))
         now = timezone.now()
+        deliberation = None
+        if not self.call.is_continuous:
+            deliberation = lock_deliberation(jury_of(self.call))
+            deliberation.results_updated_at = now
+            deliberation.save(update_fields=["results_updated_at"])
         amendment = ResultAmendment.objects.create(
             deliberation=deliberation,
+            correction=self.correction,
             dossier=self.dossier,
             kind=kind,
             before=before,
@@ -56,8 +63,6 @@ class _Opened:
             actor=self.user,
             at=now,
         )
-        deliberation.results_updated_at = now
-        deliberation.save(update_fields=["results_updated_at"])
         audit.record(
             self.user,
             f"amend_results_{kind}",
@@ -68,17 +73,57 @@ class _Opened:
         return amendment
 
 
-def _open_amendment(user, dossier, reason) -> _Opened:
-    """Lock what an amendment changes; check staff, reason and publication."""
+def _latest_published_session(call):
+    return (
+        CommitteeSession.objects.filter(call=call, published_at__lte=timezone.now())
+        .order_by("-date")
+        .first()
+    )
+
+
+def _require_window_published(call, dossier):
+    """A window's dossier is in its published results once its committee session is."""
+    if not Award.objects.published().filter(dossier_id=dossier.pk).exists():
+        raise WorkflowError(
+            _("%(ref)s ne fait pas partie des résultats publiés.") % {"ref": dossier.reference}
+        )
+
+
+def _open_amendment(user, dossier, reason, *, correction=None, adding=False) -> _Opened:
+    """Lock what an amendment changes; check staff, reason and publication.
+
+    ``adding`` opens a dossier that may not be in the published results yet (one heard and
+    not selected, not preselected, or registered by staff), to make it a laureate.
+    """
     reason = required_reason(reason, _("Indiquez le motif de la modification des résultats."))
     call, locked = lock_call_and_dossier(dossier)
     require_programme_staff(user, call)
-    require_published(call)
-    if locked.state not in (S.LAUREATE, S.NOT_SELECTED):
+    if call.is_continuous:
+        if _latest_published_session(call) is None:
+            raise WorkflowError(_("Aucune séance du comité de ce guichet n’est encore publiée."))
+        if not adding:
+            _require_window_published(call, locked)
+    else:
+        require_published(call)
+    states = ADDABLE_STATES if adding else (S.LAUREATE, S.NOT_SELECTED)
+    if locked.state not in states or (
+        locked.state == S.SUBMITTED and adding and locked.registered_by_id is None
+    ):
         raise WorkflowError(
             _("%(ref)s ne fait pas partie des résultats publiés.") % {"ref": locked.reference}
+            if not adding
+            else _(
+                "%(ref)s ne peut pas devenir lauréat : seul un dossier non retenu, non "
+                "présélectionné ou enregistré par l’équipe peut être ajouté aux lauréats."
+            )
+            % {"ref": locked.reference}
         )
-    return _Opened(user, call, locked, reason)
+    return _Opened(user, call, locked, reason, correction)
+
+
+# Dossiers that may become laureates after publication; a « déposé » one only if registered
+# by staff (a dossier received outside the platform, registered for the purpose).
+ADDABLE_STATES = (S.NOT_SELECTED, S.NOT_PRESELECTED, S.SUBMITTED)
 
 
 def _state_award_snapshot(dossier, award):
@@ -91,16 +136,14 @@ def _state_award_snapshot(dossier, award):
     }
 
 
-def add_laureate(user, dossier, *, granted_amount, reason) -> ResultAmendment:
-    """Make a published « non retenu » dossier a laureate."""
+def add_laureate(user, dossier, *, granted_amount, reason, correction=None) -> ResultAmendment:
+    """Make a laureate of a dossier heard and not selected, not preselected, or registered by
+    staff; its grant counts against the call's envelope."""
     with transaction.atomic():
-        opened = _open_amendment(user, dossier, reason)
+        opened = _open_amendment(user, dossier, reason, correction=correction, adding=True)
         locked = opened.dossier
-        if locked.state != S.NOT_SELECTED:
-            raise WorkflowError(
-                _("%(ref)s n’est pas un dossier non retenu.") % {"ref": locked.reference}
-            )
         amount = clean_amount(granted_amount, locked)
+        check_envelope(opened.call, locked, amount)
         award = lock_award(locked)
         before = _state_award_snapshot(locked, award)
         # The reason for not selecting no longer holds; the before JSON keeps it.
@@ -110,20 +153,23 @@ def add_laureate(user, dossier, *, granted_amount, reason) -> ResultAmendment:
         award = set_award(
             award, locked, user, decision=Award.Decision.LAUREATE, granted_amount=amount, reason=""
         )
+        if opened.call.is_continuous and award.session_id is None:
+            # Published with the window's latest published session, so the public sees it.
+            award.session = _latest_published_session(opened.call)
         give_slug(award)
         award.save()
         after = _state_award_snapshot(locked, award)
         return opened.record(ResultAmendment.Kind.ADD_LAUREATE, before=before, after=after)
 
 
-def remove_laureate(user, dossier, *, reason) -> ResultAmendment:
+def remove_laureate(user, dossier, *, reason, correction=None) -> ResultAmendment:
     """Withdraw a published laureate: it becomes « non retenu », without amount.
 
     Its slug is kept (the public page disappears; re-adding it restores the same address),
     and the amendment's reason is the one the applicant sees.
     """
     with transaction.atomic():
-        opened = _open_amendment(user, dossier, reason)
+        opened = _open_amendment(user, dossier, reason, correction=correction)
         locked, reason = opened.dossier, opened.reason
         if locked.state != S.LAUREATE:
             raise WorkflowError(_("%(ref)s n’est pas lauréat.") % {"ref": locked.reference})
@@ -145,7 +191,7 @@ def remove_laureate(user, dossier, *, reason) -> ResultAmendment:
         return opened.record(ResultAmendment.Kind.REMOVE_LAUREATE, before=before, after=after)
 
 
-def correct_title(user, dossier, *, title, subtitle, reason) -> ResultAmendment:
+def correct_title(user, dossier, *, title, subtitle, reason, correction=None) -> ResultAmendment:
     """Correct the published title or subtitle; the slug stays, so links keep working."""
     title = (title or "").strip()
     subtitle = (subtitle or "").strip()
@@ -156,7 +202,7 @@ def correct_title(user, dossier, *, title, subtitle, reason) -> ResultAmendment:
     if len(subtitle) > Dossier._meta.get_field("subtitle").max_length:
         raise WorkflowError(_("Le sous-titre est trop long (255 caractères au plus)."))
     with transaction.atomic():
-        opened = _open_amendment(user, dossier, reason)
+        opened = _open_amendment(user, dossier, reason, correction=correction)
         locked = opened.dossier
         before = snapshot(locked, ["title", "subtitle"])
         if before == {"title": title, "subtitle": subtitle}:
@@ -173,10 +219,12 @@ def _administration_json(administration):
     return {"id": administration.pk, "name": administration.name}
 
 
-def change_administration(user, dossier, *, administration, reason) -> ResultAmendment:
+def change_administration(
+    user, dossier, *, administration, reason, correction=None
+) -> ResultAmendment:
     """Attach a published dossier to another administration (e.g. a mistaken attribution)."""
     with transaction.atomic():
-        opened = _open_amendment(user, dossier, reason)
+        opened = _open_amendment(user, dossier, reason, correction=correction)
         locked = opened.dossier
         if not isinstance(administration, Administration):
             administration = Administration.objects.filter(pk=administration).first()
@@ -197,10 +245,10 @@ def change_administration(user, dossier, *, administration, reason) -> ResultAme
         return opened.record(ResultAmendment.Kind.CHANGE_ADMINISTRATION, before=before, after=after)
 
 
-def change_amount(user, award, *, granted_amount, reason) -> ResultAmendment:
+def change_amount(user, award, *, granted_amount, reason, correction=None) -> ResultAmendment:
     """Change a published laureate's granted amount."""
     with transaction.atomic():
-        opened = _open_amendment(user, award.dossier_id, reason)
+        opened = _open_amendment(user, award.dossier_id, reason, correction=correction)
         locked = opened.dossier
         locked_award = lock_award(locked)
         if (
@@ -212,9 +260,35 @@ def change_amount(user, award, *, granted_amount, reason) -> ResultAmendment:
         amount = clean_amount(granted_amount, locked)
         if amount == locked_award.granted_amount:
             raise WorkflowError(_("Le montant est inchangé."))
+        check_envelope(opened.call, locked, amount)
         before = {"granted_amount": audit_value(locked_award.granted_amount)}
         locked_award.granted_amount = amount
         locked_award.recorded_by = user
         locked_award.save(update_fields=["granted_amount", "recorded_by", "recorded_at"])
         after = {"granted_amount": audit_value(amount)}
         return opened.record(ResultAmendment.Kind.CHANGE_AMOUNT, before=before, after=after)
+
+
+def move_category(user, dossier, *, category, reason, correction=None) -> ResultAmendment:
+    """Move a published laureate to another category of its call."""
+    with transaction.atomic():
+        opened = _open_amendment(user, dossier, reason, correction=correction)
+        locked = opened.dossier
+        if locked.state != S.LAUREATE:
+            raise WorkflowError(_("%(ref)s n’est pas lauréat.") % {"ref": locked.reference})
+        pk = category.pk if isinstance(category, Category) else category
+        category = Category.objects.filter(pk=pk, call_id=opened.call.pk).first()
+        if category is None:
+            raise WorkflowError(_("Cette catégorie n’appartient pas à l’appel."))
+        if category.pk == locked.category_id:
+            raise WorkflowError(_("Le dossier est déjà dans cette catégorie."))
+        before = {"category": _category_json(locked.category)}
+        locked.category = category
+        locked.version += 1
+        locked.save(update_fields=["category", "version", "updated_at"])
+        after = {"category": _category_json(category)}
+        return opened.record(ResultAmendment.Kind.MOVE_CATEGORY, before=before, after=after)
+
+
+def _category_json(category):
+    return {"id": category.pk, "name": category.name} if category else None

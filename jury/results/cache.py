@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import condition
 
 from calls.models import Call
-from jury.models import CommitteeSession, Deliberation
+from jury.models import CommitteeSession, Deliberation, ResultCorrection
 
 CACHE_SECONDS = 300
 
@@ -36,6 +36,7 @@ def results_changed_at():
     ).union(
         _latest(Deliberation.objects.all(), "results_updated_at"),
         _latest(CommitteeSession.objects.filter(published_at__lte=now), "published_at"),
+        _latest(ResultCorrection.objects.all(), "published_at"),
         all=True,
     )
     return max(moments, default=None)

@@ -485,7 +485,7 @@ def test_add_laureate(staff, jury, published):
 
 
 def test_add_laureate_refusals(staff, published):
-    with pytest.raises(WorkflowError, match="n’est pas un dossier non retenu"):
+    with pytest.raises(WorkflowError, match="ne peut pas devenir lauréat"):
         amendments.add_laureate(staff, published["one"], granted_amount=1000, reason="r")
     with pytest.raises(WorkflowError, match="dépasse"):
         amendments.add_laureate(staff, published["three"], granted_amount=10**6, reason="r")

@@ -25,6 +25,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from calls.models import AdministrationKind, Call, ProgrammeRole, ProgrammeRoleKind
 from jury.committee import workflow as committee
+from jury.deliberation import corrections
 from jury.deliberation import workflow as deliberation
 from jury.hearings import publication as hearing_publication
 from jury.hearings import workflow as hearings
@@ -115,6 +116,7 @@ class World:
     agenda_item: object  # A's window dossier on its agenda
     export: DossierExport  # the instructor's export of ``round``, built, not expired
     ds_import: DemarcheImport  # a finished import of ``round``'s Démarches Simplifiées procedure
+    correction: object  # a draft correction of ``round``'s published results
     sessions: dict  # role → the session key of its signed-in account
     password_reset: dict  # uidb64 and token of a real reset link (the applicant's)
 
@@ -290,6 +292,9 @@ def build_world() -> World:
         agenda_item=AgendaItem.objects.get(dossier=window_dossier),
         export=export,
         ds_import=ds_import,
+        correction=corrections.create_correction(
+            instructor, round_, official_date=timezone.localdate(), reason="Erreur matérielle."
+        ),
         sessions=sessions,
         password_reset={
             "uidb64": urlsafe_base64_encode(force_bytes(applicant.pk)),

@@ -586,10 +586,16 @@ ROUTES: dict[str, Row] = {
         post=400,
     ),
     "jury:deliberation_publish": programme_staff(kwargs=_round, post=400),
+    # A form posted empty, an unknown action: shown again with the error, nothing written.
+    "jury:corrections": programme_staff(kwargs=_round, post=400),
+    "jury:correction": programme_staff(
+        kwargs=lambda w: {**_round(w), "pk": w.correction.pk}, post=400
+    ),
     # jury: public results, statistics, open data.
     "jury:laureates": public(),
     "jury:laureate": public(kwargs=lambda w: {"slug": w.award.slug}),
     "jury:statistics": public(),
+    "jury:results_history": public(kwargs=lambda w: {"slug": w.round.slug}, post=405),
     "jury:open_data": public(),
     "jury:laureates_csv": public(),
     "jury:laureates_json": public(),

@@ -26,6 +26,7 @@ from calls.extensions import CallPageSection, public_call
 from calls.models import CallStatus
 from jury.models import HearingSlot, JuryMember
 from jury.results.cache import public_results, results_version
+from jury.results.corrections import last_official_dates
 from jury.results.filters import PARAMETERS, LaureateFilter
 from jury.results.published import decisions_published_at, published_laureates, shown_amount
 from jury.results.stats import Funnel
@@ -219,7 +220,11 @@ def _results_context(request, call) -> dict:
     return {
         "results_published": True,
         "results": SimpleLazyObject(lambda: call_results(call)),
-        "results_updated_at": results_updated_at(call),
+        # The date of the latest official corrective decision, when there is one; a callable,
+        # so that a cached fragment asks nothing.
+        "results_updated_at": lambda: (
+            last_official_dates([call.pk]).get(call.pk) or results_updated_at(call)
+        ),
         "results_version": results_version(request),
         "laureates_url": reverse("jury:laureates") + "?" + urlencode({"appel": call.slug}),
     }

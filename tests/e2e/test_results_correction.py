@@ -1,0 +1,111 @@
+"""A correction of published results in a real browser, on the demo data: the instructor
+prepares a « Rectificatif » dated in the past, adds a laureate from a dossier registered by
+staff, moves one laureate to another category, renames another and changes a third one's
+administration, publishes it; the public reads the history and the updated call page."""
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from calls.demo import ROUND_1_SLUG
+from calls.models import Call
+from relance.models import OutgoingEmail
+from submissions.models import Administration, Dossier, DossierState
+from tests.e2e.test_dossier_path import INSTRUCTOR, log_in, log_out
+
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("transactional_db")]
+
+
+def registered_dossier(round_1):
+    """A dossier received by post and registered by the instructor after the results."""
+    from django.contrib.auth import get_user_model
+
+    instructor = get_user_model().objects.get(email=INSTRUCTOR[0])
+    model = Dossier.objects.filter(call=round_1, state=DossierState.NOT_PRESELECTED).first()
+    last = Dossier.objects.filter(call=round_1).order_by("-number").first().number
+    return Dossier.objects.create(
+        call=round_1,
+        administration=model.administration,
+        number=last + 1,
+        reference=Dossier.reference_for(round_1, last + 1),
+        state=DossierState.SUBMITTED,
+        submitted_at=round_1.closes_at,
+        created_by=instructor,
+        registered_by=instructor,
+        registered_at=timezone.now(),
+        received_via="email",
+        title="Registre des conventions reçu par courrier",
+        summary=model.summary,
+        description=model.description,
+        category=model.category,
+        total_budget=model.total_budget,
+        requested_amount=model.requested_amount,
+        contact_name="Lou Martin",
+        contact_email="lou.martin@exemple.gouv.fr",
+    )
+
+
+def add_change(page, kind, dossier, **fields):
+    page.locator("#id_change-kind").select_option(kind)
+    page.locator("#id_change-dossier").select_option(str(dossier.pk))
+    for name, value in fields.items():
+        if name in ("category", "administration"):
+            page.locator(f"#id_change-{name}").select_option(str(value))
+        else:
+            page.locator(f"#id_change-{name}").fill(value)
+    page.get_by_role("button", name="Ajouter au rectificatif").click()
+    expect(page.locator(".fr-alert--success")).to_contain_text("Modification ajoutée")
+
+
+def test_publish_a_correction_and_read_it_in_public(seeded, page, check_screen):
+    round_1 = Call.objects.get(slug=ROUND_1_SLUG)
+    registered = registered_dossier(round_1)
+    laureates = list(
+        Dossier.objects.filter(call=round_1, state=DossierState.LAUREATE).order_by("number")[:3]
+    )
+    moved, renamed, reattached = laureates
+    other_category = round_1.categories.exclude(pk=moved.category_id).first()
+    new_administration = (
+        Administration.objects.filter(kind=reattached.administration.kind)
+        .exclude(pk=reattached.administration_id)
+        .order_by("name")
+        .first()
+    )
+
+    log_in(page, INSTRUCTOR, f"/instruction/appels/{ROUND_1_SLUG}/jury/deliberation/")
+    page.locator("#corrections-link").click()
+    expect(page.locator("h1")).to_have_text("Rectificatifs des résultats")
+    page.locator("#id_correction-official_date").fill("2021-04-12")
+    page.locator("#id_correction-act_reference").fill("Décision n° 2021-042")
+    page.locator("#id_correction-reason").fill("Décision modificative du jury du 12 avril 2021.")
+    page.get_by_role("button", name="Préparer le rectificatif").click()
+    expect(page.locator("h1")).to_have_text("Rectificatif du 12 avril 2021")
+
+    add_change(page, "add_laureate", registered, granted_amount="20 000")
+    add_change(page, "move_category", moved, category=other_category.pk)
+    add_change(page, "correct_title", renamed, title="Plateforme unifiée des données RH")
+    add_change(page, "change_administration", reattached, administration=new_administration.pk)
+    expect(page.locator(".planned-change")).to_have_count(4)
+    check_screen("correction-draft")
+
+    page.get_by_role("button", name="Publier le rectificatif").click()
+    expect(page.get_by_role("status")).to_contain_text("4 modification(s) appliquée(s)")
+    expect(page.locator("#applied-changes li")).to_have_count(4)
+    log_out(page)
+
+    page.goto(f"/appels/{ROUND_1_SLUG}/historique/")
+    expect(page.locator("h1")).to_have_text("Historique des modifications")
+    expect(page.locator(".history-change")).to_have_count(4)
+    expect(page.get_by_text("Plateforme unifiée des données RH")).to_be_visible()
+    check_screen("results-history")
+
+    page.goto(f"/appels/{ROUND_1_SLUG}/")
+    expect(page.locator("#results-updated")).to_contain_text("12 avril 2021")
+
+    recipients = {
+        address
+        for email in OutgoingEmail.objects.filter(subject__contains="Rectificatif")
+        for address in email.to
+    }
+    assert "lou.martin@exemple.gouv.fr" in recipients
+    assert Dossier.objects.get(pk=registered.pk).state == DossierState.LAUREATE
