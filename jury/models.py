@@ -563,8 +563,7 @@ class Award(models.Model):
         return f"{self.dossier.reference}: {self.get_decision_display()}"
 
 
-# Registered with the jury app by these imports.
-from jury.review_models import Bid, RapporteurAssignment, ReviewSettings  # noqa: E402,F401
-
-# The record of corrections to published results lives in its own module.
+# Registered with the jury app by these imports: the record of corrections to published
+# results and the review phases live in their own modules.
 from jury.record_models import ResultAmendment, ResultCorrection  # noqa: E402, F401
+from jury.review_models import Bid, RapporteurAssignment, ReviewSettings  # noqa: E402, F401
