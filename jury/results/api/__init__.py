@@ -22,7 +22,7 @@ class SiteSwagger(Swagger):
 
 
 class PublicAPI(NinjaAPI):
-    def get_operation_id(self, operation):
+    def get_openapi_operation_id(self, operation):
         # Short and stable: the operation's function name (``laureates``, ``call``).
         return operation.view_func.__name__
 
@@ -36,12 +36,10 @@ api = PublicAPI(
         "Libellés en français ou en anglais (`?lang=` ou l’en-tête Accept-Language)."
     ),
     urls_namespace=NAMESPACE,  # included by jury.urls
-    docs=SiteSwagger(),
+    # Without deep links: Swagger UI would nest a link in each operation's button.
+    docs=SiteSwagger(settings={"deepLinking": False, "defaultModelsExpandDepth": -1}),
     docs_url="/docs/",
     docs_decorator=require_safe,  # GET and HEAD only, like the operations
     openapi_url="/openapi.json",
 )
 api.add_router("/", endpoints.router)
-api.add_exception_handler(
-    endpoints.FilterRefused, lambda request, exc: endpoints.filter_refused(request, exc, api)
-)

@@ -181,11 +181,11 @@ FILTER_NAMES = {
 
 @router.get(
     "/laureates",
-    response={200: list[schemas.LaureateOut], 400: schemas.FilterError, **ERRORS},
+    response={200: list[schemas.LaureateOut], **ERRORS},
     summary="Lauréats publiés",
     description="Les lauréats des résultats publiés, avec les filtres de la liste publique. "
-    "Une valeur de filtre inconnue (programme, appel, catégorie ou ministère sans lauréat "
-    "publié) est refusée avec le message de la liste publique.",
+    "Une valeur de filtre qui ne correspond à aucun lauréat publié (programme, appel, "
+    "catégorie ou ministère) donne une liste vide.",
     tags=["Lauréats"],
 )
 @decorate_view(RESULTS)
@@ -198,28 +198,9 @@ def laureates(request, filters: Query[LaureateFilters], lang: Lang = LANG):
     }
     filterset = LaureateFilter(data, queryset=opendata.laureate_queryset())
     if not filterset.is_valid():
-        names = {french: english for english, french in FILTER_NAMES.items()}
-        raise FilterRefused(
-            {
-                names[field]: [str(m) for m in messages]
-                for field, messages in filterset.errors.items()
-            }
-        )
+        # A value the public list does not offer (no published laureate has it): none match.
+        return Mapped(filterset.queryset.none(), None)
     return Mapped(filterset.qs, lambda award: laureate_out(request, award))
-
-
-class FilterRefused(Exception):
-    def __init__(self, errors):
-        super().__init__(errors)
-        self.errors = errors
-
-
-def filter_refused(request, exc, api):
-    return api.create_response(
-        request,
-        {"detail": _("Un filtre n’a pas été compris : voyez « errors »."), "errors": exc.errors},
-        status=400,
-    )
 
 
 @router.get(

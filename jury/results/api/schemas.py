@@ -14,10 +14,6 @@ class Error(Schema):
     detail: str = Field(description="Message lisible, dans la langue demandée.")
 
 
-class FilterError(Error):
-    errors: dict[str, list[str]] = Field(description="Messages par paramètre refusé.")
-
-
 class Throttled(Error):
     retry_after: int | None = Field(description="Secondes à attendre avant de réessayer.")
 
