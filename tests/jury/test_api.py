@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from calls.models import Call
+from jury.committee import workflow as committee
 from jury.models import Deliberation
 from tests.factories import CallFactory, CategoryFactory, CriterionFactory, ProgrammeFactory
 from tests.jury.stats_data import SECRETS, build, bulk_laureates
+from tests.jury.window_public_data import decided_window
 
 pytestmark = pytest.mark.django_db
 
@@ -352,3 +354,31 @@ def test_docs_page_uses_the_site_layout_and_its_own_files(client):
     assert "/static/ninja/swagger-ui-bundle.js" in html
     nonce = response.headers["Content-Security-Policy"]
     assert "script-src 'self' 'nonce-" in nonce
+
+
+def test_window_laureates_by_published_session_only(client):
+    decided = decided_window()
+    page = body(get(client, "/laureates", call="guichet-des-tests"))
+    assert [item["title"] for item in page["items"]] == ["Projet retenu en mars"]
+    (item,) = page["items"]
+    assert item["committee_session_date"] == "2021-03-15"
+    assert item["granted_amount"] == "40000.00"
+    everything = get(client, "/laureates")
+    assert [item["title"] for item in body(everything)["items"]] == ["Projet retenu en mars"]
+    for hidden in ("PROJET-REFUSE-EN-MARS", "MOTIF-DU-REFUS"):
+        assert hidden not in everything.content.decode()
+    window = body(get(client, "/calls/guichet-des-tests"))
+    assert window["kind"] == {"code": "continuous", "label": "Guichet en continu"}
+    assert window["decisions_published_at"] is not None
+    stats = body(get(client, "/calls/guichet-des-tests/statistics"))
+    funnel = {step["code"]: step["value"] for step in stats["funnel"]}
+    assert (funnel["laureates"], funnel["refused"]) == (1, 1)
+    # Publishing the April session through its workflow makes its laureate public.
+    etag = everything["ETag"]
+    committee.publish_session(decided.w.staff, decided.april)
+    fresh = client.get(f"{API}/laureates", HTTP_IF_NONE_MATCH=etag)
+    assert fresh.status_code == 200
+    assert {item["title"] for item in body(fresh)["items"]} == {
+        "Projet retenu en mars",
+        "Projet décidé en avril",
+    }
