@@ -13,6 +13,7 @@ from jury.composition import views as composition
 from jury.deliberation import correction_views as correction
 from jury.deliberation import views as deliberation
 from jury.hearings import views as hearings
+from jury.results.api import api
 from jury.results.views import history, opendata, public, stats
 from jury.review.views import juror as review_juror
 from jury.review.views import staff as review
@@ -150,4 +151,6 @@ urlpatterns = [
     path("donnees/laureats.json", opendata.laureates_json, name="laureates_json"),
     path("donnees/subventions.csv", opendata.grants_csv, name="grants_csv"),
     path("donnees/appels.json", opendata.calls_json, name="calls_json"),
+    # Public API, read-only: its operations, OpenAPI description and documentation page.
+    path("api/v1/", api.urls),
 ]

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "health_check",
     "axes",
+    "corsheaders",
+    "ninja",  # the API documentation page's files (Swagger UI), served from the site
     "relance",
     "calls",
     "submissions",
@@ -60,6 +62,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that may answer: a preflight gets its CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "relance.middleware.RequestSizeLimitMiddleware",
@@ -313,6 +317,17 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 # X-Forwarded-For (the login throttle counts per address).
 BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# The API's throttle counts per client address: the proxy's X-Forwarded-For entry behind a
+# proxy, else the connection's address (never a header a client could forge).
+NINJA_NUM_PROXIES = 1 if BEHIND_PROXY else 0
+RELANCE_API_RATE = os.environ.get("RELANCE_API_RATE", "120/min")
+# The public API is read from any site: GET only, no cookies nor credentials.
+CORS_URLS_REGEX = r"^/api/v1/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "accept-language", "if-none-match", "if-modified-since"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After", "Content-Language"]
 X_FRAME_OPTIONS = "DENY"
 # HTTPS only in production: plain HTTP is redirected (except the load balancers' health
 # check) and browsers are told to use HTTPS for a year (HSTS, sent on HTTPS responses only).

@@ -601,6 +601,18 @@ ROUTES: dict[str, Row] = {
     "jury:laureates_json": public(),
     "jury:grants_csv": public(),
     "jury:calls_json": public(),
+    # The public API: read-only, the same for everyone; any other method answers 405.
+    # Its root answers 404 (the documentation page is at docs/).
+    "jury:api:api-root": public(get=404, post=404),
+    "jury:api:openapi-json": public(get_only=True),
+    "jury:api:openapi-view": public(get_only=True),
+    "jury:api:programmes": public(get_only=True),
+    "jury:api:programme": public(get_only=True, kwargs=lambda w: {"slug": w.programme.slug}),
+    "jury:api:calls": public(get_only=True),
+    "jury:api:call": public(get_only=True, kwargs=lambda w: {"slug": w.round.slug}),
+    "jury:api:laureates": public(get_only=True),
+    "jury:api:all_statistics": public(get_only=True),
+    "jury:api:call_statistics": public(get_only=True, kwargs=lambda w: {"slug": w.round.slug}),
     # The admin's own pages. Signed-in accounts outside the staff are sent to its login page.
     "admin:index": admin_site(),
     # Staff are sent on to the index; the others see the form (and why they cannot go on).
@@ -722,7 +734,13 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     requests_log.setLevel(logging.ERROR)
     try:
         with (
-            override_settings(MEDIA_ROOT=media, ROOT_URLCONF=urls, SESSION_ENGINE=sessions),
+            override_settings(
+                MEDIA_ROOT=media,
+                ROOT_URLCONF=urls,
+                SESSION_ENGINE=sessions,
+                # Every role asks the API from the same address: statuses, not the throttle.
+                RELANCE_API_RATE="100000/min",
+            ),
             django_db_blocker.unblock(),
             transaction.atomic(),
         ):
