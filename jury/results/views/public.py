@@ -1,9 +1,10 @@
 """Public results: the laureates list, one laureate's page, and the results on a call's page.
 
 Everything shown comes from ``jury.results.published``. Pages answer conditional requests through
-``public_results``; their expensive parts are template fragments cached under
-``results_version`` (whole pages are never cached: they carry the visitor's CSRF token), and
-the data behind a fragment is read lazily, only when the fragment is missing.
+``public_results``, which keeps one whole copy per page and language for anonymous visitors;
+their expensive parts are also template fragments cached under ``results_version`` (for
+signed-in visitors, whose pages are not shared), and the data behind a fragment is read
+lazily, only when the fragment is missing.
 
 A continuous window's page has its own section: whether it is open, how long instruction
 takes, its envelope and the decisions of its published committee sessions.
