@@ -241,9 +241,9 @@ def main() -> int:
                 )
             )
 
-            def answers(base=bases[name]):
+            def answers(url=bases[name] + ("/1/" if name == "floor" else "/")):
                 try:
-                    return requests.get(f"{base}/1/" if "floor" in base else base, timeout=5)
+                    return requests.get(url, timeout=5).ok
                 except requests.RequestException:
                     return False
 
