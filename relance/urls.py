@@ -76,7 +76,8 @@ urlpatterns = [
     path("accessibilite/", views.static_page, {"page": "accessibility"}, name="accessibility"),
     path("mentions-legales/", views.static_page, {"page": "legal"}, name="legal"),
     path("donnees-personnelles/", views.static_page, {"page": "privacy"}, name="privacy"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, without a token for anonymous visitors (views.set_language).
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("sante/", health.health, name="health"),

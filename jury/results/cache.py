@@ -4,7 +4,12 @@ Everything public about results changes only when a round's results are publishe
 or a window's committee session is published, so the latest of those moments is the
 validator: it yields the ETag/Last-Modified of every public page (a conditional request
 answers 304) and is part of every cache key (publishing or amending makes every cached copy
-stale at once, with nothing to purge).
+stale at once, on every app server sharing the cache, with nothing to purge).
+
+A public page is the same bytes for every anonymous visitor in a language (the header's
+language switch carries no token for them), so anonymous visitors share one copy of the
+whole page; signed-in visitors' pages (their name, a sign-out form with its token) are
+rendered for them and never stored.
 """
 
 import hashlib
@@ -71,19 +76,38 @@ def results_version(request=None):
     """A short token that changes whenever results or a committee session's decisions are
     published, or results amended.
 
-    HTML pages cache their expensive fragments under it (``{% cache … results_version %}``):
-    whole pages are not shared, since each carries the visitor's CSRF token. Given the
+    HTML pages cache their expensive fragments under it (``{% cache … results_version %}``),
+    which spares signed-in visitors (whose pages are not shared) most of the work. Given the
     request, it reuses the lookup already made for the ETag.
     """
     changed = _changed_at(request) if request is not None else results_changed_at()
     return changed.strftime("%Y%m%d%H%M%S%f") if changed else "none"
 
 
+def _pending_messages(request):
+    storage = getattr(request, "_messages", None)
+    return storage is not None and len(storage) > 0
+
+
+def _shareable(request):
+    """Whether this request may be answered with, or fill, the anonymous copy."""
+    if request.method not in ("GET", "HEAD"):
+        return False  # the view answers other methods (405)
+    return not request.user.is_authenticated and not _pending_messages(request)
+
+
+def _per_visitor(request):
+    # Rendering asked for a CSRF token or showed the visitor's messages: not for others.
+    storage = getattr(request, "_messages", None)
+    return request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or (storage is not None and storage.used)
+
+
 def public_results(view=None, *, store=False, changed_at=None):
     """Conditional GET (ETag + Last-Modified) for a public view.
 
-    With ``store=True`` (datasets: no token, no header) the whole response is also kept in
-    the shared cache under a key that publishing or amending results changes.
+    The whole response is also kept in the shared cache under a key that publishing or
+    amending results changes: always for datasets (``store=True``: no token, no header), for
+    anonymous visitors only on HTML pages.
 
     ``changed_at(request, *args, **kwargs)``, if given, is the last change of what the page
     shows besides results (e.g. the call it presents); the validators then follow both.
@@ -109,13 +133,14 @@ def public_results(view=None, *, store=False, changed_at=None):
     def cached(request, *args, **kwargs):
         response = None
         key = "public-results:" + etag(request, *args, **kwargs)
-        if store:
+        shared = _shareable(request) or (store and request.method in ("GET", "HEAD"))
+        if shared:
             response = cache.get(key)
         if response is None:
             response = view(request, *args, **kwargs)
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()
-            if store and response.status_code == 200:
+            if shared and response.status_code == 200 and not _per_visitor(request):
                 cache.set(key, response, CACHE_SECONDS)
         changed = _page_changed_at(request, *args, **kwargs)
         if changed is not None:

@@ -302,7 +302,16 @@ class Dossier(models.Model):
                 name="dossier_requested_within_budget",
             ),
         ]
-        indexes = [models.Index(fields=["call", "state"])]
+        # One per filter of the staff list (always within a call). The text search's trigram
+        # indexes are made by migration 0010 where pg_trgm is available.
+        indexes = [
+            models.Index(fields=["call", "state"]),
+            models.Index(fields=["call", "pending_decision"], name="dossier_call_decision"),
+            models.Index(fields=["call", "category"], name="dossier_call_category"),
+            models.Index(fields=["call", "administration"], name="dossier_call_administration"),
+            models.Index(fields=["call", "requested_amount"], name="dossier_call_amount"),
+            models.Index(fields=["call", "submitted_at"], name="dossier_call_submitted"),
+        ]
 
     def __str__(self):
         return f"{self.reference} — {self.title}"

@@ -455,6 +455,47 @@ def test_constant_queries_at_5_and_500_laureates(client, world, params):
         assert "504 lauréats" in get(client)
 
 
+def test_constant_queries_when_everything_is_shown(client, world):
+    bulk_laureates(world.round1, 5, start=1000)
+    small = count_queries(client, LIST, {"tout": "1"})
+    bulk_laureates(world.round1, 495, start=2000)
+    assert count_queries(client, LIST, {"tout": "1"}) == small
+
+
+# Pages of the list.
+
+
+def test_the_list_is_shown_by_pages_and_everything_on_demand(client, world):
+    bulk_laureates(world.round1, 120, start=1000)  # 124 laureates: 3 pages of 60
+    first = get(client)
+    assert "124 lauréats" in first
+    assert len(titles(first)) == 60
+    assert 'aria-label="Pagination"' in first
+    second, third = get(client, {"page": "2"}), get(client, {"page": "3"})
+    assert len(titles(second)) == 60 and len(titles(third)) == 4
+    listed = titles(first) + titles(second) + titles(third)
+    assert len(set(listed)) == 124
+    everything = get(client, {"tout": "1"})
+    assert titles(everything) == listed  # same order, on one page
+    assert 'aria-label="Pagination"' not in everything
+    assert 'id="show-pages"' in everything
+    assert 'id="show-all" href="?tout=1"' in first
+
+
+@pytest.mark.parametrize("page", ["0", "999", "deux", "-1", "1e3", "' OR 1=1"])
+def test_a_bad_page_number_shows_the_nearest_page(client, world, page):
+    bulk_laureates(world.round1, 70, start=1000)
+    assert len(titles(get(client, {"page": page}))) in (14, 60)
+
+
+def test_pages_keep_the_filters(client, world):
+    bulk_laureates(world.round1, 70, start=1000)
+    content = get(client, {"appel": "appel-1"})
+    assert "?appel=appel-1&amp;page=2" in content
+    assert "?appel=appel-1&amp;tout=1" in content
+    assert len(titles(get(client, {"appel": "appel-1", "tout": "1"}))) == 72
+
+
 def test_cached_fragment_spares_the_listing_queries(client, world):
     bulk_laureates(world.round1, 50, start=1000)
     cold = count_queries(client, LIST)

@@ -1,9 +1,10 @@
 """Public results: the laureates list, one laureate's page, and the results on a call's page.
 
 Everything shown comes from ``jury.results.published``. Pages answer conditional requests through
-``public_results``; their expensive parts are template fragments cached under
-``results_version`` (whole pages are never cached: they carry the visitor's CSRF token), and
-the data behind a fragment is read lazily, only when the fragment is missing.
+``public_results``, which keeps one whole copy per page and language for anonymous visitors;
+their expensive parts are also template fragments cached under ``results_version`` (for
+signed-in visitors, whose pages are not shared), and the data behind a fragment is read
+lazily, only when the fragment is missing.
 
 A continuous window's page has its own section: whether it is open, how long instruction
 takes, its envelope and the decisions of its published committee sessions.
@@ -15,12 +16,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext
 
 from calls.extensions import CallPageSection, public_call
 from calls.models import CallStatus
@@ -31,6 +34,7 @@ from jury.results.filters import PARAMETERS, LaureateFilter
 from jury.results.published import decisions_published_at, published_laureates, shown_amount
 from jury.results.stats import Funnel
 from jury.results.window import laureate_url, public_envelopes, window_decisions
+from relance.formatting import format_euros
 from submissions.models import PRESELECTED_STATES, Dossier
 
 
@@ -85,11 +89,21 @@ class CallGroup:
 
 def group_laureates(awards):
     """Awards (already ordered) grouped by call, for a window by committee session, then by
-    category."""
+    category.
+
+    What each card shows is prepared here, once for all: its address from one reversal, its
+    amount's label from one translation lookup (hundreds of cards on a page)."""
     groups = []
+    address = reverse("jury:laureate", kwargs={"slug": "-"})
+    amount_label = gettext("Cofinancement : %(amount)s")
     for award in awards:
         award.amount = shown_amount(award)
-        award.url = laureate_url(award)
+        award.url = address.replace("/-/", f"/{award.slug or award.pk}/")
+        award.amount_label = (
+            amount_label % {"amount": format_euros(award.amount)}
+            if award.amount is not None
+            else ""
+        )
         dossier = award.dossier
         if not groups or groups[-1].call.pk != dossier.call_id:
             groups.append(CallGroup(dossier.call, results_updated_at(dossier.call)))
@@ -104,16 +118,30 @@ def group_laureates(awards):
     return groups
 
 
+# Laureates per page of the list: a few screens of cards (« tout afficher » lifts it).
+PAGE_SIZE = 60
+SHOW_ALL = "tout"
+
+
 @dataclass
 class LaureateList:
     groups: list
     count: int
     invalid: bool = False
+    page: object = None  # the Paginator's page; ``None`` when everything is shown
+    page_range: list = field(default_factory=list)
+    all_shown: bool = False  # « tout afficher » on a list longer than a page
 
 
 def _filter_key(request):
-    # The fragment depends on the filters only (not on other parameters).
+    # The filters only (not other parameters): whether the list is filtered.
     return urlencode([(name, value) for name in PARAMETERS for value in request.GET.getlist(name)])
+
+
+def _fragment_key(request):
+    # The fragment depends on the filters and on the page shown.
+    pages = [(name, request.GET.get(name, "")) for name in ("page", SHOW_ALL)]
+    return _filter_key(request) + "&" + urlencode(pages)
 
 
 @public_results
@@ -124,8 +152,20 @@ def laureates(request):
         # Bad filter values are said next to their field; nothing is listed meanwhile.
         if filterset.is_bound and not filterset.is_valid():
             return LaureateList([], 0, invalid=True)
-        awards = list(ordered(filterset.qs))
-        return LaureateList(group_laureates(awards), len(awards))
+        awards = ordered(filterset.qs)
+        if request.GET.get(SHOW_ALL):
+            awards = list(awards)
+            many = len(awards) > PAGE_SIZE
+            return LaureateList(group_laureates(awards), len(awards), all_shown=many)
+        # A page number out of range or not a number shows the nearest page.
+        page = Paginator(awards, PAGE_SIZE).get_page(request.GET.get("page"))
+        page_range = list(page.paginator.get_elided_page_range(page.number))
+        return LaureateList(
+            group_laureates(list(page.object_list)),
+            page.paginator.count,
+            page=page,
+            page_range=page_range,
+        )
 
     return render(
         request,
@@ -134,7 +174,7 @@ def laureates(request):
             "filter": filterset,
             "results": SimpleLazyObject(read),
             "filtered": bool(_filter_key(request)),
-            "filter_key": _filter_key(request),
+            "filter_key": _fragment_key(request),
             "results_version": results_version(request),
         },
     )
