@@ -186,3 +186,28 @@ def test_a_score_typed_with_a_comma_is_accepted(client):
     # Shown again as typed in French.
     field = parse(client.get(url).content).one("input", name=f"criterion_{setup.criteria[0].pk}")
     assert field.get("value") == "3,50"
+
+
+# Declarations and downloads -----------------------------------------------------------------
+
+
+def test_open_data_buttons_give_the_size_of_the_file_they_download(client):
+    from django.template.defaultfilters import filesizeformat
+
+    from tests.jury.stats_data import build
+
+    build()
+    root = parse(client.get(reverse("jury:open_data")).content)
+    buttons = root.find_all("a", cls="fr-icon-download-line")
+    assert len(buttons) == 4
+    for button in buttons:
+        served = client.get(button.get("href"))
+        assert served.status_code == 200
+        size = filesizeformat(len(served.content)).replace(NBSP, " ")
+        assert button.text().replace(NBSP, " ").endswith(f", {size})"), (button.text(), size)
+
+
+def test_accessibility_declaration_has_its_multi_year_plan_and_next_audit(client):
+    root = parse(client.get(reverse("accessibility")).content)
+    assert root.by_id("schema-pluriannuel").text() == "Schéma pluriannuel et plan d’action"
+    assert "prochain audit" in root.by_id("next-audit").text()
