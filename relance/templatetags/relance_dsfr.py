@@ -38,10 +38,13 @@ def table_wrapper(parser, token):
 
 
 def _has_errors(value) -> bool:
-    if isinstance(value, BaseForm):
+    # type(), not isinstance(): isinstance() would evaluate a lazy object (a view's data read
+    # only when a cached fragment is missing).
+    kind = type(value)
+    if issubclass(kind, BaseForm):
         # An unbound form has no errors and is not validated by this look.
         return value.is_bound and bool(value.errors)
-    if isinstance(value, BaseFormSet):
+    if issubclass(kind, BaseFormSet):
         return value.is_bound and not value.is_valid()
     return False
 
@@ -56,9 +59,9 @@ def page_has_errors(context) -> bool:
         return True
     seen = set()
     for value in flat.values():
-        if isinstance(value, dict):
+        if type(value) is dict:
             candidates = value.values()
-        elif isinstance(value, list | tuple):
+        elif type(value) in (list, tuple):
             candidates = value
         else:
             candidates = (value,)

@@ -211,3 +211,15 @@ def test_accessibility_declaration_has_its_multi_year_plan_and_next_audit(client
     root = parse(client.get(reverse("accessibility")).content)
     assert root.by_id("schema-pluriannuel").text() == "Schéma pluriannuel et plan d’action"
     assert "prochain audit" in root.by_id("next-audit").text()
+
+
+def test_french_content_is_marked_french_in_the_english_interface(client):
+    from tests.factories import CallFactory
+
+    call = CallFactory(title="Appel « Données publiques »", summary="Des projets de l’État.")
+    client.cookies["django_language"] = "en"
+    root = parse(client.get(call.get_absolute_url()).content)
+    assert root.one("html").get("lang") == "en"
+    h1 = root.one("h1")
+    assert h1.text() == call.title and h1.get("lang") == "fr"
+    assert root.one("p", cls="fr-text--lead").get("lang") == "fr"
