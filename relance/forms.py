@@ -128,10 +128,20 @@ class ButtonGroup(LayoutObject):
 class DsfrFormHelper(FormHelper):
     """A crispy helper with the DSFR buttons: a submit button and, optionally, a cancel link."""
 
-    def __init__(self, form=None, *, submit_label=None, cancel_url=None, cancel_label=None):
+    def __init__(
+        self, form=None, *, submit_label=None, cancel_url=None, cancel_label=None, submit_name=""
+    ):
         super().__init__(form)
         if submit_label:
-            self.add_input(DsfrSubmit("submit", submit_label))
+            attrs = {}
+            if form is not None and form.prefix:
+                # Several such forms on one page: one button id each.
+                attrs["css_id"] = f"submit-id-{form.prefix}"
+            if submit_name:
+                # Buttons with the same text on one page: the accessible name tells them
+                # apart, beginning with the visible text so that voice control finds it.
+                attrs["aria_label"] = f"{submit_label} — {submit_name}"
+            self.add_input(DsfrSubmit("submit", submit_label, **attrs))
         if cancel_url:
             self.add_input(CancelLink(cancel_url, cancel_label))
 

@@ -94,5 +94,11 @@ class LiftConflictForm(forms.Form):
         if conflict is not None:
             kwargs.setdefault("prefix", f"lift-{conflict.pk}")
         super().__init__(*args, **kwargs)
-        self.helper = DsfrFormHelper(self, submit_label=_("Lever le conflit"))
+        self.helper = DsfrFormHelper(
+            self,
+            submit_label=_("Lever le conflit"),
+            submit_name=f"{conflict.member.public_name}, {conflict.dossier.reference}"
+            if conflict is not None
+            else "",
+        )
         self.helper.show_required_notice = False

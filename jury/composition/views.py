@@ -247,7 +247,15 @@ def conflict_lift(request, call_slug, conflict_pk):
     )
     form = LiftConflictForm(request.POST, conflict=conflict)
     if not form.is_valid():
-        messages.error(request, _("Indiquez le motif de la levée du conflit d’intérêts."))
+        # Several conflicts are listed, each with its form: name the one refused.
+        messages.error(
+            request,
+            _(
+                "Conflit de %(name)s sur le dossier %(ref)s non levé : indiquez le motif "
+                "de la levée."
+            )
+            % {"name": conflict.member.public_name, "ref": conflict.dossier.reference},
+        )
         return redirect(_jury_url(jury.call))
     try:
         workflow.lift_conflict(request.user, conflict, reason=form.cleaned_data["reason"])

@@ -37,6 +37,7 @@ from jury.review.rules import phase_of
 from jury.review_models import ReviewPhase
 from relance import audit, notifications
 from relance.audit import AuditAction
+from relance.formatting import format_euros
 from relance.workflow import WorkflowError, lock, snapshot
 from submissions import workflow as dossier_workflow
 from submissions.models import Dossier, DossierState
@@ -109,10 +110,14 @@ def clean_amount(value, dossier) -> Decimal:
     if dossier.requested_amount is not None and amount > dossier.requested_amount:
         raise WorkflowError(
             _(
-                "%(ref)s : le cofinancement accordé (%(granted)s €) dépasse le cofinancement "
-                "demandé (%(requested)s €)."
+                "%(ref)s : le cofinancement accordé (%(granted)s) dépasse le cofinancement "
+                "demandé (%(requested)s)."
             )
-            % {"ref": dossier.reference, "granted": amount, "requested": dossier.requested_amount}
+            % {
+                "ref": dossier.reference,
+                "granted": format_euros(amount),
+                "requested": format_euros(dossier.requested_amount),
+            }
         )
     return amount.quantize(CENT)
 

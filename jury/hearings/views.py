@@ -39,7 +39,7 @@ from jury.permissions import (
     get_staff_jury_or_404,
     jury_dossiers,
 )
-from relance.formatting import PARIS
+from relance.formatting import PARIS, paris_today
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
 from submissions.exports import FORMATS, csv_bytes
@@ -227,6 +227,8 @@ def _render_session(
             "problems": problems,
             "pending": pending,
             "n_absent": sum(1 for s in slots if s.absent),
+            # A session whose day has gone: its planning is a record, nothing to publish or move.
+            "past": session.date < paris_today(),
             "unscheduled": list(_unscheduled(jury).values_list("reference", flat=True)),
             "session_form": session_form or SessionForm(instance=session),
             "formset": formset or break_formset(session=session),

@@ -54,9 +54,10 @@ class EvaluationForm(forms.Form):
                 decimal_places=2,
                 max_digits=5,
                 help_text=hint,
-                widget=forms.NumberInput(
-                    attrs={"step": "0.01", "min": 0, "max": criterion.scale_max}
-                ),
+                # « 3,5 » as French readers type it (and « 3.5 »): a number input would
+                # send nothing for a comma in some browsers, so a text input, decimal keypad.
+                localize=True,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             )
         # Scores first, in the criteria's order.
         self.fields = {**score_fields, **self.fields}

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import Call, CallKind, Category
+from relance.formatting import format_euros
 from submissions.models.directory import Administration
 
 
@@ -425,7 +426,7 @@ class BudgetLine(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.label} ({self.amount} €)"
+        return f"{self.label} ({format_euros(self.amount)})"
 
 
 def attachment_path(instance, filename):

@@ -47,8 +47,16 @@ def calls_json(request):
 
 
 def _datasets():
-    _rows, pending = opendata.grant_rows()
-    return {
+    # The files as they would be served now, for their sizes on the download buttons.
+    grants, pending = opendata.grant_rows()
+    laureates = opendata.laureate_rows()
+    sizes = {
+        "laureats.csv": len(opendata.to_csv(opendata.LAUREATE_FIELDS, laureates)),
+        "laureats.json": len(opendata.to_json(laureates)),
+        "subventions.csv": len(opendata.to_csv(opendata.GRANT_FIELDS, grants)),
+        "appels.json": len(opendata.to_json(opendata.call_rows())),
+    }
+    datasets = {
         "datasets": [
             {
                 "id": "laureats",
@@ -92,6 +100,9 @@ def _datasets():
         ],
         "changed_at": results_changed_at(),
     }
+    for dataset in datasets["datasets"]:
+        dataset["files"] = [(*file, sizes[file[2]]) for file in dataset["files"]]
+    return datasets
 
 
 @public_results
