@@ -22,6 +22,8 @@ pytestmark = pytest.mark.django_db
 
 STAFF_PREFIX = "instruction/appels/<slug:call_slug>/jury/"
 COMMITTEE_PREFIX = "instruction/appels/<slug:call_slug>/comite/"
+# Corrections of published results belong to the call: a round's (jury) or a window's (committee).
+CORRECTIONS_PREFIX = "instruction/appels/<slug:call_slug>/rectificatifs/"
 
 
 @pytest.fixture
@@ -103,9 +105,10 @@ def test_every_staff_route_of_the_jury_is_in_the_matrix(world):
     urls = staff_urls(world)
     assert set(urls) == routes
     # One scheme: every staff page of the jury app is under the call's address, the jury's
-    # here, a window's committee in tests/jury/test_committee_views.py.
+    # here, a window's committee in tests/jury/test_committee_views.py, the corrections in
+    # tests/jury/test_correction_views.py.
     assert all(
-        str(p.pattern).startswith((STAFF_PREFIX, COMMITTEE_PREFIX))
+        str(p.pattern).startswith((STAFF_PREFIX, COMMITTEE_PREFIX, CORRECTIONS_PREFIX))
         for p in jury_urls.urlpatterns
         if str(p.pattern).startswith("instruction/")
     )
