@@ -384,7 +384,7 @@ def test_the_statistics_page_shows_the_announced_numbers(seeded, client):
     call = round_1()
     assert f'data-call="{call.slug}"' in content
     assert funnel_numbers(content, f"call-{call.pk}-funnel-numbers") == ANNOUNCED_FUNNEL
-    table = re.search(rf'<table id="call-{call.pk}-funnel-table">(.*?)</table>', content, re.S)
+    table = re.search(rf'<table id="call-{call.pk}-funnel-table"[^>]*>(.*?)</table>', content, re.S)
     for label, value in [("Dossiers déposés", 69), ("Lauréats", 17), ("Membres du jury", 16)]:
         assert re.search(rf"{label}</th>\s*<td>{value}</td>", table.group(1))
 

@@ -109,12 +109,16 @@ def test_page_shows_numbers_chart_and_table(client):
         assert f'<desc id="{chart_id}-desc">' in svg.group(1)
         assert "<rect" in svg.group(1)
         # The table alternative follows the chart.
-        table_at = content.index(f'<table id="{chart_id}-table">')
+        table_at = content.index(f'<table id="{chart_id}-table"')
         assert table_at > content.index(f'id="{chart_id}"')
-    funnel_table = re.search(rf'<table id="{prefix}-funnel-table">(.*?)</table>', content, re.S)
+    funnel_table = re.search(
+        rf'<table id="{prefix}-funnel-table"[^>]*>(.*?)</table>', content, re.S
+    )
     assert re.search(r"Dossiers déposés</th>\s*<td>6</td>", funnel_table.group(1))
     assert re.search(r"Lauréats</th>\s*<td>2</td>", funnel_table.group(1))
-    ministry_table = re.search(rf'<table id="{prefix}-ministry-table">(.*?)</table>', content, re.S)
+    ministry_table = re.search(
+        rf'<table id="{prefix}-ministry-table"[^>]*>(.*?)</table>', content, re.S
+    )
     assert re.search(r"Intérieur</th>\s*<td>4</td><td>1</td>", ministry_table.group(1))
     desc = re.search(rf'<desc id="{prefix}-funnel-desc">([^<]*)<', content).group(1)
     assert "Dossiers déposés : 6" in desc

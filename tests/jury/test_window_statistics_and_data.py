@@ -92,7 +92,7 @@ def test_the_statistics_page_shows_the_window_funnel_and_months(client):
         "in_instruction": "2",
     }
     assert f'<figure class="relance-chart fr-mx-0 fr-mb-2w" id="{prefix}-months">' in content
-    table = re.search(rf'<table id="{prefix}-months-table">(.*?)</table>', content, re.S)
+    table = re.search(rf'<table id="{prefix}-months-table"[^>]*>(.*?)</table>', content, re.S)
     assert "Décisions publiées" in table.group(1)
     assert "Dossiers présélectionnés" not in re.search(
         rf'data-call="{data.call.slug}"(.*?)</section>\s*</section>', content, re.S

@@ -87,6 +87,8 @@ def dossier_urls(dossier, attachment, later_call_slug="appel-suivant"):
         "delete": reverse("submissions:attachment_delete", args=[pk, attachment.pk]),
         "submit": reverse("submissions:dossier_submit", args=[pk]),
         "acknowledgement": reverse("submissions:dossier_acknowledgement", args=[pk]),
+        "acknowledgement_pdf": reverse("submissions:acknowledgement_pdf", args=[pk]),
+        "dossier_pdf": reverse("submissions:dossier_pdf", args=[pk]),
         "complete": reverse("submissions:dossier_complete", args=[pk]),
         "withdraw": reverse("submissions:dossier_withdraw", args=[pk]),
     }

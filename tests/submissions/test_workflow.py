@@ -125,7 +125,12 @@ def test_table_is_the_documented_lifecycle():
         # A continuous window's committee decides submitted dossiers (no preselection).
         "committee_accept": ({S.SUBMITTED}, S.LAUREATE, {STAFF}),
         "committee_refuse": ({S.SUBMITTED}, S.NOT_SELECTED, {STAFF}),
-        "amend_add_laureate": ({S.NOT_SELECTED}, S.LAUREATE, {STAFF}),
+        # Heard and not selected, not preselected, or registered by staff for the purpose.
+        "amend_add_laureate": (
+            {S.NOT_SELECTED, S.NOT_PRESELECTED, S.SUBMITTED},
+            S.LAUREATE,
+            {STAFF},
+        ),
         "amend_remove_laureate": ({S.LAUREATE}, S.NOT_SELECTED, {STAFF}),
         "withdraw": ({S.DRAFT, S.SUBMITTED, S.INCOMPLETE}, S.WITHDRAWN, {APPLICANT}),
     }
@@ -193,6 +198,8 @@ def test_allowed_transitions_depend_on_role(call, administration, agent, staff, 
         "not_preselect",
         "committee_accept",
         "committee_refuse",
+        # By the table; the correction's guard keeps it to dossiers registered by staff.
+        "amend_add_laureate",
     }
     assert workflow.allowed_transitions(outsider, dossier) == []
 
