@@ -5,7 +5,9 @@ periodic jobs of ``relance.tasks``. Run as many as needed, on any machine sharin
 database; SIGTERM or Ctrl-C lets the running task finish, then stops.
 """
 
+import atexit
 import logging
+import signal
 import threading
 
 from django.db import close_old_connections, connection
@@ -29,6 +31,15 @@ def run_scheduler(stop: threading.Event, interval: float) -> None:
     connection.close()
 
 
+def ignore_stop_signals() -> None:
+    # Once exiting, a second SIGINT/SIGTERM (Ctrl-C reaches the whole process group, then the
+    # demo command stops its worker) would raise SystemExit inside the embedded database's
+    # own exit hook, halfway through writing its list of processes.
+    for name in ("SIGINT", "SIGTERM", "SIGQUIT"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+
+
 class Command(DBWorkerCommand):
     help = "Exécute les tâches en attente (courriels, tâches périodiques) ; à lancer en continu."
 
@@ -48,6 +59,8 @@ class Command(DBWorkerCommand):
         )
 
     def handle(self, *args, schedule_interval, schedule, **options):
+        # Registered after the settings' hooks, so it runs before them (atexit is LIFO).
+        atexit.register(ignore_stop_signals)
         if schedule:
             stop = threading.Event()
             threading.Thread(
