@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.urls import Resolver404, resolve, reverse
+from playwright.sync_api import expect
 
 from calls.demo import ROUND_1_SLUG
 from jury.demo import JUROR_LOGIN
@@ -219,7 +220,7 @@ def test_every_page_of_every_role_is_accessible_and_fits_a_phone(browser, live_s
                 print(problems[-1])
             english_page.goto(path)
             english_page.wait_for_load_state("load")
-            assert english_page.locator("html").get_attribute("lang") == "en"
+            expect(english_page.locator("html")).to_have_attribute("lang", "en")
             look(english_page, problems, f"{label} in English")
         context.close()
         english.close()
