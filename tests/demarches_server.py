@@ -83,6 +83,7 @@ class LocalDemarches:
         self.answers = json.loads((ANSWERS / name).read_text())
         self.files = {path.name: path.read_bytes() for path in (ANSWERS / "fichiers").iterdir()}
         self.requests: list[dict] = []
+        self.downloads: list[str] = []  # the paths of the files asked for
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._resolvers()
 
@@ -104,7 +105,8 @@ class LocalDemarches:
         for node in nodes:
             for champ in node["champs"]:
                 for file in champ.get("files", []):
-                    file["url"] = f"{self.base_url}/fichiers/{file['url']}"
+                    if not file["url"].startswith(("http://", "https://")):
+                        file["url"] = f"{self.base_url}/fichiers/{file['url']}"
         return nodes
 
     def _resolvers(self):
@@ -173,6 +175,13 @@ class LocalDemarches:
                 return self._send(200, json.dumps(server.execute(body)).encode())
 
             def do_GET(self):
+                if self.path.startswith("/redirige/"):
+                    self.send_response(302)
+                    self.send_header("Location", self.path.removeprefix("/redirige/"))
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
+                server.downloads.append(self.path)
                 name = self.path.removeprefix("/fichiers/")
                 if name not in server.files:
                     return self._send(404, b"")

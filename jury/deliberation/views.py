@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from jury.deliberation import amendments, letters, workflow
 from jury.deliberation.forms import (
@@ -455,6 +456,7 @@ def deliberation_publish(request, call_slug):
 
 
 @login_required
+@require_safe
 def decision_letter(request, pk):
     """The decision letter, for those who see the dossier (its administration, its staff)."""
     dossier = submitted_dossier_or_404(request.user, pk)

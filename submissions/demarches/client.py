@@ -7,9 +7,12 @@ Every failure is a :class:`DemarchesError` carrying a French message for staff.
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
@@ -145,19 +148,57 @@ def check_connection(token: str, number: int) -> str:
     return str(demarche.get("title") or "")
 
 
+MAX_REDIRECTS = 3
+
+
+def _allowed_file_url(url: str) -> bool:
+    """Whether an attachment URL may be fetched: the DS API's own server, or an ``https``
+    address whose host resolves only to public addresses. The URLs come from a third party's
+    answers: never let them reach the application's own network (metadata endpoints, the
+    database, internal services)."""
+    parts = urlsplit(url)
+    api = urlsplit(settings.RELANCE_DS_API_URL)
+    if (parts.scheme, parts.netloc) == (api.scheme, api.netloc):
+        return True
+    if parts.scheme != "https" or not parts.hostname:
+        return False
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return False
+    return bool(infos) and all(
+        ipaddress.ip_address(info[4][0].split("%")[0]).is_global for info in infos
+    )
+
+
 def download(url: str, limit: int):
     """``(file, size)``: the file at ``url`` in a temporary file (the caller closes it), at most
     ``limit`` bytes.
 
-    The URLs are signed by DS and short-lived: no token is sent with them.
+    The URLs are signed by DS and short-lived: no token is sent with them. Redirects are
+    followed by hand, each address checked like the first.
     """
-    try:
-        response = requests.get(url, stream=True, timeout=settings.RELANCE_DS_TIMEOUT)
-    except requests.RequestException as exc:
-        raise DemarchesError(_("La pièce jointe n’a pas pu être téléchargée.")) from exc
+    failed = _("La pièce jointe n’a pas pu être téléchargée.")
+    for _hop in range(MAX_REDIRECTS + 1):
+        if not _allowed_file_url(url):
+            raise DemarchesError(
+                _("La pièce jointe a été refusée : son adresse n’est pas autorisée.")
+            )
+        try:
+            response = requests.get(
+                url, stream=True, timeout=settings.RELANCE_DS_TIMEOUT, allow_redirects=False
+            )
+        except requests.RequestException as exc:
+            raise DemarchesError(failed) from exc
+        if not response.is_redirect:
+            break
+        url = urljoin(url, response.headers.get("Location", ""))
+        response.close()
+    else:
+        raise DemarchesError(failed)
     with response:
         if response.status_code != 200:
-            raise DemarchesError(_("La pièce jointe n’a pas pu être téléchargée."))
+            raise DemarchesError(failed)
         # Handed to the caller, who closes it.
         spool = tempfile.TemporaryFile()  # noqa: SIM115
         size = 0

@@ -157,3 +157,44 @@ def test_every_audit_action_has_an_english_label():
     with translation.override("en"):
         untranslated = [a.value for a in AuditAction if str(a.label) == french[a]]
     assert untranslated == []
+
+
+APPS = ("relance", "calls", "submissions", "jury")
+GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy"}
+TEMPLATE_TRANSLATE = re.compile(
+    r"""\{%\s*(?:translate|trans)\s+("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
+)
+
+
+def _source_messages():
+    """(file, msgid) of every literal the code marks for translation: calls of the gettext
+    functions in Python (read through the syntax tree, so docstrings don't count) and
+    ``{% translate "…" %}`` in templates. Block translations are left to makemessages."""
+    base = Path(settings.BASE_DIR)
+    for app in APPS:
+        for path in (base / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call) or not node.args:
+                    continue
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                first = node.args[0]
+                literal = first.value if isinstance(first, ast.Constant) else None
+                if name in GETTEXT_CALLS and isinstance(literal, str) and literal:
+                    yield path.relative_to(base), literal
+    template_dirs = [base / "templates"] + [base / app / "templates" for app in APPS]
+    for path in (p for d in template_dirs for p in d.rglob("*.html")):
+        for match in TEMPLATE_TRANSLATE.finditer(path.read_text(encoding="utf-8")):
+            # Django doubles a template message's % before looking it up.
+            yield path.relative_to(base), ast.literal_eval(match.group(1)).replace("%", "%%")
+
+
+def test_every_marked_message_is_in_the_catalogue(entries):
+    """A message added to the code but not to the catalogue would show in French on the
+    English pages: every literal marked for translation has its entry."""
+    known = {e["msgid"] for e in entries}
+    missing = sorted(
+        {(str(path), msgid) for path, msgid in _source_messages() if msgid not in known}
+    )
+    assert missing == []

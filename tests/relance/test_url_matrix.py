@@ -346,12 +346,14 @@ ROUTES: dict[str, Row] = {
         inner=frozenset({"applicant"}) | PROGRAMME_STAFF,
         kwargs=_pk("laureate"),
         read_only=True,
+        get_only=True,
     ),
     "submissions:dossier_pdf": Row(
         outer=SIGNED_IN,
         inner=frozenset({"applicant"}) | PROGRAMME_STAFF,
         kwargs=_pk("laureate"),
         read_only=True,
+        get_only=True,
     ),
     "submissions:dossier_complete": applicant(
         kwargs=_pk("incomplete"), data={"reply": "Voici"}, post=302
@@ -513,7 +515,7 @@ ROUTES: dict[str, Row] = {
         read_only=True,
     ),
     "jury:juror_dossier_pdf": juror(
-        inner=frozenset({"juror"}), kwargs=_juror_dossier, read_only=True
+        inner=frozenset({"juror"}), kwargs=_juror_dossier, read_only=True, get_only=True
     ),
     "jury:juror_hearings": juror(kwargs=lambda w: {"jury_id": w.jury.pk}),
     # The decision letter of the published laureate: its agents and its programme's staff.
@@ -522,6 +524,7 @@ ROUTES: dict[str, Row] = {
         inner=frozenset({"applicant"}) | PROGRAMME_STAFF,
         kwargs=_pk("laureate"),
         read_only=True,
+        get_only=True,
     ),
     # The round's jury works without phases: the bid is refused, and the page says why.
     "jury:juror_bid": juror(

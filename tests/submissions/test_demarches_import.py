@@ -17,7 +17,7 @@ from submissions.models import (
     DossierState,
     ReceptionChannel,
 )
-from tests.demarches_server import TOKEN
+from tests.demarches_server import TOKEN, LocalDemarches
 from tests.factories import (
     AdministrationFactory,
     CallFactory,
@@ -295,3 +295,41 @@ def test_the_ds_number_shows_on_the_staff_dossier_page(
     page = client.get(reverse("submissions:instruction_dossier", kwargs={"pk": dossier.pk}))
     assert "Démarches Simplifiées, dossier n° 101" in page.content.decode()
     assert "depuis un autre outil" in page.content.decode()
+
+
+def _attachment_urls(server, url):
+    for node in server.answers["dossiers"]:
+        for champ in node["champs"]:
+            for file in champ.get("files", []):
+                if file["filename"] == "feuille-de-route.pdf":
+                    file["url"] = url
+
+
+@pytest.mark.parametrize("redirected", [False, True])
+def test_an_attachment_elsewhere_on_the_network_is_not_fetched(
+    demarches, call, administrations, instructor, redirected
+):
+    """The attachment URLs come from DS's answers: one pointing into the application's own
+    network (here another local server), directly or through a redirect, is never fetched."""
+    elsewhere = LocalDemarches().start()
+    try:
+        target = f"{elsewhere.base_url}/fichiers/feuille-de-route.pdf"
+        _attachment_urls(
+            demarches, f"{demarches.base_url}/redirige/{target}" if redirected else target
+        )
+        job = run(instructor, connected(instructor, call))
+        reasons = [item["reason"] for item in job.skipped if item["number"] == 101]
+        assert any(
+            "feuille-de-route.pdf" in r and "adresse n’est pas autorisée" in r for r in reasons
+        )
+        assert not Dossier.objects.get(call=call, ds_number=101).attachments.exists()
+        assert elsewhere.downloads == []
+    finally:
+        elsewhere.stop()
+
+
+def test_a_redirect_within_the_service_is_followed(demarches, call, administrations, instructor):
+    _attachment_urls(demarches, f"{demarches.base_url}/redirige//fichiers/feuille-de-route.pdf")
+    run(instructor, connected(instructor, call))
+    dossier = Dossier.objects.get(call=call, ds_number=101)
+    assert dossier.attachments.filter(original_name="feuille-de-route.pdf").exists()

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from calls.models import Criterion
 from jury.models import HEARING_ORDER, ConflictOfInterest, Deliberation, Evaluation
@@ -223,6 +224,7 @@ def juror_attachment(request, jury_id, pk, attachment_pk):
 
 
 @login_required
+@require_safe
 def juror_dossier_pdf(request, jury_id, pk):
     member = get_member_or_404(request.user, jury_id)
     queryset = juror_dossiers(member).select_related(*DOCUMENT_RELATED)
