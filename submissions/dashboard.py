@@ -30,6 +30,9 @@ from submissions.models import PRESELECTED_STATES, Dossier, DossierState, Presel
 S = DossierState
 # States a preselection decision is recorded on, then published (the workflow's).
 AWAITING_PRESELECTION = (S.SUBMITTED, S.INCOMPLETE)
+# A window has no preselection (its committee decides each dossier): these numbers would
+# count its decided dossiers as « Présélectionnés ».
+ROUND_ONLY = frozenset({"preselected", "not_preselected", "pending_preselection"})
 
 
 def counted(p: str = "") -> dict[str, Q]:
@@ -187,6 +190,7 @@ class FunnelRow:
     definition: str
     value: int
     url: str = ""
+    applicable: bool = True  # False: the number has no meaning for this call (shown « — »)
 
 
 @dataclass
@@ -271,6 +275,11 @@ def progress(call, values, now=None) -> CallProgress:
     now = now or timezone.now()
     rows = []
     for number in funnel_numbers():
+        if call.is_continuous and number.key in ROUND_ONLY:
+            rows.append(
+                FunnelRow(number.key, str(number.label), str(number.definition), 0, "", False)
+            )
+            continue
         value = values.get(number.key, 0)
         url = number.url(call, values) if number.url else ""
         rows.append(FunnelRow(number.key, str(number.label), str(number.definition), value, url))

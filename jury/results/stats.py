@@ -167,11 +167,14 @@ def _breakdown(dossiers, laureates, call_ids, dossier_key, laureate_key, label):
     }
 
 
-def statistics(now=None) -> list[ProgrammeStats]:
-    """The statistics of every call with published results, grouped by programme."""
+def statistics(now=None, call_slug: str | None = None) -> list[ProgrammeStats]:
+    """The statistics of every call with published results, grouped by programme; with
+    ``call_slug``, of that call alone (its programme's totals then count only that call)."""
+    calls = published_calls(now)
+    if call_slug is not None:
+        calls = calls.filter(slug=call_slug)
     calls = list(
-        published_calls(now)
-        .select_related("programme", "jury__deliberation")
+        calls.select_related("programme", "jury__deliberation")
         .order_by("programme__title", "programme_id", "opens_at", "pk")
     )
     if not calls:

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from calls.demo import ROUND_1_SLUG
-from calls.models import Call
+from calls.models import Call, CallKind
 from jury.composition import workflow as composition
 from jury.dashboard import FUNNEL, NEXT_STEPS
 from jury.deliberation import workflow as deliberation
@@ -210,6 +210,17 @@ def test_the_list_and_each_call_page_agree_and_add_up(demo_client):
         page = call_page(demo_client, call)
         assert tiles_of(page) == numbers, call.slug
         assert next_step_of(page) == step, call.slug
+        if call.is_continuous:
+            # No preselection in a window: its committee decides each dossier.
+            assert not numbers.keys() & dashboard.ROUND_ONLY, call.slug
+            assert numbers["submitted"] == (
+                numbers["in_review"]
+                + numbers["incomplete"]
+                + numbers["laureate"]
+                + numbers["not_selected"]
+                + numbers["withdrawn"]
+            )
+            continue
         # Every dossier submitted once is in exactly one state of the funnel.
         assert numbers["submitted"] == (
             numbers["in_review"]
@@ -223,6 +234,19 @@ def test_the_list_and_each_call_page_agree_and_add_up(demo_client):
         # The page's list holds the dossiers « Déposés » counts.
         listed = re.search(r'id="list-title">\s*(\d+) dossier', page).group(1)
         assert int(listed) == numbers["submitted"]
+
+
+def test_a_window_counts_no_dossier_as_preselected(demo_client):
+    """The window's committee decides each dossier: its laureates are not « Présélectionnés »,
+    and the columns of the rounds' preselection say « sans objet » on its row."""
+    window = Call.objects.filter(kind=CallKind.CONTINUOUS).order_by("pk").first()
+    numbers, _step = row_of(home(demo_client), window)
+    assert numbers["laureate"] > 0
+    row = re.search(rf'<tr data-call="{window.slug}">(.*?)</tr>', home(demo_client), re.S)
+    for key in dashboard.ROUND_ONLY:
+        cell = re.search(rf'data-n="{key}">(.*?)</td>', row.group(1), re.S).group(1)
+        assert "sans objet pour un guichet" in cell
+    assert not tiles_of(call_page(demo_client, window)).keys() & dashboard.ROUND_ONLY
 
 
 def test_the_preselected_tile_lists_every_preselected_dossier(demo_client):

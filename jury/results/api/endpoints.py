@@ -224,8 +224,7 @@ def all_statistics(request, lang: Lang = LANG):
 )
 @decorate_view(RESULTS)
 def call_statistics(request, slug: SLUG, lang: Lang = LANG):
-    for programme in statistics():
+    for programme in statistics(call_slug=slug):
         for stats in programme.calls:
-            if stats.call.slug == slug:
-                return statistics_out(stats)
+            return statistics_out(stats)
     raise HttpError(404, _("Aucun appel aux résultats publiés ne porte cet identifiant."))
