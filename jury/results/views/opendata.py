@@ -6,11 +6,14 @@ that publishing or amending results changes; conditional requests answer 304.
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
+from calls.permissions import get_staff_call_or_404
 from jury.results import opendata
 from jury.results.cache import public_results, results_changed_at, results_version
+from relance.permissions import has_perm, staff_required
 
 CSV = "text/csv; charset=utf-8"
 JSON = "application/json; charset=utf-8"
@@ -113,4 +116,49 @@ def open_data_page(request):
         request,
         "jury/opendata/open_data.html",
         {"data": data, "results_version": results_version()},
+    )
+
+
+def _fix_url(target, award, call, may_manage) -> str:
+    """Where staff fill in what an award lacks; "" where no page of theirs does."""
+    if target == "administration":
+        return reverse(
+            "submissions:administration_edit", kwargs={"pk": award.dossier.administration_id}
+        )
+    if target == "programme" and may_manage:
+        return reverse("calls:staff_programme_open_data", kwargs={"slug": call.programme.slug})
+    if target == "award" and not call.is_continuous:
+        url = reverse(
+            "jury:deliberation_dossier",
+            kwargs={"call_slug": call.slug, "dossier_id": award.dossier_id},
+        )
+        return f"{url}#grant"
+    return ""
+
+
+@staff_required
+def staff_unpublishable(request, call_slug):
+    """The call's laureates that the SCDL « subventions » file leaves out, and what each
+    lacks, with the page where it is filled in. Programme staff of the call only."""
+    call = get_staff_call_or_404(request.user, call_slug)
+    may_manage = has_perm(request.user, "calls.manage", call)
+    rows = []
+    for award, issues in opendata.unpublishable_awards(call):
+        rows.append(
+            {
+                "award": award,
+                "issues": [
+                    {
+                        "code": code,
+                        "label": opendata.GRANT_ISSUES[code],
+                        "url": _fix_url(opendata.ISSUE_TARGETS[code], award, call, may_manage),
+                    }
+                    for code in issues
+                ],
+            }
+        )
+    return render(
+        request,
+        "jury/opendata/staff_unpublishable.html",
+        {"call": call, "rows": rows, "may_manage": may_manage},
     )
