@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from calls.permissions import get_staff_call_or_404
 from jury.results import opendata
@@ -137,6 +138,7 @@ def _fix_url(target, award, call, may_manage) -> str:
 
 
 @staff_required
+@require_safe
 def staff_unpublishable(request, call_slug):
     """The call's laureates that the SCDL « subventions » file leaves out, and what each
     lacks, with the page where it is filled in. Programme staff of the call only."""
