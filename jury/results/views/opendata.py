@@ -78,12 +78,13 @@ def _datasets():
             },
             {
                 "id": "subventions",
-                "title": _("Subventions accordées (format SCDL « subventions » 2.1)"),
+                "title": _("Subventions accordées (format SCDL « subventions » 2.1.1)"),
                 "description": _(
                     "Les données essentielles des conventions de subvention, au format du "
                     "socle commun des données locales. Un lauréat y figure dès que sa "
-                    "convention est signée et renseignée (date, période de versement, SIRET "
-                    "du bénéficiaire) et que le montant accordé est publié."
+                    "convention est signée et renseignée (date, période de versement), que "
+                    "son administration a un SIRET valide, que le programme a l’identifiant "
+                    "de son dispositif d’aide et que le montant accordé est publié."
                 ),
                 "files": [("CSV", "jury:grants_csv", "subventions.csv")],
                 "fields": opendata.GRANT_FIELDS,
