@@ -120,6 +120,7 @@ class ProgrammeAdmin(AuditedAdminMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "operator", "is_public"]}),
         (_("Présentation"), {"fields": ["summary", "description"]}),
+        (_("Données ouvertes"), {"fields": ["aid_scheme_id"]}),
     ]
 
     def get_queryset(self, request):

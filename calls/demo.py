@@ -58,6 +58,8 @@ LOCAL_AUTHORITIES_URL = "https://france-relance.transformation.gouv.fr/dbbc-deve
 
 PROGRAMME = {
     "title": "Développer l’utilisation de la donnée dans votre administration",
+    # Demo value: the real scheme's identifier in the aid schemes' register is not known here.
+    "aid_scheme_id": "demo-france-relance-donnees-2021",
     "operator": "Etalab — Direction interministérielle du numérique (DINUM)",
     "summary": (
         "Dans le cadre du plan de relance numérique France Relance, Etalab, au sein de la "

@@ -468,3 +468,30 @@ class ExtendClosingForm(forms.Form):
 
     def closes_at(self):
         return _paris_datetime(self.cleaned_data["closes_on"], self.cleaned_data["closes_time"])
+
+
+class ProgrammeOpenDataForm(forms.Form):
+    aid_scheme_id = forms.RegexField(
+        label=_("Identifiant du dispositif d’aide"),
+        regex=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
+        max_length=100,
+        required=False,
+        strip=True,
+        help_text=_(
+            "L’identifiant du dispositif dans le référentiel des dispositifs d’aide, par "
+            "exemple 65d5b6c7-102c-4440-ac3b-768f708edc0a : lettres, chiffres, points, tirets, "
+            "deux-points, sans espace. Il figure dans la colonne dispositifAide du fichier des "
+            "subventions ; tant qu’il est vide, les subventions du programme n’y sont pas publiées."
+        ),
+        error_messages={
+            "invalid": _(
+                "L’identifiant ne contient que des lettres, des chiffres, des points, des tirets "
+                "et des deux-points, sans espace ni accent."
+            ),
+            "max_length": _("L’identifiant compte au plus 100 caractères."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = DsfrFormHelper(self, submit_label=_("Enregistrer"))

@@ -49,6 +49,18 @@ class Programme(models.Model):
     is_public = models.BooleanField(
         _("public"), default=True, help_text=_("Décochez pour masquer le programme du site public.")
     )
+    # SCDL « subventions » 2.1.1 ``dispositifAide``: the scheme's identifier, not its title.
+    aid_scheme_id = models.CharField(
+        _("identifiant du dispositif d’aide"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "Identifiant du dispositif dans le référentiel des dispositifs d’aide (schéma "
+            "« dispositifs d’aide » de data.gouv.fr), repris dans la colonne dispositifAide du "
+            "fichier des subventions. Tant qu’il est vide, les subventions du programme ne sont "
+            "pas publiées."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

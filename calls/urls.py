@@ -30,6 +30,11 @@ urlpatterns = [
         staff.role_revoke,
         name="staff_role_revoke",
     ),
+    path(
+        "instruction/programmes/<slug:slug>/donnees-ouvertes/",
+        staff.programme_open_data,
+        name="staff_programme_open_data",
+    ),
     path(CALLS, editor.call_list, name="staff_programme_calls"),
     path(f"{CALLS}nouveau/", editor.call_create, name="staff_call_create"),
     path(f"{CALL}modifier/", editor.call_edit, name="staff_call_edit"),

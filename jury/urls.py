@@ -142,6 +142,12 @@ urlpatterns = [
     path(f"{COMMITTEE_ITEM}audition/", committee.hearing, name="committee_hearing"),
     path(f"{COMMITTEE_SESSION}publier/", committee.publish, name="committee_publish"),
     # Public: laureates, statistics, open data.
+    # Staff: the call's laureates not yet publishable in the open-data grants file.
+    path(
+        "instruction/appels/<slug:call_slug>/donnees-ouvertes/",
+        opendata.staff_unpublishable,
+        name="staff_opendata",
+    ),
     path("laureats/", public.laureates, name="laureates"),
     path("laureats/<slug:slug>/", public.laureate, name="laureate"),
     path("statistiques/", stats.statistics_page, name="statistics"),

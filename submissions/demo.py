@@ -239,14 +239,17 @@ def load_administrations() -> dict[str, Administration]:
             name=seed.name, defaults={"acronym": seed.acronym}
         )
     administrations = {}
-    for key, seed in (data.ADMINISTRATIONS | data.LOCAL_AUTHORITIES).items():
+    for n, (key, seed) in enumerate((data.ADMINISTRATIONS | data.LOCAL_AUTHORITIES).items()):
+        siret = seed.siret
+        if not siret and key != data.NO_SIRET:
+            siret = data.fictitious_siret(n)
         administrations[key], _ = Administration.objects.update_or_create(
             name=seed.name,
             defaults={
                 "acronym": seed.acronym,
                 "kind": seed.kind,
                 "ministry": ministries[seed.ministry] if seed.ministry else None,
-                "siret": seed.siret,
+                "siret": siret,
                 "proconnect_auto_attach": seed.proconnect_auto_attach,
             },
         )

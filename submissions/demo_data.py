@@ -12,17 +12,36 @@ numbers are left empty: none is given without being checked. Two administrations
 fictitious SIRET (SIREN 999 999 998 and 999 999 972, valid check digits, no real
 establishment), so that a ProConnect sign-in can be tried on the demo: the DNUM of the
 Interior attaches its ProConnect agents at once, the CNAV receives membership requests.
+Every other administration but one (``NO_SIRET``) gets a fictitious SIRET of the
+SIREN 999 990 xxx range (``fictitious_siret``), so that the open-data grants file, which needs
+the beneficiary's SIRET, has rows.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+from stdnum import luhn
+
 from calls.models import AdministrationKind
 
 # Fictitious SIRETs for ProConnect sign-ins on the demo (see above).
 DEMO_SIRET_DNUM = "99999999800019"
 DEMO_SIRET_CNAV = "99999997200014"
+
+
+def fictitious_siret(n: int) -> str:
+    """The ``n``-th fictitious SIRET of the demo: SIREN 999 990 xx? and NIC 0001?, both
+    completed with their Luhn key, so that they pass every check and name no establishment."""
+    siren = f"999990{n:02d}"
+    siren += luhn.calc_check_digit(siren)
+    siret = f"{siren}0001"
+    return siret + luhn.calc_check_digit(siret)
+
+
+# One laureate stays without SIRET: its award cannot go into the SCDL « subventions » file, and
+# the call's page of unpublishable awards shows it.
+NO_SIRET = "shom"
 
 CENTRAL = AdministrationKind.CENTRAL
 DECONCENTRATED = AdministrationKind.DECONCENTRATED

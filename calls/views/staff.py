@@ -13,10 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from calls import team
-from calls.forms import RoleGrantForm
+from calls import open_data, team
+from calls.forms import ProgrammeOpenDataForm, RoleGrantForm
 from calls.models import Programme, ProgrammeRole, ProgrammeRoleKind
-from calls.permissions import programme_roles, staff_programmes
+from calls.permissions import managed_programmes, programme_roles, staff_programmes
 from relance.permissions import has_perm, staff_required
 from relance.workflow import WorkflowError
 
@@ -135,3 +135,24 @@ def role_revoke(request, slug, role_pk):
             request, _("%(email)s n’a plus de rôle dans ce programme.") % {"email": role.user.email}
         )
     return redirect("calls:staff_programme_team", slug=slug)
+
+
+@staff_required
+def programme_open_data(request, slug):
+    """The programme's open-data settings, by its managers only (404 for anyone else)."""
+    programme = get_object_or_404(managed_programmes(request.user), slug=slug)
+    initial = {"aid_scheme_id": programme.aid_scheme_id}
+    form = ProgrammeOpenDataForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            open_data.set_aid_scheme_id(request.user, programme, form.cleaned_data["aid_scheme_id"])
+        except WorkflowError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Les données ouvertes du programme sont enregistrées."))
+            return redirect("calls:staff_programme_open_data", slug=programme.slug)
+    return render(
+        request,
+        "calls/staff/programme_open_data.html",
+        {"programme": programme, "form": form},
+    )

@@ -52,6 +52,8 @@ SECRETS = [
 ]
 
 GRANT_SIRET = "21750001600019"
+# The programme's identifier in the aid schemes' register (SCDL ``dispositifAide``).
+AID_SCHEME_ID = "65d5b6c7-102c-4440-ac3b-768f708edc0a"
 
 
 @dataclass
@@ -85,7 +87,9 @@ def laureate(call, title, *, amount=Decimal("40000.00"), award=None, **kwargs):
 
 def build(publish_amounts=True) -> Dataset:
     now = timezone.now()
-    programme = ProgrammeFactory(title="France Relance", slug="france-relance")
+    programme = ProgrammeFactory(
+        title="France Relance", slug="france-relance", aid_scheme_id=AID_SCHEME_ID
+    )
     call = _results_call(programme, now - timedelta(days=1), title="Appel n° 1", slug="appel-1")
     jury = JuryFactory(call=call)
     DeliberationFactory(jury=jury, publish_amounts=publish_amounts, minutes="PV-SECRET")

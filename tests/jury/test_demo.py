@@ -349,14 +349,21 @@ def test_the_laureates_dataset_lists_the_17_laureates(seeded, client):
 def test_the_grants_file_has_a_row_per_laureate(seeded, client):
     response = client.get(reverse("jury:grants_csv"))
     every_row = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
-    rows = [row for row in every_row if "Premier appel" in row["dispositifAide"]]
-    assert len(rows) == 17
+    rows = [row for row in every_row if row["referenceDecision"].startswith("FR-DONNEES-2021-V1-")]
+    # Every round-1 laureate but the one whose administration has no SIRET (SCDL 2.1.1 names
+    # the beneficiary by its SIRET).
+    without_siret = submissions_data.ADMINISTRATIONS[submissions_data.NO_SIRET].name
+    assert len(rows) == 16
     assert sorted(row["nomBeneficiaire"] for row in rows) == sorted(
-        laureate[3] for laureate in LAUREATES
+        laureate[3] for laureate in LAUREATES if laureate[3] != without_siret
     )
+    assert all(row["dispositifAide"] == calls_demo.PROGRAMME["aid_scheme_id"] for row in every_row)
     # The window's laureates whose convention is signed (not those of its July session).
-    window = [row for row in every_row if "Guichet en continu" in row["dispositifAide"]]
-    assert len(window) == len(every_row) - 17 == 16
+    window = [
+        row for row in every_row if row["referenceDecision"].startswith("FR-DONNEES-2021-GC-")
+    ]
+    assert len(window) == len(every_row) - 16
+    assert all(row["nomBeneficiaire"] != without_siret for row in window)
     assert all(row["referenceDecision"].startswith("FR-DONNEES-2021-GC-") for row in window)
     assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["dateConvention"]) for row in rows)
 

@@ -19,7 +19,7 @@ from jury.results.opendata import OBJECT_MAX, grant_object
 from submissions.models import Administration, Dossier
 from tests.factories import DossierFactory
 from tests.jury.factories import DeliberationFactory, JuryFactory
-from tests.jury.stats_data import GRANT_SIRET, SECRETS, build, bulk_laureates
+from tests.jury.stats_data import AID_SCHEME_ID, GRANT_SIRET, SECRETS, build, bulk_laureates
 
 pytestmark = pytest.mark.django_db
 
@@ -175,7 +175,7 @@ def test_grants_csv_follows_scdl(client, settings):
         "idRAE": "",
         "notificationUE": "non",
         "pourcentageSubvention": "1.00",
-        "dispositifAide": "France Relance — Appel n° 1",
+        "dispositifAide": AID_SCHEME_ID,
     }
     assert re.match(r"^\d{14}$", row["idAttribuant"])
     # The open data page says how many laureates wait for their convention.
@@ -184,15 +184,39 @@ def test_grants_csv_follows_scdl(client, settings):
     assert data.laureates[1].dossier.title not in rows[1]
 
 
-def test_grant_without_beneficiary_siret_is_published_with_an_empty_identifier(client):
+@pytest.mark.parametrize(
+    ("change", "issue"),
+    [
+        ({"siret": ""}, "siret_missing"),
+        # 14 digits but a wrong key (saved past the form, as an import could).
+        ({"siret": "21750001600018"}, "siret_invalid"),
+    ],
+)
+def test_grant_without_valid_beneficiary_siret_is_left_out(client, change, issue):
+    from jury.results.opendata import grant_issues
+
     data = build()
     award = data.laureates[0]
-    Administration.objects.filter(pk=award.dossier.administration_id).update(siret="")
-    rows = read_csv(client.get(reverse("jury:grants_csv")))
-    assert len(rows) == 2
-    row = dict(zip(SCDL_COLUMNS, rows[1], strict=True))
-    assert row["nomBeneficiaire"] == award.dossier.administration.name
-    assert row["idBeneficiaire"] == ""
+    Administration.objects.filter(pk=award.dossier.administration_id).update(**change)
+    # SCDL 2.1.1: a row names its beneficiary by SIRET (or RNA number); none without.
+    assert read_csv(client.get(reverse("jury:grants_csv"))) == [SCDL_COLUMNS]
+    award.dossier.administration.refresh_from_db()
+    assert grant_issues(award) == [issue]
+
+
+def test_grant_without_aid_scheme_identifier_is_left_out(client):
+    data = build()
+    data.laureates[0].dossier.call.programme.__class__.objects.update(aid_scheme_id="")
+    assert read_csv(client.get(reverse("jury:grants_csv"))) == [SCDL_COLUMNS]
+
+
+@pytest.mark.parametrize("period", ["2021-13-01", "2021-04-15/2021-01-01", "2021-04-15_2021"])
+def test_grant_with_an_invalid_payment_period_is_left_out(client, period):
+    data = build()
+    data.laureates[0].__class__.objects.filter(pk=data.laureates[0].pk).update(
+        payment_period=period
+    )
+    assert read_csv(client.get(reverse("jury:grants_csv"))) == [SCDL_COLUMNS]
 
 
 def test_grant_reference_falls_back_to_dossier_and_object_is_cut_cleanly(client):

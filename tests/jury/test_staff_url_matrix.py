@@ -24,6 +24,9 @@ STAFF_PREFIX = "instruction/appels/<slug:call_slug>/jury/"
 COMMITTEE_PREFIX = "instruction/appels/<slug:call_slug>/comite/"
 # Corrections of published results belong to the call: a round's (jury) or a window's (committee).
 CORRECTIONS_PREFIX = "instruction/appels/<slug:call_slug>/rectificatifs/"
+# The call's laureates not yet publishable in the open-data grants file (one page, for a
+# round or a window: tests/jury/test_opendata_staff.py).
+OPENDATA_ROUTE = "instruction/appels/<slug:call_slug>/donnees-ouvertes/"
 
 
 @pytest.fixture
@@ -109,6 +112,7 @@ def test_every_staff_route_of_the_jury_is_in_the_matrix(world):
     # tests/jury/test_correction_views.py.
     assert all(
         str(p.pattern).startswith((STAFF_PREFIX, COMMITTEE_PREFIX, CORRECTIONS_PREFIX))
+        or str(p.pattern) == OPENDATA_ROUTE
         for p in jury_urls.urlpatterns
         if str(p.pattern).startswith("instruction/")
     )

@@ -168,11 +168,21 @@ def test_a_window_grant_is_in_the_scdl_file_once_its_convention_is_known(client)
     Award.objects.filter(pk=award.pk).update(
         convention_date=date(2021, 4, 2), payment_period="2021-04-30"
     )
+    # Still out: the beneficiary has no SIRET and the programme no aid scheme identifier.
+    assert grant_rows() == []
+    administration = award.dossier.administration
+    administration.siret = "21750001600019"
+    administration.save(update_fields=["siret"])
+    assert grant_rows() == []
+    programme = award.dossier.call.programme
+    programme.aid_scheme_id = "dispositif-guichet-des-tests"
+    programme.save(update_fields=["aid_scheme_id"])
     [row] = grant_rows()
     assert row["dateConvention"] == "2021-04-02"
     assert row["montant"] == "40000.00"
     assert row["nomBeneficiaire"] == "Direction du numérique"
-    assert row["dispositifAide"].endswith("Guichet des tests")
+    assert row["idBeneficiaire"] == "21750001600019"
+    assert row["dispositifAide"] == "dispositif-guichet-des-tests"
 
 
 def test_calls_json_gives_the_envelope_and_the_published_sessions(client):

@@ -288,6 +288,11 @@ ROUTES: dict[str, Row] = {
         post=302,
         unchanged=frozenset({"instructor"}),
     ),
+    "calls:staff_programme_open_data": manager(
+        kwargs=lambda w: {"slug": w.programme.slug},
+        data={"aid_scheme_id": "dispositif-pirate"},
+        post=302,
+    ),
     "calls:staff_programme_calls": manager(kwargs=lambda w: {"slug": w.programme.slug}),
     "calls:staff_call_create": manager(
         kwargs=lambda w: {"slug": w.programme.slug}, data={"title": "Appel pirate"}
@@ -594,6 +599,8 @@ ROUTES: dict[str, Row] = {
     "jury:correction": programme_staff(
         kwargs=lambda w: {**_round(w), "pk": w.correction.pk}, post=400
     ),
+    # The call's laureates not yet publishable in the grants file: read only.
+    "jury:staff_opendata": programme_staff(kwargs=_round, get_only=True),
     # jury: public results, statistics, open data.
     "jury:laureates": public(),
     "jury:laureate": public(kwargs=lambda w: {"slug": w.award.slug}),

@@ -6,11 +6,15 @@ that publishing or amending results changes; conditional requests answer 304.
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
+from calls.permissions import get_staff_call_or_404
 from jury.results import opendata
 from jury.results.cache import public_results, results_changed_at, results_version
+from relance.permissions import has_perm, staff_required
 
 CSV = "text/csv; charset=utf-8"
 JSON = "application/json; charset=utf-8"
@@ -74,12 +78,13 @@ def _datasets():
             },
             {
                 "id": "subventions",
-                "title": _("Subventions accordées (format SCDL « subventions » 2.1)"),
+                "title": _("Subventions accordées (format SCDL « subventions » 2.1.1)"),
                 "description": _(
                     "Les données essentielles des conventions de subvention, au format du "
                     "socle commun des données locales. Un lauréat y figure dès que sa "
-                    "convention est signée et renseignée (date, période de versement, SIRET "
-                    "du bénéficiaire) et que le montant accordé est publié."
+                    "convention est signée et renseignée (date, période de versement), que "
+                    "son administration a un SIRET valide, que le programme a l’identifiant "
+                    "de son dispositif d’aide et que le montant accordé est publié."
                 ),
                 "files": [("CSV", "jury:grants_csv", "subventions.csv")],
                 "fields": opendata.GRANT_FIELDS,
@@ -113,4 +118,50 @@ def open_data_page(request):
         request,
         "jury/opendata/open_data.html",
         {"data": data, "results_version": results_version()},
+    )
+
+
+def _fix_url(target, award, call, may_manage) -> str:
+    """Where staff fill in what an award lacks; "" where no page of theirs does."""
+    if target == "administration":
+        return reverse(
+            "submissions:administration_edit", kwargs={"pk": award.dossier.administration_id}
+        )
+    if target == "programme" and may_manage:
+        return reverse("calls:staff_programme_open_data", kwargs={"slug": call.programme.slug})
+    if target == "award" and not call.is_continuous:
+        url = reverse(
+            "jury:deliberation_dossier",
+            kwargs={"call_slug": call.slug, "dossier_id": award.dossier_id},
+        )
+        return f"{url}#grant"
+    return ""
+
+
+@staff_required
+@require_safe
+def staff_unpublishable(request, call_slug):
+    """The call's laureates that the SCDL « subventions » file leaves out, and what each
+    lacks, with the page where it is filled in. Programme staff of the call only."""
+    call = get_staff_call_or_404(request.user, call_slug)
+    may_manage = has_perm(request.user, "calls.manage", call)
+    rows = []
+    for award, issues in opendata.unpublishable_awards(call):
+        rows.append(
+            {
+                "award": award,
+                "issues": [
+                    {
+                        "code": code,
+                        "label": opendata.GRANT_ISSUES[code],
+                        "url": _fix_url(opendata.ISSUE_TARGETS[code], award, call, may_manage),
+                    }
+                    for code in issues
+                ],
+            }
+        )
+    return render(
+        request,
+        "jury/opendata/staff_unpublishable.html",
+        {"call": call, "rows": rows, "may_manage": may_manage},
     )
