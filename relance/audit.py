@@ -162,6 +162,7 @@ class AuditAction(models.TextChoices):
     CALL_DUPLICATE = "call_duplicate", _("Appel dupliqué (brouillon)")
     CALL_PUBLISH = "call_publish", _("Appel publié")
     CALL_EXTEND_CLOSING = "call_extend_closing", _("Clôture de l’appel prolongée")
+    CALL_UPDATE_REMINDERS = "call_update_reminders", _("Relances automatiques modifiées")
     # Accounts (see relance.accounts, relance.auth, relance.proconnect).
     EMAIL_CONFIRM = "email_confirm", _("Adresse électronique confirmée")
     ACCOUNT_UNLOCK = "account_unlock", _("Connexions débloquées")
