@@ -78,7 +78,11 @@ def due_reviews(today=None):
 @task()
 def remind_jurors() -> int:
     """Email each juror with evaluations due; return the number of emails queued."""
-    today = paris_today()
+    return send_juror_reminders()
+
+
+def send_juror_reminders(today=None) -> int:
+    today = today or paris_today()
     sent = 0
     for member, items in due_reviews(today).items():
         by_date: dict = {}
