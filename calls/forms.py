@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from calls.editor import Row as EditorRow
-from calls.models import AdministrationKind, Call, CallKind, ProgrammeRoleKind
+from calls.models import AdministrationKind, Call, CallKind, ProgrammeRoleKind, ReminderSettings
 from relance.formatting import PARIS, to_paris
 from relance.forms import BIGINT_MAX, DsfrFormHelper, inline_helper
 
@@ -495,3 +495,39 @@ class ProgrammeOpenDataForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = DsfrFormHelper(self, submit_label=_("Enregistrer"))
+
+
+class ReminderSettingsForm(forms.ModelForm):
+    """A call's automatic reminders (``calls.reminders.update_settings`` saves them)."""
+
+    class Meta:
+        model = ReminderSettings
+        fields = [
+            "jurors_enabled",
+            "juror_days_before",
+            "juror_repeat_days",
+            "review_deadline",
+            "drafts_enabled",
+            "draft_first_days",
+            "draft_second_days",
+            "instructors_enabled",
+            "instructor_waiting_days",
+        ]
+        widgets = {"review_deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = DsfrFormHelper(self, submit_label=_("Enregistrer les relances"))
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("draft_first_days"), cleaned.get("draft_second_days")
+        if first and second and second >= first:
+            self.add_error(
+                "draft_second_days",
+                _(
+                    "Le second rappel doit venir après le premier : "
+                    "moins de jours avant la clôture."
+                ),
+            )
+        return cleaned

@@ -492,3 +492,6 @@ class ProgrammeRole(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()} ({self.programme})"
+
+
+from calls.reminder_models import ReminderKind, ReminderLog, ReminderSettings  # noqa: E402, F401

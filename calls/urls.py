@@ -42,4 +42,5 @@ urlpatterns = [
     path(f"{CALL}verification/", editor.call_check, name="staff_call_check"),
     path(f"{CALL}publier/", editor.call_publish, name="staff_call_publish"),
     path(f"{CALL}prolonger/", editor.call_extend, name="staff_call_extend"),
+    path(f"{CALL}relances/", editor.call_reminders, name="staff_call_reminders"),
 ]

@@ -32,3 +32,11 @@ class JuryConfig(AppConfig):
         from jury.committee.envelope import committed_amount
 
         hooks.register_committed_amount("jury", committed_amount)
+
+        # Reminders to jurors with evaluations due, run by the workers (relance.tasks).
+        from datetime import timedelta
+
+        from jury import reminders
+        from relance.tasks import periodic
+
+        periodic(timedelta(hours=1))(reminders.remind_jurors)

@@ -163,6 +163,7 @@ class AuditAction(models.TextChoices):
     CALL_PUBLISH = "call_publish", _("Appel publié")
     CALL_EXTEND_CLOSING = "call_extend_closing", _("Clôture de l’appel prolongée")
     PROGRAMME_OPEN_DATA = "programme_open_data", _("Données ouvertes du programme modifiées")
+    CALL_UPDATE_REMINDERS = "call_update_reminders", _("Relances automatiques modifiées")
     # Accounts (see relance.accounts, relance.auth, relance.proconnect).
     EMAIL_CONFIRM = "email_confirm", _("Adresse électronique confirmée")
     ACCOUNT_UNLOCK = "account_unlock", _("Connexions débloquées")

@@ -288,9 +288,8 @@ RELANCE_TASK_STALLED_SECONDS = int(os.environ.get("RELANCE_TASK_STALLED_SECONDS"
 # /sante/ fails when the oldest ready task has waited longer than this (no worker running?).
 RELANCE_HEALTH_MAX_QUEUE_LAG = int(os.environ.get("RELANCE_HEALTH_MAX_QUEUE_LAG", "300"))
 # Drafts never submitted are deleted (with their files) once their call has been closed this
-# many days; their holders are reminded this many days before a call closes.
+# many days (reminders before the closing are set per call: calls.ReminderSettings).
 RELANCE_DRAFT_RETENTION_DAYS = int(os.environ.get("RELANCE_DRAFT_RETENTION_DAYS", "365"))
-RELANCE_DRAFT_REMINDER_DAYS = int(os.environ.get("RELANCE_DRAFT_REMINDER_DAYS", "7"))
 # Staff exports: above this many rows an XLSX or ODS is built by a worker, not in the request
 # (a large one would hold the web worker past its timeout); its link expires after the hours.
 RELANCE_EXPORT_BACKGROUND_ROWS = int(os.environ.get("RELANCE_EXPORT_BACKGROUND_ROWS", "2000"))

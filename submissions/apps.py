@@ -27,6 +27,7 @@ class SubmissionsConfig(AppConfig):
 
         periodic(timedelta(days=1))(jobs.delete_stale_drafts)
         periodic(timedelta(hours=1))(jobs.remind_draft_holders)
+        periodic(timedelta(hours=1))(jobs.remind_instructors)
         periodic(timedelta(hours=1))(background_exports.delete_expired_exports)
 
         # A ProConnect sign-in places the agent in the administration of its SIRET.

@@ -17,8 +17,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls import editor, publication
-from calls.forms import CallForm, DuplicateForm, ExtendClosingForm, add_refusal, row_formsets
+from calls import editor, publication, reminders
+from calls.forms import (
+    CallForm,
+    DuplicateForm,
+    ExtendClosingForm,
+    ReminderSettingsForm,
+    add_refusal,
+    row_formsets,
+)
 from calls.models import Call, CallKind, Programme, default_eligible_kinds
 from calls.permissions import staff_programmes
 from relance.formatting import to_paris
@@ -238,4 +245,30 @@ def call_extend(request, slug, call_slug):
         request,
         "calls/staff/call_extend.html",
         {"programme": programme, "call": call, "form": form},
+    )
+
+
+# The log shown under the settings: the latest reminders (a page, not the whole history).
+REMINDER_LOG_ROWS = 200
+
+
+@staff_required
+def call_reminders(request, slug, call_slug):
+    """« Relances automatiques »: the call's reminder settings and the reminders sent."""
+    programme, call = _call_or_404(request.user, slug, call_slug)
+    current = reminders.settings_for(call)
+    form = ReminderSettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reminders.update_settings(request.user, call, form.cleaned_data)
+        except WorkflowError as exc:
+            add_refusal(form, exc)
+        else:
+            messages.success(request, _("Les relances automatiques de l’appel sont enregistrées."))
+            return _redirect_to("calls:staff_call_reminders", call)
+    log = list(call.reminders.select_related(None).order_by("-sent_at", "-pk")[:REMINDER_LOG_ROWS])
+    return render(
+        request,
+        "calls/staff/call_reminders.html",
+        {"programme": programme, "call": call, "form": form, "log": log},
     )

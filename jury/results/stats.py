@@ -174,8 +174,9 @@ def statistics(now=None, call_slug: str | None = None) -> list[ProgrammeStats]:
     if call_slug is not None:
         calls = calls.filter(slug=call_slug)
     calls = list(
-        calls.select_related("programme", "jury__deliberation")
-        .order_by("programme__title", "programme_id", "opens_at", "pk")
+        calls.select_related("programme", "jury__deliberation").order_by(
+            "programme__title", "programme_id", "opens_at", "pk"
+        )
     )
     if not calls:
         return []

@@ -534,39 +534,3 @@ class PreselectionPublication(models.Model):
 
     def __str__(self):
         return f"{self.call} — {self.published_at:%Y-%m-%d}"
-
-
-class DraftReminder(models.Model):
-    """A reminder sent to the holders of a draft before its call closes: once per draft and
-    call (see ``submissions.jobs.remind_draft_holders``)."""
-
-    call = models.ForeignKey(
-        Call, on_delete=models.CASCADE, related_name="+", verbose_name=_("appel")
-    )
-    dossier = models.ForeignKey(
-        Dossier,
-        on_delete=models.CASCADE,
-        related_name="draft_reminders",
-        verbose_name=_("dossier"),
-    )
-    closes_at = models.DateTimeField(_("clôture annoncée"))
-    recipients = models.JSONField(_("destinataires"), default=list)
-    email = models.ForeignKey(
-        "relance.OutgoingEmail",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("courriel"),
-    )
-    sent_at = models.DateTimeField(_("envoyé le"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("rappel avant clôture")
-        verbose_name_plural = _("rappels avant clôture")
-        constraints = [
-            models.UniqueConstraint(fields=["call", "dossier"], name="draft_reminder_once")
-        ]
-
-    def __str__(self):
-        return f"{self.dossier_id} @ {self.closes_at:%Y-%m-%d}"

@@ -568,6 +568,7 @@ def editor_urls(call):
                 "staff_call_check",
                 "staff_call_publish",
                 "staff_call_extend",
+                "staff_call_reminders",
             )
         },
     }

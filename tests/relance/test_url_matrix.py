@@ -205,6 +205,16 @@ def _extension(w):
     return {"closes_on": closes.date().isoformat(), "closes_time": "18:00", "reason": "Grève"}
 
 
+def _reminders(w):
+    return {
+        "juror_days_before": "4",
+        "juror_repeat_days": "2",
+        "draft_first_days": "7",
+        "draft_second_days": "2",
+        "instructor_waiting_days": "5",
+    }
+
+
 def _conflict_lift(w):
     return {f"lift-{w.conflict.pk}-reason": "Lien rompu"}
 
@@ -308,6 +318,7 @@ ROUTES: dict[str, Row] = {
         unchanged=frozenset({"manager"}),
     ),
     "calls:staff_call_extend": manager(kwargs=_manager_call, data=_extension, post=302),
+    "calls:staff_call_reminders": manager(kwargs=_manager_call, data=_reminders, post=302),
     # submissions: applicants' dossiers.
     "submissions:dossier_list": signed_in(),
     "submissions:dossier_create": signed_in(

@@ -11,11 +11,12 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from calls.models import ReminderKind, ReminderLog, ReminderSettings
 from relance import audit, tasks
 from relance.audit import AuditAction
 from relance.models import AuditEntry, OutgoingEmail
 from submissions import jobs
-from submissions.models import Attachment, Dossier, DossierState, DraftReminder
+from submissions.models import Attachment, Dossier, DossierState
 from tests.factories import AdministrationFactory, CallFactory, DossierFactory, agent_of
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,6 @@ DAY = timedelta(days=1)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.RELANCE_DRAFT_RETENTION_DAYS = 365
-    settings.RELANCE_DRAFT_REMINDER_DAYS = 7
     settings.SITE_URL = "https://relance.exemple.gouv.fr"
 
 
@@ -114,7 +114,7 @@ def test_a_draft_another_dossier_was_copied_from_is_kept():
     assert Dossier.objects.filter(pk=source.pk).exists()
 
 
-def test_holders_of_drafts_are_reminded_once_before_the_call_closes(
+def test_holders_of_drafts_are_reminded_once_per_date_before_the_call_closes(
     django_capture_on_commit_callbacks,
 ):
     administration = AdministrationFactory(name="Direction du numérique")
@@ -123,30 +123,51 @@ def test_holders_of_drafts_are_reminded_once_before_the_call_closes(
     draft = DossierFactory(call=call, administration=administration, title="Projet en cours")
     # Not reminded: a submitted dossier, a draft of a call closing later, of a closed call.
     DossierFactory(call=call, state=DossierState.SUBMITTED, submitted_at=timezone.now())
-    DossierFactory(call=call_closing_in(8))
+    DossierFactory(call=call_closing_in(9))
     DossierFactory(call=call_closed(days_ago=1))
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert jobs.remind_draft_holders.call() == 1
-    email = OutgoingEmail.objects.get(topic="draft_reminder")
-    assert email.to == sorted({agent.email, draft.contact_email})
+        assert jobs.remind_draft_holders.call() == 2  # one email per address
+    emails = OutgoingEmail.objects.filter(topic="draft_reminder").order_by("to")
+    assert [e.to for e in emails] == [[a] for a in sorted({agent.email, draft.contact_email})]
+    email = emails[0]
     assert email.subject.startswith(f"[Relance] Dossier {draft.reference} non déposé")
     assert "est encore un brouillon" in email.body
     assert "« " + call.title + " »" in email.body
     assert f"https://relance.exemple.gouv.fr/dossiers/{draft.pk}/" in email.body
     assert email.status == OutgoingEmail.Status.SENT  # sent by the worker after commit
-    reminder = DraftReminder.objects.get()
-    assert (reminder.call, reminder.dossier, reminder.email) == (call, draft, email)
-    assert reminder.recipients == email.to
-    assert reminder.closes_at == call.closes_at
+    log = ReminderLog.objects.filter(kind=ReminderKind.DRAFT)
+    assert {(r.call, r.object_key, r.email_id) for r in log} == {
+        (call, f"dossier:{draft.pk}", e.pk) for e in emails
+    }
 
-    # The job runs every hour: the same draft is never reminded twice for this call.
+    # The job runs every hour: the same reminder date is never sent twice.
     assert jobs.remind_draft_holders.call() == 0
-    assert OutgoingEmail.objects.filter(topic="draft_reminder").count() == 1
+    assert OutgoingEmail.objects.filter(topic="draft_reminder").count() == 2
 
-
-def test_the_reminder_delay_is_a_setting(settings):
-    DossierFactory(call=call_closing_in(10))
+    # Two days before the closing comes the second reminder; then nothing more.
+    call.closes_at = timezone.now() + 1.5 * DAY
+    call.save()
+    assert jobs.remind_draft_holders.call() == 2
     assert jobs.remind_draft_holders.call() == 0
-    settings.RELANCE_DRAFT_REMINDER_DAYS = 14
+
+    # Once submitted, a dossier is no longer reminded.
+    Dossier.objects.filter(pk=draft.pk).update(
+        state=DossierState.SUBMITTED, submitted_at=timezone.now()
+    )
+    call.closes_at = timezone.now() + 0.5 * DAY
+    call.save()
+    ReminderSettings.objects.create(call=call, draft_first_days=7, draft_second_days=1)
+    assert jobs.remind_draft_holders.call() == 0
+
+
+def test_the_reminder_days_are_set_per_call_and_can_be_turned_off():
+    call = call_closing_in(10)
+    DossierFactory(call=call)
+    assert jobs.remind_draft_holders.call() == 0
+    ReminderSettings.objects.create(call=call, draft_first_days=14)
     assert jobs.remind_draft_holders.call() == 1
+    other = call_closing_in(3)
+    DossierFactory(call=other)
+    ReminderSettings.objects.create(call=other, drafts_enabled=False)
+    assert jobs.remind_draft_holders.call() == 0
