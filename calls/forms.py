@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from calls.editor import Row as EditorRow
 from calls.models import AdministrationKind, Call, CallKind, ProgrammeRoleKind, ReminderSettings
 from relance.formatting import PARIS, to_paris
-from relance.forms import BIGINT_MAX, DsfrFormHelper, inline_helper
+from relance.forms import BIGINT_MAX, DsfrFormHelper, bounded_formfield, inline_helper
 
 
 class RoleGrantForm(forms.Form):
@@ -502,6 +502,7 @@ class ReminderSettingsForm(forms.ModelForm):
 
     class Meta:
         model = ReminderSettings
+        formfield_callback = bounded_formfield
         fields = [
             "jurors_enabled",
             "juror_days_before",

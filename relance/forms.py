@@ -69,6 +69,8 @@ from crispy_forms.utils import TEMPLATE_PACK, render_field
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +78,21 @@ from django.utils.translation import gettext_lazy as _
 # number fields (versions, row ids).
 INTEGER_MAX = 2**31 - 1
 BIGINT_MAX = 2**63 - 1
+
+
+def bounded_formfield(db_field, **kwargs):
+    """A ``formfield_callback`` giving integer fields the bounds of their model validators.
+
+    Django keeps ``MinValueValidator``/``MaxValueValidator`` on the model only; the form
+    field then lacks ``min``/``max`` (browser hints, and the bounds test of every form).
+    """
+    if isinstance(db_field, models.IntegerField):
+        for validator in db_field.validators:
+            if isinstance(validator, MinValueValidator):
+                kwargs.setdefault("min_value", validator.limit_value)
+            elif isinstance(validator, MaxValueValidator):
+                kwargs.setdefault("max_value", validator.limit_value)
+    return db_field.formfield(**kwargs)
 
 
 class DsfrSubmit(BaseInput):
