@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import Call, Criterion
+from relance.ordering import french
 from submissions.models import Dossier
 
 EURO = {"max_digits": 14, "decimal_places": 2}
@@ -83,7 +84,7 @@ class JuryMember(models.Model):
     class Meta:
         verbose_name = _("membre du jury")
         verbose_name_plural = _("membres du jury")
-        ordering = ["jury", "-role", "public_name", "pk"]
+        ordering = ["jury", "-role", *french("public_name"), "pk"]
         constraints = [
             models.UniqueConstraint(fields=["jury", "user"], name="jury_member_unique_user"),
             models.UniqueConstraint(

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from relance.forms import DsfrFormHelper, PrefixedForm
+from relance.ordering import french
 from submissions.administrations import MESSAGE_MAX_LENGTH, REASON_MAX_LENGTH, ministry_error
 from submissions.models import Administration, Ministry
 
@@ -80,7 +81,7 @@ class AdministrationForm(_LabelsMixin, forms.ModelForm):
 
     def __init__(self, *args, cancel_url, submit_label, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["ministry"].queryset = Ministry.objects.order_by("name")
+        self.fields["ministry"].queryset = Ministry.objects.order_by(*french("name"))
         self.fields["ministry"].empty_label = _("— Aucun (collectivité territoriale) —")
         self.fields["kind"].choices = [
             ("", _("— Choisir un type —")),
@@ -170,4 +171,4 @@ class AssignAdministrationForm(PrefixedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["administration"].queryset = Administration.objects.order_by("name")
+        self.fields["administration"].queryset = Administration.objects.order_by(*french("name"))

@@ -8,6 +8,7 @@ from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import AdministrationKind, Category
+from relance.ordering import french
 from submissions.forms import FrenchDecimalField
 from submissions.models import (
     PRESELECTED_STATES,
@@ -62,7 +63,7 @@ class DossierFilter(django_filters.FilterSet):
     ministere = django_filters.ModelChoiceFilter(
         label=_("Ministère"),
         field_name="administration__ministry",
-        queryset=Ministry.objects.order_by("name"),
+        queryset=Ministry.objects.order_by(*french("name")),
         empty_label=_("Tous"),
     )
     type = django_filters.ChoiceFilter(
@@ -202,7 +203,7 @@ class AdministrationFilter(django_filters.FilterSet):
     ministere = django_filters.ModelChoiceFilter(
         label=_("Ministère"),
         field_name="ministry",
-        queryset=Ministry.objects.order_by("name"),
+        queryset=Ministry.objects.order_by(*french("name")),
         empty_label=_("Tous"),
     )
     type = django_filters.ChoiceFilter(

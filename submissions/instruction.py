@@ -22,6 +22,7 @@ from calls.permissions import require_programme_staff
 from relance import audit
 from relance.audit import AuditAction
 from relance.formatting import PARIS, format_euros
+from relance.ordering import french
 from relance.workflow import WorkflowError, snapshot
 from submissions.models import Dossier, DossierState, Proposal
 
@@ -70,7 +71,7 @@ def instructors_of(call):
             programme_roles__programme_id=call.programme_id,
         )
         .distinct()
-        .order_by("last_name", "first_name", "email")
+        .order_by(*french("last_name"), *french("first_name"), "email")
     )
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relance.formatting import format_euros
 from relance.forms import PrefixedForm, inline_helper
+from relance.ordering import french
 from submissions.forms import SECTIONS, AttachmentForm, FrenchDecimalField
 from submissions.instruction import instructors_of
 from submissions.models import (
@@ -216,7 +217,7 @@ class OutsideReceptionForm(PrefixedForm):
         super().__init__(*args, **kwargs)
         self.fields["administration"].queryset = Administration.objects.filter(
             kind__in=call.eligible_kinds
-        ).order_by("name")
+        ).order_by(*french("name"))
 
 
 class OriginalFileForm(AttachmentForm):

@@ -27,6 +27,7 @@ from jury.permissions import (
     get_staff_jury_or_404,
     jury_dossiers,
 )
+from relance.ordering import french
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
 
@@ -55,7 +56,8 @@ def jury_page(request, call_slug):
             return redirect(_jury_url(call))
         return render(request, "jury/staff/jury_create.html", {"call": call, "form": form})
     members = list(
-        jury.members.select_related("user").annotate(
+        jury.members.select_related("user")
+        .annotate(
             n_submitted=Count(
                 "evaluations", distinct=True, filter=Q(evaluations__submitted_at__isnull=False)
             ),
@@ -66,6 +68,8 @@ def jury_page(request, call_slug):
                 "conflicts", distinct=True, filter=Q(conflicts__lifted_at__isnull=True)
             ),
         )
+        # A grouped query ignores the model's ordering: the members' order is said again.
+        .order_by("-role", *french("public_name"), "pk")
     )
     conflicts = list(
         ConflictOfInterest.objects.filter(member__jury=jury)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from jury.deliberation.forms import _amount_field
 from jury.models import ResultAmendment
 from relance.forms import PrefixedForm
+from relance.ordering import french
 from submissions.models import Administration, Dossier, DossierState
 
 K = ResultAmendment.Kind
@@ -74,7 +75,7 @@ class ChangeForm(PrefixedForm):
     category = forms.ModelChoiceField(label=_("Nouvelle catégorie"), queryset=None, required=False)
     administration = forms.ModelChoiceField(
         label=_("Nouvelle administration"),
-        queryset=Administration.objects.order_by("name"),
+        queryset=Administration.objects.order_by(*french("name")),
         required=False,
     )
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jury.models import Award
 from relance.forms import PrefixedForm
+from relance.ordering import french
 from submissions.forms import FrenchDecimalField
 from submissions.models import Administration
 
@@ -185,7 +186,7 @@ class ChangeAdministrationForm(PrefixedForm):
         super().__init__(*args, **kwargs)
         self.fields["administration"].queryset = Administration.objects.select_related(
             "ministry"
-        ).order_by("name")
+        ).order_by(*french("name"))
 
 
 class ChangeAmountForm(PrefixedForm):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from calls.models import AdministrationKind, Programme
 from jury.results.published import decisions_published_at, published_calls, published_laureates
+from relance.ordering import french
 from submissions.models import Ministry
 
 DSFR_SELECT = forms.Select(attrs={"class": "fr-select"})
@@ -37,7 +38,7 @@ def _calls(request):
 def _ministries(request):
     return Ministry.objects.filter(
         pk__in=published_laureates().values("dossier__administration__ministry")
-    ).order_by("name", "pk")
+    ).order_by(*french("name"), "pk")
 
 
 def _category_choices():

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from jury.models import HEARING_ORDER, ConflictOfInterest, Evaluation
 from jury.permissions import jury_dossiers
 from jury.review_models import RapporteurAssignment
+from relance.ordering import french
 from submissions.filters import parse_sort
 
 
@@ -67,7 +68,7 @@ def sort_links(key, descending) -> dict:
 
 
 def matrix(jury, key=DEFAULT_SORT, descending=False) -> Matrix:
-    members = list(jury.members.order_by("public_name", "pk"))
+    members = list(jury.members.order_by(*french("public_name"), "pk"))
     dossiers = list(
         jury_dossiers(jury).select_related("category", "administration").order_by(*HEARING_ORDER)
     )

@@ -12,6 +12,7 @@ from stdnum import exceptions as stdnum_exceptions
 from stdnum.fr import siret as stdnum_siret
 
 from calls.models import AdministrationKind
+from relance.ordering import french
 
 
 def validate_siret(value: str) -> None:
@@ -82,7 +83,7 @@ class Ministry(models.Model):
     class Meta:
         verbose_name = _("ministère")
         verbose_name_plural = _("ministères")
-        ordering = ["name"]
+        ordering = [*french("name")]
 
     def __str__(self):
         return self.name
@@ -130,7 +131,7 @@ class Administration(models.Model):
     class Meta:
         verbose_name = _("administration")
         verbose_name_plural = _("administrations")
-        ordering = ["name"]
+        ordering = [*french("name")]
         constraints = [
             # Stored compact (14 digits), so one establishment cannot be entered twice.
             models.UniqueConstraint(

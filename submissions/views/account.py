@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from relance.ordering import french
 from relance.permissions import permission_required
 from relance.workflow import WorkflowError
 from submissions import administrations as workflow
@@ -49,7 +50,7 @@ def my_administrations(request):
     memberships = list(
         Membership.objects.filter(user=user)
         .select_related("administration__ministry")
-        .order_by("administration__name")
+        .order_by(*french("administration__name"))
     )
     requests = MembershipRequest.objects.filter(user=user).select_related("administration")
     pending = list(requests.filter(status=R.PENDING).order_by("created_at", "pk"))
@@ -74,7 +75,7 @@ def join_search(request):
         results = search_administrations(
             _annotated_for(request.user, Administration.objects.select_related("ministry")),
             query,
-        ).order_by("name", "pk")
+        ).order_by(*french("name"), "pk")
         page = Paginator(results, RESULTS_PAGE_SIZE).get_page(request.GET.get("page"))
         page_range = list(
             page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)

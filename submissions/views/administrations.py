@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from relance import audit
+from relance.ordering import french
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
 from submissions import administrations as workflow
@@ -75,7 +76,7 @@ def administration_list(request):
             n_pending=_count(MembershipRequest, status=R.PENDING),
         ),
     )
-    page, page_range = _page(request, filterset.qs.order_by("name", "pk"))
+    page, page_range = _page(request, filterset.qs.order_by(*french("name"), "pk"))
     return render(
         request,
         "submissions/staff/administrations/list.html",
@@ -362,7 +363,7 @@ def _render_request(request, membership_request, *, refuse_form=None, assign_for
             "administration": membership_request.administration,
             "agent": agent,
             "agent_administrations": list(
-                Administration.objects.filter(memberships__user=agent).order_by("name")
+                Administration.objects.filter(memberships__user=agent).order_by(*french("name"))
             ),
             "refuse_form": refuse_form or RefuseRequestForm(),
             "assign_form": assign_form,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from calls.models import Call
+from relance.ordering import french
 from relance.permissions import has_perm
 from relance.workflow import WorkflowError
 from submissions import intake, workflow
@@ -152,7 +153,9 @@ def dossier_list(request):
     dossiers = list(dossiers)
     for dossier in dossiers:
         dossier.next_action = next_action(dossier, now)
-    administrations = list(Administration.objects.filter(memberships__user=user).order_by("name"))
+    administrations = list(
+        Administration.objects.filter(memberships__user=user).order_by(*french("name"))
+    )
     open_calls = (
         list(Call.objects.public().open(now).select_related("programme").order_by("closes_at"))
         if administrations
@@ -191,7 +194,9 @@ def dossier_create(request, call_slug):
     call = get_object_or_404(
         Call.objects.public().with_status().select_related("programme"), slug=call_slug
     )
-    administrations = Administration.objects.filter(memberships__user=request.user).order_by("name")
+    administrations = Administration.objects.filter(memberships__user=request.user).order_by(
+        *french("name")
+    )
     eligible = administrations.filter(kind__in=call.eligible_kinds)
     context = {"call": call, "refusal": None}
     if not call.is_open:

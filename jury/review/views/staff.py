@@ -19,6 +19,7 @@ from jury.review import progress
 from jury.review import workflow as review
 from jury.review_models import PHASE_TRANSITIONS, RapporteurAssignment, ReviewPhase
 from relance.formatting import paris_today
+from relance.ordering import french
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
 from submissions.exports import FORMATS, csv_bytes
@@ -67,7 +68,7 @@ def review_page(request, call_slug):
             messages.error(request, exc.message)
         return _back(jury)
     settings = review.settings_of(jury)
-    members = list(jury.members.order_by("public_name", "pk"))
+    members = list(jury.members.order_by(*french("public_name"), "pk"))
     dossiers = list(
         jury_dossiers(jury).select_related("administration", "category").order_by(*HEARING_ORDER)
     )

@@ -24,6 +24,7 @@ from jury.review.rules import may_see_others, phase_of
 from jury.review_models import Bid, RapporteurAssignment, ReviewPhase
 from jury.scoring import workflow as scoring
 from jury.scoring.forms import EvaluationForm, criterion_field_name
+from relance.ordering import french
 from relance.workflow import WorkflowError
 from submissions.display import attachment_response, dossier_rounds, dossier_summary
 from submissions.documents.content import DOCUMENT_RELATED, dossier_pdf
@@ -247,7 +248,7 @@ def juror_evaluations(request, jury_id, pk):
             .exclude(member=member)
             .select_related("member")
             .prefetch_related("scores")
-            .order_by("member__public_name", "pk")
+            .order_by(*french("member__public_name"), "pk")
         )
     criteria = _criteria(dossier.call)
     rows = [
