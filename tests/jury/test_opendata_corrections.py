@@ -13,11 +13,13 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import http_date
 from frictionless import Resource, Schema
 
+from calls.models import Call
 from jury.deliberation import corrections
 from jury.deliberation import workflow as wf
-from jury.models import Deliberation, ResultAmendment
+from jury.models import Deliberation, ResultAmendment, ResultCorrection
 from submissions.models import DossierState
 from tests.factories import AdministrationFactory, CategoryFactory, DossierFactory
 from tests.jury.factories import JuryFactory, preselected
@@ -127,7 +129,7 @@ def test_every_change_of_a_published_correction_is_a_row(client, staff, world):
         "change_administration",
     ]
     call, one, three = world["call"], world["one"], world["three"]
-    published_at = world["correction"].__class__.objects.get().published_at
+    published_at = ResultCorrection.objects.get().published_at
     for row in rows:
         assert row["appel_slug"] == call.slug
         assert row["appel"] == "Appel n° 1"
@@ -224,9 +226,7 @@ def test_laureates_json_stays_a_list_and_says_when_it_changed(client, staff, wor
     publish(staff, world)
     response = get(client, "jury:laureates_json")
     assert isinstance(json.loads(response.content), list)
-    correction = world["correction"].__class__.objects.get()
-    from django.utils.http import http_date
-
+    correction = ResultCorrection.objects.get()
     assert response["Last-Modified"] == http_date(correction.published_at.timestamp())
     assert get(client, "jury:corrections_json")["Last-Modified"] == response["Last-Modified"]
 
@@ -271,7 +271,7 @@ def test_other_methods_are_refused(client):
 
 def test_a_hidden_calls_corrections_are_not_listed(client, staff, world):
     publish(staff, world)
-    world["call"].__class__.objects.filter(pk=world["call"].pk).update(is_public=False)
+    Call.objects.filter(pk=world["call"].pk).update(is_public=False)
     assert json_rows(client, "jury:corrections_json") == []
 
 
