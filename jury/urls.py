@@ -157,6 +157,8 @@ urlpatterns = [
     path("donnees/laureats.json", opendata.laureates_json, name="laureates_json"),
     path("donnees/subventions.csv", opendata.grants_csv, name="grants_csv"),
     path("donnees/appels.json", opendata.calls_json, name="calls_json"),
+    path("donnees/rectificatifs.csv", opendata.corrections_csv, name="corrections_csv"),
+    path("donnees/rectificatifs.json", opendata.corrections_json, name="corrections_json"),
     # Public API, read-only: its operations, OpenAPI description and documentation page.
     path("api/v1/", api.urls),
 ]

@@ -1,6 +1,6 @@
 """The public record of corrections: published « Rectificatifs » and their dates."""
 
-from django.db.models import Max, Prefetch
+from django.db.models import Max, OuterRef, Prefetch, Subquery
 
 from jury.models import ResultAmendment, ResultCorrection
 
@@ -27,4 +27,38 @@ def last_official_dates(call_ids) -> dict:
         .values("call_id")
         .annotate(last=Max("official_date"))
         .values_list("call_id", "last")
+    )
+
+
+def last_correction_of_dossier(dossier_ref="dossier"):
+    """A subquery: the official date of the latest published correction that changed the
+    dossier at ``dossier_ref`` (``None`` if none), to annotate a queryset with in one query."""
+    return Subquery(
+        ResultAmendment.objects.filter(
+            dossier=OuterRef(dossier_ref), correction__published_at__isnull=False
+        )
+        .order_by("-correction__official_date")
+        .values("correction__official_date")[:1]
+    )
+
+
+def published_amendments(call_ids):
+    """Every change of the published corrections of the calls ``call_ids``, in the order
+    they were decided and applied, with what a listing shows (one query)."""
+    return (
+        ResultAmendment.objects.filter(
+            correction__published_at__isnull=False, correction__call_id__in=call_ids
+        )
+        .select_related(
+            "correction__call__programme",
+            "correction__call__jury__deliberation",
+            "dossier__award",
+        )
+        .order_by(
+            "correction__official_date",
+            "correction__published_at",
+            "correction_id",
+            "at",
+            "pk",
+        )
     )

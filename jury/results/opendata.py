@@ -31,7 +31,8 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.fr import siret as stdnum_siret
 
 from calls.models import Call
-from jury.models import Award
+from jury.models import Award, ResultAmendment
+from jury.results.corrections import last_correction_of_dossier, published_amendments
 from jury.results.published import (
     published_calls,
     published_laureates,
@@ -39,7 +40,7 @@ from jury.results.published import (
     shown_amount,
 )
 from jury.results.window import public_envelopes
-from relance.formatting import paris_iso
+from relance.formatting import paris_iso, to_paris
 from submissions.exports import neutralise
 from submissions.models import PRESELECTED_STATES, DossierState
 
@@ -77,6 +78,62 @@ LAUREATE_FIELDS = [
         _("date AAAA-MM-JJ"),
         _("Guichet en continu : séance du comité qui a décidé (vide pour un appel numéroté)."),
     ),
+    (
+        "date_mise_a_jour",
+        _("date AAAA-MM-JJ"),
+        _(
+            "Date officielle (décision modificative) du dernier rectificatif publié qui "
+            "concerne ce lauréat ; à défaut, date de publication de sa décision."
+        ),
+    ),
+]
+
+K = ResultAmendment.Kind
+CORRECTION_FIELDS = [
+    ("appel_slug", _("texte"), _("Identifiant de l’appel (dernière partie de son adresse).")),
+    ("appel", _("texte"), _("Titre de l’appel à projets.")),
+    (
+        "date_rectificatif",
+        _("date AAAA-MM-JJ"),
+        _("Date de la décision modificative, date officielle du rectificatif."),
+    ),
+    ("reference_acte", _("texte"), _("Référence de l’acte modificatif (vide si aucune).")),
+    (
+        "date_publication",
+        _("date et heure ISO 8601"),
+        _("Publication du rectificatif, heure de Paris avec son décalage."),
+    ),
+    (
+        "type_modification",
+        _("texte"),
+        _(
+            "« add_laureate » (ajout d’un lauréat), « remove_laureate » (retrait d’un "
+            "lauréat), « correct_title » (titre ou sous-titre corrigé), « move_category » "
+            "(changement de catégorie), « change_administration » (changement "
+            "d’administration) ou « change_amount » (montant accordé modifié)."
+        ),
+    ),
+    ("reference", _("texte"), _("Référence du dossier concerné.")),
+    (
+        "identifiant_laureat",
+        _("texte"),
+        _(
+            "Identifiant de la page du lauréat (dernière partie de son adresse), vide s’il "
+            "n’en a pas ; un lauréat retiré n’a plus de page."
+        ),
+    ),
+    ("titre", _("texte"), _("Titre actuel du projet.")),
+    (
+        "avant",
+        _("texte"),
+        _(
+            "Valeur avant la modification : « lauréat » ou « non lauréat » (ajout, retrait), "
+            "titre et sous-titre, catégorie, administration, ou montant en euros avec un "
+            "point décimal (vide si le jury ne publie pas les montants)."
+        ),
+    ),
+    ("apres", _("texte"), _("Valeur après la modification, sous la même forme.")),
+    ("motif", _("texte"), _("Motif du rectificatif.")),
 ]
 
 GRANT_FIELDS = [
@@ -211,10 +268,19 @@ def laureate_queryset(now=None):
     )
 
 
+def _publication_date(award):
+    """The Paris date the public first read the award's decision."""
+    published = (
+        award.session.published_at if award.session else award.dossier.call.results_published_at
+    )
+    return to_paris(published).date() if published else None
+
+
 def laureate_rows(now=None) -> list[dict]:
     """One dict per published laureate, keys in ``LAUREATE_FIELDS`` order."""
     rows = []
-    for award in laureate_queryset(now):
+    awards = laureate_queryset(now).annotate(last_corrected_on=last_correction_of_dossier())
+    for award in awards:
         dossier = award.dossier
         call = dossier.call
         administration = dossier.administration
@@ -235,6 +301,63 @@ def laureate_rows(now=None) -> list[dict]:
                 ),
                 "reference": dossier.reference,
                 "date_seance_comite": award.session.date.isoformat() if award.session else "",
+                "date_mise_a_jour": _iso(award.last_corrected_on or _publication_date(award)),
+            }
+        )
+    return rows
+
+
+def _iso(day) -> str:
+    return day.isoformat() if day else ""
+
+
+def _shows_amounts(call) -> bool:
+    """As ``shown_amount``: a window's grants are public, a round's if its jury says so."""
+    if call.is_continuous:
+        return True
+    deliberation = getattr(getattr(call, "jury", None), "deliberation", None)
+    return deliberation is not None and deliberation.publish_amounts
+
+
+def _change_side(kind, side, amounts) -> str | None:
+    """One side (before or after) of a published change, as text."""
+    side = side or {}
+    if kind == K.CORRECT_TITLE:
+        return " — ".join(part for part in (side.get("title"), side.get("subtitle")) if part)
+    if kind == K.MOVE_CATEGORY:
+        return (side.get("category") or {}).get("name", "")
+    if kind == K.CHANGE_ADMINISTRATION:
+        return (side.get("administration") or {}).get("name", "")
+    if kind == K.CHANGE_AMOUNT:
+        value = side.get("granted_amount")
+        return money(Decimal(value)) if amounts and value not in (None, "") else None
+    return "lauréat" if side.get("state") == DossierState.LAUREATE else "non lauréat"
+
+
+def correction_rows(now=None) -> list[dict]:
+    """One dict per change of a published correction of a published call, keys in
+    ``CORRECTION_FIELDS`` order: a laureate withdrawn from the laureates files stays here."""
+    calls = published_calls(now).values("pk")
+    rows = []
+    for amendment in published_amendments(calls):
+        correction = amendment.correction
+        call = correction.call
+        award = getattr(amendment.dossier, "award", None)
+        amounts = _shows_amounts(call)
+        rows.append(
+            {
+                "appel_slug": call.slug,
+                "appel": call.title,
+                "date_rectificatif": correction.official_date.isoformat(),
+                "reference_acte": correction.act_reference,
+                "date_publication": paris_iso(correction.published_at),
+                "type_modification": amendment.kind,
+                "reference": amendment.dossier.reference,
+                "identifiant_laureat": (award.slug or "") if award else "",
+                "titre": amendment.dossier.title,
+                "avant": _change_side(amendment.kind, amendment.before, amounts),
+                "apres": _change_side(amendment.kind, amendment.after, amounts),
+                "motif": correction.reason,
             }
         )
     return rows

@@ -1,7 +1,11 @@
 """A correction of published results in a real browser, on the demo data: the instructor
 prepares a « Rectificatif » dated in the past, adds a laureate from a dossier registered by
 staff, moves one laureate to another category, renames another and changes a third one's
-administration, publishes it; the public reads the history and the updated call page."""
+administration, publishes it; the public reads the history, the updated call page, the
+official date on the laureates list and the statistics, and the changes in open data."""
+
+import csv
+import io
 
 import pytest
 from django.utils import timezone
@@ -101,6 +105,37 @@ def test_publish_a_correction_and_read_it_in_public(seeded, page, check_screen):
 
     page.goto(f"/appels/{ROUND_1_SLUG}/")
     expect(page.locator("#results-updated")).to_contain_text("12 avril 2021")
+
+    # The official date on the laureates list and the statistics, with the history's link.
+    page.goto("/laureats/?tout=1")
+    updated = page.locator(f'section[data-call="{ROUND_1_SLUG}"] .results-updated')
+    expect(updated).to_contain_text("Résultats mis à jour le 12 avril 2021")
+    expect(updated.locator("time")).to_have_attribute("datetime", "2021-04-12")
+    check_screen("laureates-updated")
+    updated.get_by_role("link").click()
+    expect(page.locator("h1")).to_have_text("Historique des modifications")
+    page.goto("/statistiques/")
+    updated = page.locator(f'section[data-call="{ROUND_1_SLUG}"] .results-updated')
+    expect(updated).to_contain_text("Résultats mis à jour le 12 avril 2021")
+    check_screen("statistics-updated")
+
+    # The open data lists the four changes.
+    response = page.request.get("/donnees/rectificatifs.csv")
+    assert response.ok
+    rows = [
+        row
+        for row in csv.DictReader(io.StringIO(response.text()))
+        if row["appel_slug"] == ROUND_1_SLUG
+    ]
+    assert [row["type_modification"] for row in rows] == [
+        "add_laureate",
+        "move_category",
+        "correct_title",
+        "change_administration",
+    ]
+    assert {row["date_rectificatif"] for row in rows} == {"2021-04-12"}
+    assert rows[2]["apres"].startswith("Plateforme unifiée des données RH")
+    assert rows[3]["apres"] == new_administration.name
 
     recipients = {
         address

@@ -228,7 +228,8 @@ def test_history_page_and_call_page_show_the_official_date(client, staff, world)
     assert "Référentiel unique" in page and world["tools"].name in page
     assert "Arrêté modificatif du jury." in page
     call_page = client.get(reverse("calls:detail", args=[world["call"].slug])).content.decode()
-    assert "Mis à jour le 12 avril 2021" in call_page
+    assert "Résultats mis à jour le" in call_page
+    assert '<time datetime="2021-04-12">12 avril 2021</time>' in call_page
 
 
 def test_history_page_runs_constant_queries(client, staff, world, django_assert_max_num_queries):

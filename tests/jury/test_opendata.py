@@ -37,6 +37,7 @@ LAUREATE_KEYS = [
     "date_publication",
     "reference",
     "date_seance_comite",
+    "date_mise_a_jour",
 ]
 SCDL_COLUMNS = [
     "nomAttribuant",

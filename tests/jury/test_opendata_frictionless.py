@@ -25,6 +25,7 @@ SCHEMAS = Path(settings.BASE_DIR) / "jury" / "results" / "schemas"
 FILES = {
     "laureats": [("jury:laureates_csv", "csv"), ("jury:laureates_json", "json")],
     "subventions": [("jury:grants_csv", "csv")],
+    "rectificatifs": [("jury:corrections_csv", "csv"), ("jury:corrections_json", "json")],
 }
 
 

@@ -322,8 +322,9 @@ def test_the_window_page_runs_as_many_queries_at_5_and_200_dossiers(client, logg
     content = get(client, url)
     assert sessions_on(content) == ["2021-06-15", "2021-05-17", "2021-03-15"]
     if not logged_in:
-        # The call, its categories and criteria; the validator; sessions, laureates, envelope.
-        assert large == 7
+        # The call, its categories and criteria; the validator; sessions, laureates, envelope;
+        # the date of its latest published correction.
+        assert large == 8
 
 
 @pytest.mark.parametrize(

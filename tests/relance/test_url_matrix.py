@@ -622,6 +622,8 @@ ROUTES: dict[str, Row] = {
     "jury:laureates_json": public(),
     "jury:grants_csv": public(),
     "jury:calls_json": public(),
+    "jury:corrections_csv": public(get_only=True),
+    "jury:corrections_json": public(get_only=True),
     # The public API: read-only, the same for everyone; any other method answers 405.
     # Its root answers 404 (the documentation page is at docs/).
     "jury:api:api-root": public(get=404, post=404),

@@ -39,6 +39,19 @@ def laureates_json(request):
     return _file(opendata.to_json(opendata.laureate_rows()), JSON, "laureats.json")
 
 
+@require_safe
+@public_results(store=True)
+def corrections_csv(request):
+    rows = opendata.correction_rows()
+    return _file(opendata.to_csv(opendata.CORRECTION_FIELDS, rows), CSV, "rectificatifs.csv")
+
+
+@require_safe
+@public_results(store=True)
+def corrections_json(request):
+    return _file(opendata.to_json(opendata.correction_rows()), JSON, "rectificatifs.json")
+
+
 @public_results(store=True)
 def grants_csv(request):
     rows, _pending = opendata.grant_rows()
@@ -54,11 +67,14 @@ def _datasets():
     # The files as they would be served now, for their sizes on the download buttons.
     grants, pending = opendata.grant_rows()
     laureates = opendata.laureate_rows()
+    changes = opendata.correction_rows()
     sizes = {
         "laureats.csv": len(opendata.to_csv(opendata.LAUREATE_FIELDS, laureates)),
         "laureats.json": len(opendata.to_json(laureates)),
         "subventions.csv": len(opendata.to_csv(opendata.GRANT_FIELDS, grants)),
         "appels.json": len(opendata.to_json(opendata.call_rows())),
+        "rectificatifs.csv": len(opendata.to_csv(opendata.CORRECTION_FIELDS, changes)),
+        "rectificatifs.json": len(opendata.to_json(changes)),
     }
     datasets = {
         "datasets": [
@@ -101,6 +117,21 @@ def _datasets():
                 ),
                 "files": [("JSON", "jury:calls_json", "appels.json")],
                 "fields": opendata.CALL_FIELDS,
+            },
+            {
+                "id": "rectificatifs",
+                "title": _("Rectificatifs des résultats"),
+                "description": _(
+                    "Une ligne par modification d’un rectificatif publié : l’appel, la date "
+                    "de la décision modificative et la référence de l’acte, le type de "
+                    "modification, le dossier concerné, la valeur avant et après, le motif. "
+                    "Un lauréat retiré disparaît des fichiers des lauréats et reste ici."
+                ),
+                "files": [
+                    ("CSV", "jury:corrections_csv", "rectificatifs.csv"),
+                    ("JSON", "jury:corrections_json", "rectificatifs.json"),
+                ],
+                "fields": opendata.CORRECTION_FIELDS,
             },
         ],
         "changed_at": results_changed_at(),

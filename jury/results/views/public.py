@@ -80,6 +80,7 @@ class CallGroup:
     call: object
     updated_at: object
     sessions: list = field(default_factory=list)
+    corrected_on: object = None  # official date of its latest published correction
 
     @property
     def categories(self):
@@ -115,6 +116,15 @@ def group_laureates(awards):
         if not categories or categories[-1].category != dossier.category:
             categories.append(CategoryGroup(dossier.category))
         categories[-1].laureates.append(award)
+    return groups
+
+
+def with_correction_dates(groups):
+    """Give each call group the official date of its call's latest published correction
+    (one query for the whole page)."""
+    dates = last_official_dates([group.call.pk for group in groups]) if groups else {}
+    for group in groups:
+        group.corrected_on = dates.get(group.call.pk)
     return groups
 
 
@@ -156,12 +166,13 @@ def laureates(request):
         if request.GET.get(SHOW_ALL):
             awards = list(awards)
             many = len(awards) > PAGE_SIZE
-            return LaureateList(group_laureates(awards), len(awards), all_shown=many)
+            groups = with_correction_dates(group_laureates(awards))
+            return LaureateList(groups, len(awards), all_shown=many)
         # A page number out of range or not a number shows the nearest page.
         page = Paginator(awards, PAGE_SIZE).get_page(request.GET.get("page"))
         page_range = list(page.paginator.get_elided_page_range(page.number))
         return LaureateList(
-            group_laureates(list(page.object_list)),
+            with_correction_dates(group_laureates(list(page.object_list))),
             page.paginator.count,
             page=page,
             page_range=page_range,
@@ -202,6 +213,8 @@ def laureate(request, slug):
             "call": call,
             "session": award.session,
             "updated_at": results_updated_at(call),
+            # A callable: a cached fragment asks nothing.
+            "corrected_on": lambda: last_official_dates([call.pk]).get(call.pk),
             "results_version": results_version(request),
         },
     )
@@ -260,11 +273,10 @@ def _results_context(request, call) -> dict:
     return {
         "results_published": True,
         "results": SimpleLazyObject(lambda: call_results(call)),
-        # The date of the latest official corrective decision, when there is one; a callable,
-        # so that a cached fragment asks nothing.
-        "results_updated_at": lambda: (
-            last_official_dates([call.pk]).get(call.pk) or results_updated_at(call)
-        ),
+        # The date of the latest official corrective decision, when there is one, else the
+        # moment of the latest amendment; callables, so that a cached fragment asks nothing.
+        "results_corrected_on": lambda: last_official_dates([call.pk]).get(call.pk),
+        "results_updated_at": lambda: results_updated_at(call),
         "results_version": results_version(request),
         "laureates_url": reverse("jury:laureates") + "?" + urlencode({"appel": call.slug}),
     }
@@ -298,6 +310,7 @@ CALL_RESULTS_SECTION = CallPageSection(
 def _window_context(request, call) -> dict:
     return {
         "window": SimpleLazyObject(lambda: window_decisions(call)),
+        "window_corrected_on": lambda: last_official_dates([call.pk]).get(call.pk),
         "results_version": results_version(request),
         "laureates_url": reverse("jury:laureates") + "?" + urlencode({"appel": call.slug}),
     }

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from jury.results.cache import public_results, results_version
 from jury.results.charts import bar_chart
+from jury.results.corrections import last_official_dates
 from jury.results.stats import statistics
 from relance.formatting import format_euros, format_number
 
@@ -48,6 +49,15 @@ def _amounts_chart(chart_id, title, amounts):
     if amounts.granted is not None:
         rows.append((_("Cofinancement accordé aux lauréats"), [amounts.granted]))
     return bar_chart(chart_id, title, rows, [_("Montant")], format_euros)
+
+
+def _with_correction_dates(programmes):
+    """Each call's official date of its latest published correction (one query)."""
+    dates = last_official_dates([s.call.pk for p in programmes for s in p.calls])
+    for programme in programmes:
+        for stats in programme.calls:
+            stats.corrected_on = dates.get(stats.call.pk)
+    return programmes
 
 
 def _with_charts(programmes):
@@ -115,7 +125,7 @@ def _with_charts(programmes):
 @public_results
 def statistics_page(request):
     # Computed only if the cached fragment is missing (the template reads it lazily).
-    programmes = SimpleLazyObject(lambda: _with_charts(statistics()))
+    programmes = SimpleLazyObject(lambda: _with_correction_dates(_with_charts(statistics())))
     return render(
         request,
         "jury/stats/statistics.html",
