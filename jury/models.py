@@ -567,4 +567,9 @@ class Award(models.Model):
 # Registered with the jury app by these imports: the record of corrections to published
 # results and the review phases live in their own modules.
 from jury.record_models import ResultAmendment, ResultCorrection  # noqa: E402, F401
-from jury.review_models import Bid, RapporteurAssignment, ReviewSettings  # noqa: E402, F401
+from jury.review_models import (  # noqa: E402, F401
+    Bid,
+    JuryOpinion,
+    RapporteurAssignment,
+    ReviewSettings,
+)

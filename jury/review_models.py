@@ -6,7 +6,7 @@ changes through ``jury.review.workflow.set_phase`` (transition table ``PHASE_TRA
 """
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -118,3 +118,61 @@ class RapporteurAssignment(models.Model):
 
     def __str__(self):
         return f"{self.member} / {self.dossier.reference}"
+
+
+OPINION_MAX_LENGTH = 3000
+
+
+class JuryOpinion(models.Model):
+    """The jury's motivation for the applicant (« avis du jury »), one per dossier.
+
+    Unlike the jurors' comments (internal), it is meant for the applicant: written by a
+    rapporteur of the dossier or the jury's president, approved by staff, and sent out with
+    the results once they are published (``jury.review.opinions``).
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Brouillon")
+        APPROVED = "approved", _("Approuvé")
+
+    dossier = models.OneToOneField(
+        Dossier, on_delete=models.CASCADE, related_name="jury_opinion", verbose_name=_("dossier")
+    )
+    text = models.TextField(
+        _("avis du jury"),
+        max_length=OPINION_MAX_LENGTH,
+        validators=[MaxLengthValidator(OPINION_MAX_LENGTH)],
+    )
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("rédigé par"),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approuvé par"),
+    )
+    approved_at = models.DateTimeField(_("approuvé le"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("modifié le"), default=timezone.now)
+    # Bumped on every save: a form opened on an older version overwrites nothing.
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("avis du jury")
+        verbose_name_plural = _("avis du jury")
+
+    def __str__(self):
+        return f"{self.dossier.reference}: {self.get_status_display()}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED

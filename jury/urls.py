@@ -44,6 +44,7 @@ urlpatterns = [
     path(f"{JUROR_DOSSIER}dossier.pdf", juror.juror_dossier_pdf, name="juror_dossier_pdf"),
     path(f"{JUROR}auditions/", hearings.juror_hearings, name="juror_hearings"),
     path(f"{JUROR_DOSSIER}souhait/", review_juror.juror_bid, name="juror_bid"),
+    path(f"{JUROR_DOSSIER}avis/", review_juror.juror_opinion, name="juror_opinion"),
     # Staff: composition and conflicts of interest.
     path(STAFF, composition.jury_page, name="staff_jury"),
     path(f"{STAFF}publication/", composition.publish_composition, name="staff_jury_publish"),
@@ -83,6 +84,8 @@ urlpatterns = [
         name="review_unassign",
     ),
     path(f"{STAFF}suivi/", review.progress_page, name="progress"),
+    path(f"{STAFF}avis/", review.opinions_page, name="opinions"),
+    path(f"{STAFF}avis/<int:dossier_id>/", review.opinion_page, name="opinion"),
     path(f"{STAFF}suivi.csv", review.progress_csv, name="progress_csv"),
     # Staff: hearing days.
     path(f"{STAFF}auditions/", hearings.session_list, name="hearing_sessions"),

@@ -95,6 +95,9 @@ class AuditAction(models.TextChoices):
     JURY_ASSIGN_RAPPORTEUR = "jury_assign_rapporteur", _("Rapporteur désigné")
     JURY_UNASSIGN_RAPPORTEUR = "jury_unassign_rapporteur", _("Rapporteur retiré")
     JURY_APPLY_SUGGESTION = "jury_apply_suggestion", _("Attribution suggérée appliquée")
+    # The jury's opinion for the applicant (see jury.review.opinions).
+    JURY_SAVE_OPINION = "jury_save_opinion", _("Avis du jury enregistré")
+    JURY_APPROVE_OPINION = "jury_approve_opinion", _("Avis du jury approuvé")
     # Hearings.
     HEARING_SESSION_CREATE = "hearing_session_create", _("Journée d’auditions créée")
     HEARING_SESSION_UPDATE = "hearing_session_update", _("Journée d’auditions modifiée")

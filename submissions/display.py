@@ -123,6 +123,21 @@ def granted_amount(dossier: Dossier):
         return None
 
 
+def published_jury_opinion(dossier: Dossier):
+    """The jury's approved opinion for the applicant, once the call's results are published.
+
+    The opinion belongs to the ``jury`` app: reached through the reverse relation's name. A
+    draft, or any opinion before the publication, is never shown."""
+    if dossier.state not in (DossierState.LAUREATE, DossierState.NOT_SELECTED):
+        return None
+    if dossier.call.results_published_at is None:
+        return None
+    opinion = getattr(dossier, "jury_opinion", None)
+    if opinion is None or not opinion.is_approved:
+        return None
+    return opinion
+
+
 def committee_hearing(dossier: Dossier):
     """A window's committee hearing of the dossier (its agenda item), while still to come.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from jury.models import Award
+from jury.review_models import JuryOpinion
 from submissions.documents.content import document_context
 from submissions.documents.render import render_pdf
 from submissions.models import Dossier, DossierState, PreselectionPublication
@@ -52,6 +53,12 @@ def letter_context(dossier: Dossier) -> dict:
             if award is not None and award.session_id
             else dossier.state != S.NOT_PRESELECTED,
             "decided_at": decided_at,
+            # The jury's approved opinion goes with a round's published decision, never a draft.
+            "jury_opinion": JuryOpinion.objects.filter(
+                dossier=dossier, status=JuryOpinion.Status.APPROVED
+            ).first()
+            if award is not None and not award.session_id
+            else None,
         }
     )
     return context

@@ -34,7 +34,7 @@ from calls.permissions import require_programme_staff
 from jury.committee.envelope import check_envelope
 from jury.models import Award, Deliberation, Jury
 from jury.review.rules import phase_of
-from jury.review_models import ReviewPhase
+from jury.review_models import JuryOpinion, ReviewPhase
 from relance import audit, notifications
 from relance.audit import AuditAction
 from relance.formatting import format_euros
@@ -438,6 +438,14 @@ def notify_results(outcomes: list) -> int:
         dossiers = Dossier.objects.select_related("call", "administration").in_bulk(
             [outcome[0] for outcome in outcomes]
         )
+        # The jury's approved opinions go out with a round's results (never the drafts).
+        opinions = dict(
+            JuryOpinion.objects.filter(
+                dossier_id__in=dossiers,
+                dossier__call__results_published_at__isnull=False,
+                status=JuryOpinion.Status.APPROVED,
+            ).values_list("dossier_id", "text")
+        )
         for pk, laureate, granted_amount, reason in outcomes:
             dossier = dossiers[pk]
             notifications.queue(
@@ -448,6 +456,7 @@ def notify_results(outcomes: list) -> int:
                     laureate=laureate,
                     granted_amount=None if granted_amount is None else Decimal(granted_amount),
                     reason=reason,
+                    jury_opinion=opinions.get(pk, ""),
                 ),
                 topic="results",
             )

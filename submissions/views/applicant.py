@@ -32,6 +32,7 @@ from submissions.display import (
     dossier_summary,
     granted_amount,
     published_hearing_slot,
+    published_jury_opinion,
 )
 from submissions.forms import (
     SECTIONS,
@@ -267,6 +268,7 @@ def dossier_detail(request, pk):
             "decision_published": dossier.state in PUBLISHED_DECISION_STATES,
             "jury_decision": dossier.state in JURY_DECISION_STATES,
             "granted_amount": granted_amount(dossier),
+            "jury_opinion": published_jury_opinion(dossier),
             "hearing_slot": published_hearing_slot(dossier),
             "committee_hearing": committee_hearing(dossier),
             "rounds": dossier_rounds(dossier),

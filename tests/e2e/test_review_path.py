@@ -4,15 +4,20 @@ A jury of two members and two preselected dossiers (factories). The instructor t
 review phases on with one rapporteur per dossier; a juror bids for a dossier; the instructor
 applies the suggested assignment (the bid is followed) and opens the scoring; the rapporteur
 scores and submits; the progress matrix shows it; in the discussion the rapporteur reads the
-other member's evaluation.
+other member's evaluation and writes the jury's opinion for the applicant; staff approve it,
+publish the results, and the applicant reads the opinion on the dossier page.
 """
+
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
-from jury.review_models import RapporteurAssignment, ReviewPhase, ReviewSettings
+from jury.deliberation import workflow as deliberation
+from jury.review_models import JuryOpinion, RapporteurAssignment, ReviewPhase, ReviewSettings
 from jury.scoring import workflow as scoring
-from tests.factories import DEFAULT_PASSWORD, StaffFactory
+from relance.models import OutgoingEmail
+from tests.factories import DEFAULT_PASSWORD, StaffFactory, agent_of
 from tests.jury.jury_core_data import full_scores, jury_with_dossiers
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("transactional_db")]
@@ -36,7 +41,10 @@ def click(page, locator):
     page.wait_for_load_state()
 
 
-def test_bidding_assignment_scoring_discussion(page, check_screen):
+OPINION = "Projet solide et utile aux agents ; précisez le calendrier de déploiement."
+
+
+def test_bidding_assignment_scoring_discussion_opinion(page, check_screen):
     setup = jury_with_dossiers(2)
     staff = StaffFactory()
     first, second = setup.dossiers
@@ -123,3 +131,57 @@ def test_bidding_assignment_scoring_discussion(page, check_screen):
     log_in(page, setup.member.user.email, f"/jury/{setup.jury.pk}/dossiers/{first.pk}/evaluations/")
     expect(page.locator("#evaluations")).to_contain_text("Avis de Bruno sur le projet.")
     check_screen("juror-discussion")
+
+    # The rapporteur writes the jury's opinion for the applicant, from the dossier's page.
+    page.goto(f"/jury/{setup.jury.pk}/dossiers/{first.pk}/")
+    click(page, page.locator("#opinion-link"))
+    expect(page.locator("#opinion-status [data-opinion-status]")).to_have_attribute(
+        "data-opinion-status", "none"
+    )
+    page.get_by_label("Avis du jury").fill(OPINION)
+    click(page, page.get_by_role("button", name="Enregistrer l’avis"))
+    expect(page.get_by_text("Avis enregistré. L’équipe d’instruction")).to_be_visible()
+    expect(page.locator("#opinion-status [data-opinion-status]")).to_have_attribute(
+        "data-opinion-status", "draft"
+    )
+    check_screen("juror-opinion")
+    log_out(page)
+
+    # Staff open the deliberation, review the opinion and approve it.
+    log_in(page, staff.email, review_url)
+    click(page, page.get_by_role("button", name="Passer à : Délibération"))
+    expect(page.locator("#current-phase")).to_have_attribute("data-phase", "deliberation")
+    click(page, page.locator("#opinions-link"))
+    row = page.locator(f'#opinions tr[data-reference="{first.reference}"]')
+    expect(row.locator("[data-opinion-status]")).to_have_attribute("data-opinion-status", "draft")
+    expect(row.locator(".opinion-text")).to_contain_text("Projet solide")
+    check_screen("staff-opinions")
+    click(page, row.get_by_role("link", name="Relire, approuver"))
+    expect(page.get_by_label("Avis du jury")).to_have_value(OPINION)
+    check_screen("staff-opinion")
+    click(page, page.get_by_role("button", name="Approuver l’avis"))
+    expect(page.get_by_text(f"Avis du dossier {first.reference} approuvé.")).to_be_visible()
+    expect(row.locator("[data-opinion-status]")).to_have_attribute(
+        "data-opinion-status", "approved"
+    )
+    assert JuryOpinion.objects.get(dossier=first).approved_by == staff
+
+    # Set-up, not story: the decisions are recorded. Staff publish the results.
+    deliberation.record_award(
+        staff, first, decision="laureate", granted_amount=Decimal(first.requested_amount)
+    )
+    deliberation.record_award(staff, second, decision="not_selected", reason="Trop tôt.")
+    page.goto(f"/instruction/appels/{setup.jury.call.slug}/jury/deliberation/")
+    click(page, page.locator("#publish-link"))
+    click(page, page.get_by_role("button", name="Confirmer la publication"))
+    expect(page.locator('[data-status="published"]')).to_be_visible()
+    log_out(page)
+    email = OutgoingEmail.objects.get(topic="results", subject__contains=first.reference)
+    assert OPINION in email.body
+
+    # The applicant reads the jury's opinion on the dossier page.
+    applicant = agent_of(first.administration)
+    log_in(page, applicant.email, f"/dossiers/{first.pk}/")
+    expect(page.locator("#decision")).to_contain_text("Lauréat")
+    expect(page.locator("#jury-opinion")).to_contain_text(OPINION)
+    check_screen("applicant-opinion")

@@ -551,6 +551,13 @@ ROUTES: dict[str, Row] = {
         post=302,
         unchanged=frozenset({"juror"}),
     ),
+    # The jury's opinion on B's dossier, by its rapporteur; the results are published: the
+    # page says the opinion no longer changes, nothing is saved.
+    "jury:juror_opinion": juror(
+        inner=frozenset({"juror"}),
+        kwargs=lambda w: {"jury_id": w.jury.pk, "pk": w.not_selected.pk},
+        data={"text": "Avis du jury", "version": "0"},
+    ),
     # jury: staff pages of the round's jury.
     "jury:staff_jury": programme_staff(kwargs=_round),
     "jury:staff_jury_publish": programme_staff(
@@ -585,6 +592,12 @@ ROUTES: dict[str, Row] = {
     ),
     "jury:progress": programme_staff(kwargs=_round),
     "jury:progress_csv": programme_staff(kwargs=_round),
+    "jury:opinions": programme_staff(kwargs=_round, get_only=True),
+    # Published: the opinion no longer changes, the page says why.
+    "jury:opinion": programme_staff(
+        kwargs=lambda w: {**_round(w), "dossier_id": w.laureate.pk},
+        data={"text": "Avis du jury", "version": "0", "approve": "1"},
+    ),
     "jury:hearing_sessions": programme_staff(kwargs=_round, post=400),
     "jury:hearing_session": programme_staff(kwargs=_session, post=400),
     # Already published: regenerating needs a confirmation.

@@ -11,13 +11,19 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from jury.models import HEARING_ORDER, JuryMember
 from jury.permissions import get_staff_jury_or_404, jury_dossiers
-from jury.review import progress
+from jury.review import opinions, progress
 from jury.review import workflow as review
-from jury.review_models import PHASE_TRANSITIONS, RapporteurAssignment, ReviewPhase
+from jury.review.forms import OpinionForm, opinion_initial
+from jury.review_models import (
+    PHASE_TRANSITIONS,
+    JuryOpinion,
+    RapporteurAssignment,
+    ReviewPhase,
+)
 from relance.formatting import paris_today
 from relance.ordering import french
 from relance.permissions import staff_required
@@ -185,3 +191,92 @@ def progress_csv(request, call_slug):
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# The jury's opinions for the applicants -------------------------------------------------------
+
+
+@staff_required
+@require_safe
+def opinions_page(request, call_slug):
+    jury = get_staff_jury_or_404(request.user, call_slug)
+    dossiers = list(
+        jury_dossiers(jury)
+        .select_related("administration", "jury_opinion__author")
+        .order_by(*HEARING_ORDER)
+    )
+    for dossier in dossiers:
+        dossier.opinion = _opinion_or_none(dossier)
+    return render(
+        request,
+        "jury/review/opinions.html",
+        {
+            "jury": jury,
+            "call": jury.call,
+            "dossiers": dossiers,
+            "approved": sum(1 for d in dossiers if d.opinion and d.opinion.is_approved),
+            "refusal": opinions.writing_refusal(jury, jury.call),
+        },
+    )
+
+
+def _opinion_or_none(dossier):
+    try:
+        return dossier.jury_opinion
+    except JuryOpinion.DoesNotExist:
+        return None
+
+
+@staff_required
+def opinion_page(request, call_slug, dossier_id):
+    jury = get_staff_jury_or_404(request.user, call_slug)
+    dossier = (
+        jury_dossiers(jury).select_related("administration", "call").filter(pk=dossier_id).first()
+    )
+    if dossier is None:
+        raise Http404
+    opinion = opinions.opinion_of(dossier)
+    form = None
+    if request.method == "POST":
+        form = OpinionForm(request.POST, staff=True)
+        if form.is_valid():
+            approve = OpinionForm.APPROVE in request.POST
+            try:
+                opinions.staff_save_opinion(
+                    request.user,
+                    jury,
+                    dossier,
+                    text=form.cleaned_data["text"],
+                    version=form.cleaned_data.get("version"),
+                    approve=approve,
+                )
+            except WorkflowError as exc:
+                # The form is shown again with what was typed: nothing is lost.
+                messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request,
+                    (_("Avis du dossier %(ref)s approuvé.") if approve else _("Avis enregistré."))
+                    % {"ref": dossier.reference},
+                )
+                return redirect("jury:opinions", call_slug=jury.call.slug)
+    if form is None:
+        form = OpinionForm(initial=opinion_initial(opinion), staff=True)
+    rapporteurs = list(
+        RapporteurAssignment.objects.filter(dossier=dossier)
+        .select_related("member")
+        .order_by("member__public_name")
+    )
+    return render(
+        request,
+        "jury/review/opinion.html",
+        {
+            "jury": jury,
+            "call": jury.call,
+            "dossier": dossier,
+            "opinion": opinion,
+            "rapporteurs": rapporteurs,
+            "refusal": opinions.writing_refusal(jury, jury.call),
+            "form": form,
+        },
+    )

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_safe
 from calls.models import Criterion
 from jury.models import HEARING_ORDER, ConflictOfInterest, Deliberation, Evaluation
 from jury.permissions import get_juror_dossier_or_404, get_member_or_404, juror_dossiers
+from jury.review.opinions import is_writer
 from jury.review.rules import may_see_others, phase_of
 from jury.review_models import Bid, RapporteurAssignment, ReviewPhase
 from jury.scoring import workflow as scoring
@@ -207,6 +208,7 @@ def juror_dossier(request, jury_id, pk):
             "evaluation": evaluation,
             "form": form,
             "closed": closed,
+            "may_write_opinion": is_writer(member, dossier.pk),
             "next_url": reverse(
                 "jury:juror_dossier", kwargs={"jury_id": member.jury_id, "pk": next_pk}
             )
