@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
@@ -34,66 +32,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
+from harness import (  # noqa: E402
+    WAIT,
+    app_server,
+    csrf_token,
+    log,
+    manage,
+    process,
+    production_env,
+    wait_until,
+)
 from scratch import scratch_database  # noqa: E402
 
 from tests.relance.smtp_servers import free_port, silent_smtp_server, smtp_server  # noqa: E402
 
 BUDGET = 1.0  # seconds: a decision must answer faster than this
-WAIT = 600  # seconds: give up waiting for a condition (something is broken)
 EMAIL_TIMEOUT = 1  # seconds the worker waits for the silent mail server
-
-
-def log(message: str) -> None:
-    print(message, flush=True)
-
-
-def wait_until(condition, what: str, processes=()):
-    deadline = time.monotonic() + WAIT
-    while not (value := condition()):
-        for process in processes:
-            if process.poll() is not None:
-                raise SystemExit(f"a process exited while waiting for {what}")
-        if time.monotonic() > deadline:
-            raise SystemExit(f"gave up waiting for {what}")
-        time.sleep(0.2)
-    return value
-
-
-def production_env(database_url: str, static_root: str, **extra) -> dict:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "relance.settings",
-        "DATABASE_URL": database_url,
-        "DEBUG": "0",
-        "SECRET_KEY": "cle-du-banc-d-essai-" + "x" * 40,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SESSION_COOKIE_SECURE": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "CSRF_COOKIE_SECURE": "0",
-        "STATIC_ROOT": static_root,
-        "LOG_LEVEL": "ERROR",
-        **extra,
-    }
-
-
-def manage(env: dict, *args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
-
-
-@contextmanager
-def process(args: list[str], env: dict):
-    child = subprocess.Popen(
-        args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        yield child
-    finally:
-        child.terminate()
-        try:
-            child.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
 
 
 def build_data(dossiers: int):
@@ -135,14 +89,6 @@ def build_data(dossiers: int):
             else PreselectionDecision.NOT_PRESELECTED,
         )
     return staff.email, DEFAULT_PASSWORD, one.pk, closed_call.slug
-
-
-def csrf_token(response) -> str:
-    response.raise_for_status()
-    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text)
-    if not match:
-        raise SystemExit(f"no CSRF token on {response.url}")
-    return match.group(1)
 
 
 def timed_post(session, url: str, data: dict) -> float:
@@ -188,13 +134,9 @@ def main() -> int:
         smtp_port = outage.enter_context(silent_smtp_server())
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        gunicorn = stack.enter_context(
-            process(
-                [
-                    *(sys.executable, "-m", "gunicorn", "relance.wsgi"),
-                    *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--no-control-socket"),
-                ],
-                {**env, "SITE_URL": base},
+        stack.enter_context(
+            app_server(
+                "relance.wsgi", {**env, "SITE_URL": base}, port=port, probe="/compte/connexion/"
             )
         )
         worker_env = {
@@ -215,13 +157,6 @@ def main() -> int:
             )
         )
 
-        def answers():
-            try:
-                return requests.get(f"{base}/compte/connexion/", timeout=5).ok
-            except requests.RequestException:
-                return False
-
-        wait_until(answers, "the app server", [gunicorn])
         session = requests.Session()
         login = f"{base}/compte/connexion/"
         session.post(

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
-from mail_outage import csrf_token, log, manage, process, production_env, wait_until  # noqa: E402
+from harness import app_server, csrf_token, log, manage, production_env  # noqa: E402
 from scratch import scratch_database  # noqa: E402
 
 from tests.relance.smtp_servers import free_port  # noqa: E402
@@ -230,24 +230,8 @@ def main() -> int:
         for name, (app, extra) in servers.items():
             port = free_port()
             bases[name] = f"http://127.0.0.1:{port}"
-            server = stack.enter_context(
-                process(
-                    [
-                        *(sys.executable, "-m", "gunicorn", app, "--pythonpath", "bench"),
-                        *("--bind", f"127.0.0.1:{port}", "--workers", "2"),
-                        "--no-control-socket",
-                    ],
-                    {**env, **extra},
-                )
-            )
-
-            def answers(url=bases[name] + ("/1/" if name == "floor" else "/")):
-                try:
-                    return requests.get(url, timeout=5).ok
-                except requests.RequestException:
-                    return False
-
-            wait_until(answers, f"the {name} server", [server])
+            probe = "/1/" if name == "floor" else "/"
+            stack.enter_context(app_server(app, {**env, **extra}, port=port, probe=probe))
 
         session = requests.Session()
         app, uncached, floor = bases["app"], bases["uncached"], bases["floor"]
