@@ -16,7 +16,8 @@ FRENCH_ORDER = ["Alain Roux", "Élodie Bernard", "émilie Durand", "Emma Petit",
 def test_every_accented_letter_has_its_plain_letter():
     assert len(ACCENTED) == len(PLAIN)
     assert all(
-        plain.isascii() and not accented.isascii() for accented, plain in zip(ACCENTED, PLAIN)
+        plain.isascii() and not accented.isascii()
+        for accented, plain in zip(ACCENTED, PLAIN, strict=True)
     )
 
 
