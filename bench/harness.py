@@ -10,11 +10,14 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlparse
 
 import requests
+from scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 WAIT = 600  # seconds: give up waiting for a condition (something is broken)
@@ -100,3 +103,18 @@ def app_server(app: str, env: dict, *, port: int, probe: str = "/", workers: int
 
         wait_until(answers, f"the server of {app}", [server])
         yield server
+
+
+def production_database(stack) -> dict:
+    """The production-like environment of a scratch database on the server of ``DATABASE_URL``
+    (migrated, static files collected); both are removed when ``stack`` closes."""
+    server_url = os.environ.get("DATABASE_URL")
+    if not server_url:
+        raise SystemExit("Set DATABASE_URL to a PostgreSQL server (a scratch database is made).")
+    database_url = stack.enter_context(scratch_database(server_url))
+    static_root = stack.enter_context(tempfile.TemporaryDirectory(prefix="relance-static-"))
+    env = production_env(database_url, static_root)
+    log(f"Scratch database {urlparse(database_url).path[1:]}: migrate, collectstatic…")
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    return env

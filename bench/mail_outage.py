@@ -20,13 +20,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from collections import Counter
 from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -37,12 +35,10 @@ from harness import (  # noqa: E402
     app_server,
     csrf_token,
     log,
-    manage,
     process,
-    production_env,
+    production_database,
     wait_until,
 )
-from scratch import scratch_database  # noqa: E402
 
 from tests.relance.smtp_servers import free_port, silent_smtp_server, smtp_server  # noqa: E402
 
@@ -105,19 +101,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dossiers", type=int, default=20, help="dossiers in the preselection")
     options = parser.parse_args()
-    server_url = os.environ.get("DATABASE_URL")
-    if not server_url:
-        raise SystemExit("Set DATABASE_URL to a PostgreSQL server (a scratch database is made).")
-
     with ExitStack() as stack:
-        database_url = stack.enter_context(scratch_database(server_url))
-        static_root = stack.enter_context(tempfile.TemporaryDirectory(prefix="relance-static-"))
-        env = production_env(database_url, static_root)
-        log(f"Scratch database {urlparse(database_url).path[1:]}: migrate, collectstatic…")
-        manage(env, "migrate", "--noinput", "-v", "0")
-        manage(env, "collectstatic", "--noinput", "-v", "0")
+        env = production_database(stack)
 
-        os.environ["DATABASE_URL"] = database_url
+        os.environ["DATABASE_URL"] = env["DATABASE_URL"]
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relance.settings")
         import django
 

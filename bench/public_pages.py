@@ -22,20 +22,17 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
-from harness import app_server, csrf_token, log, manage, production_env  # noqa: E402
-from scratch import scratch_database  # noqa: E402
+from harness import app_server, csrf_token, log, production_database  # noqa: E402
 
 from tests.relance.smtp_servers import free_port  # noqa: E402
 
@@ -162,17 +159,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5, help="alternations page / floor")
     parser.add_argument("--requests", type=int, default=10, help="requests per round")
     options = parser.parse_args()
-    server_url = os.environ.get("DATABASE_URL")
-    if not server_url:
-        raise SystemExit("Set DATABASE_URL to a PostgreSQL server (a scratch database is made).")
-
     with ExitStack() as stack:
-        database_url = stack.enter_context(scratch_database(server_url))
-        static_root = stack.enter_context(tempfile.TemporaryDirectory(prefix="relance-static-"))
-        env = production_env(database_url, static_root)
-        log(f"Scratch database {urlparse(database_url).path[1:]}: migrate, collectstatic…")
-        manage(env, "migrate", "--noinput", "-v", "0")
-        manage(env, "collectstatic", "--noinput", "-v", "0")
+        env = production_database(stack)
 
         os.environ.update(env)
         import django

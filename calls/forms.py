@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from calls.editor import Row as EditorRow
 from calls.models import AdministrationKind, Call, CallKind, ProgrammeRoleKind, ReminderSettings
+from calls.reminders import EDITABLE_FIELDS
 from relance.formatting import PARIS, to_paris
 from relance.forms import BIGINT_MAX, DsfrFormHelper, bounded_formfield, inline_helper
 
@@ -50,6 +51,15 @@ class AmountField(forms.DecimalField):
         if isinstance(value, str):
             value = "".join(value.split()).replace("\u202f", "")
         return super().to_python(value)
+
+
+# An amount that may be left blank, in euros and cents, above zero.
+OPTIONAL_POSITIVE_AMOUNT = {
+    "required": False,
+    "min_value": Decimal("0.01"),
+    "decimal_places": 2,
+    "localize": True,
+}
 
 
 def _model_field(name, **kwargs):
@@ -112,11 +122,8 @@ class CallForm(forms.Form):
     )
     amount_ceiling = AmountField(
         label=_("Plafond du cofinancement demandé (€)"),
-        required=False,
-        min_value=Decimal("0.01"),
         max_digits=12,
-        decimal_places=2,
-        localize=True,
+        **OPTIONAL_POSITIVE_AMOUNT,
         help_text=_(
             "Pour un guichet notamment : le montant demandé doit être strictement inférieur. "
             "Vide : pas de plafond."
@@ -137,11 +144,8 @@ class CallForm(forms.Form):
     )
     envelope = AmountField(
         label=_("Enveloppe (€)"),
-        required=False,
-        min_value=Decimal("0.01"),
         max_digits=14,
-        decimal_places=2,
-        localize=True,
+        **OPTIONAL_POSITIVE_AMOUNT,
         help_text=_(
             "Total des cofinancements que l’appel peut accorder : une décision qui le dépasserait "
             "est refusée, et un guichet ferme quand ses décisions publiées l’ont consommé. "
@@ -503,17 +507,7 @@ class ReminderSettingsForm(forms.ModelForm):
     class Meta:
         model = ReminderSettings
         formfield_callback = bounded_formfield
-        fields = [
-            "jurors_enabled",
-            "juror_days_before",
-            "juror_repeat_days",
-            "review_deadline",
-            "drafts_enabled",
-            "draft_first_days",
-            "draft_second_days",
-            "instructors_enabled",
-            "instructor_waiting_days",
-        ]
+        fields = list(EDITABLE_FIELDS)
         widgets = {"review_deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args, **kwargs):

@@ -559,11 +559,17 @@ def request_additions(user, dossier, *, message) -> Dossier:
         return locked
 
 
-def send_message(user, dossier, *, body) -> DossierMessage:
+def _staff_text(user, dossier, body, empty_message) -> str:
+    """The text staff write on a dossier (a message, a note): theirs to write, not blank."""
     require_programme_staff(user, dossier)
     body = (body or "").strip()
     if not body:
-        raise WorkflowError(_("Le message est vide."))
+        raise WorkflowError(empty_message)
+    return body
+
+
+def send_message(user, dossier, *, body) -> DossierMessage:
+    body = _staff_text(user, dossier, body, _("Le message est vide."))
     with transaction.atomic():
         locked = lock_dossier(dossier)
         msg = DossierMessage.objects.create(
@@ -580,10 +586,7 @@ def send_message(user, dossier, *, body) -> DossierMessage:
 
 
 def add_note(user, dossier, *, body) -> InternalNote:
-    require_programme_staff(user, dossier)
-    body = (body or "").strip()
-    if not body:
-        raise WorkflowError(_("La note est vide."))
+    body = _staff_text(user, dossier, body, _("La note est vide."))
     with transaction.atomic():
         locked = lock_dossier(dossier)
         note = InternalNote.objects.create(dossier=locked, author=user, body=body)
