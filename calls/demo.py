@@ -1,7 +1,7 @@
 """Demo data of calls: the France Relance programme « Développer l’utilisation de la donnée
 dans votre administration » (Etalab/DINUM), its three rounds and its 2021 continuous window,
 as announced on 2021-03-03, plus one demonstration call and one demonstration window that are
-always open.
+always open, and one demonstration call closed a few days ago whose jury is scoring.
 
 Round 1 and the window are the published calls of 2020–2021. Rounds 2 and 3 are in the state
 a programme manager finds them when preparing the next rounds: round 2 is published and opens
@@ -43,11 +43,17 @@ ROUND_3_SLUG = "france-relance-donnees-vague-3"
 CONTINUOUS_SLUG = "france-relance-donnees-guichet-continu-2021"
 DEMO_CALL_SLUG = "demonstration-donnees"
 DEMO_WINDOW_SLUG = "demonstration-guichet-continu"
+DEMO_JURY_CALL_SLUG = "demonstration-examen-jury"
 REFERENCE_CALL_SLUGS = (ROUND_1_SLUG, ROUND_2_SLUG, ROUND_3_SLUG, CONTINUOUS_SLUG)
 
 # Demonstration call: opened this many days before the seed runs, closing weeks after.
 DEMO_OPENED_DAYS_AGO = 14
 DEMO_OPEN_FOR_DAYS = 8 * 7
+# Demonstration call before its jury: closed this many days before the seed runs, after being
+# open for six weeks (the demonstration call above must stay open for submissions, and a
+# round's dossiers are preselected only once it has closed).
+DEMO_JURY_CLOSED_DAYS_AGO = 7
+DEMO_JURY_OPEN_FOR_DAYS = 6 * 7
 # Rounds 2 and 3: opening this long after the seed runs, open for eight weeks.
 ROUND_2_OPENS_IN = timedelta(weeks=3)
 ROUND_3_OPENS_IN = timedelta(weeks=26)
@@ -316,6 +322,40 @@ def demo_call(today: date) -> dict:
     }
 
 
+def demo_jury_call(today: date) -> dict:
+    """The demonstration call before its jury: closed a few days before ``today``, its
+    dossiers preselected, its jury hearing and scoring them (see ``jury.demo_scoring``). Its
+    dates move each time the seed runs, like the demonstration call's."""
+    closes_on = today - timedelta(days=DEMO_JURY_CLOSED_DAYS_AGO)
+    opens_on = closes_on - timedelta(days=DEMO_JURY_OPEN_FOR_DAYS)
+    return {
+        "slug": DEMO_JURY_CALL_SLUG,
+        "kind": CallKind.ROUND,
+        # Next to the demonstration call's number, out of the real rounds' range.
+        "number": 98,
+        "title": "[Démonstration] Appel à projets en cours d’examen par le jury",
+        "summary": (
+            "Appel de démonstration clos depuis quelques jours : ses dossiers fictifs sont "
+            "présélectionnés et son jury les auditionne et les note. Il n’ouvre droit à aucun "
+            "cofinancement."
+        ),
+        "description": (
+            "Cet appel reprend les catégories et les critères du volet « Développer "
+            "l’utilisation de la donnée dans votre administration ». Il montre un jury au "
+            "travail : auditions aujourd’hui et demain, évaluations en cours, délibération à "
+            "venir. Ses dates sont recalculées à chaque chargement des données de "
+            "démonstration.\n\n"
+            f"{SCORING_NOTE}"
+        ),
+        "opens_at": datetime.combine(opens_on, time(0, 0), tzinfo=PARIS),
+        "closes_at": datetime.combine(closes_on, time(23, 59, 59), tzinfo=PARIS),
+        "results_published_at": None,
+        "published_at": datetime.combine(opens_on, time(0, 0), tzinfo=PARIS),
+        "amount_ceiling": None,
+        "is_demo": True,
+    }
+
+
 def demo_window(today: date) -> dict:
     """The demonstration window: always open (no closing date), with an envelope, so that a
     visitor can file a dossier and follow it through instruction and the committee. Its
@@ -407,6 +447,7 @@ def load(stdout) -> list:
     calls = [load_call(programme, data) for data in reference_calls(timezone.localdate())]
     calls.append(load_call(programme, demo_call(timezone.localdate())))
     calls.append(load_call(programme, demo_window(timezone.localdate())))
+    calls.append(load_call(programme, demo_jury_call(timezone.localdate())))
     load_team(programme)
     stdout.write(
         f"Programme « {programme.title} » : {len(calls)} appels, "

@@ -10,7 +10,8 @@ The 2021 continuous window's committee is loaded the same way by ``jury.demo_win
 Idempotent and convergent: the jury is keyed on its call, members on their account,
 conflicts on (member, dossier), slots, evaluations and awards on their dossier; rows of the
 round-1 jury that are not in the tables (added while trying the service) are removed, and a
-rerun restores the seed. The demonstration call gets no jury (the browser tests build one).
+rerun restores the seed. The demonstration call gets no jury (the browser tests build one); the
+demonstration call before its jury gets one at work, scoring (``jury.demo_scoring``).
 
 The 16 members are fictitious; only the first one has a demo password, the others have
 unusable passwords. The tables are in ``jury.demo_data``.
@@ -52,7 +53,7 @@ from submissions.models import Dossier, DossierState
 S = DossierState
 
 JUROR_LOGIN = DemoLogin(
-    "Membre du jury du premier appel (fictif)",
+    "Membre du jury (fictif) — premier appel, et notation de l’appel en cours d’examen",
     "jure@demo.relance.gouv.fr",
     "Evaluer-Relance-2021",
 )
@@ -498,11 +499,17 @@ def load(stdout) -> list[DemoLogin]:
     from jury import demo_corrections
 
     demo_corrections.load_correction(staff)
+    from jury import demo_scoring
+
+    scoring = demo_scoring.load()
     stdout.write(
         f"Jury du premier appel : {len(members)} membres (fictifs), {len(dossiers)} auditions "
         f"le {data.HEARING_DAY:%d/%m/%Y}, {len(conflicts)} conflits d’intérêts déclarés, "
         f"{evaluations} évaluations, {len(laureate_titles())} lauréats. Comité du guichet en "
         f"continu 2021 : {window['sessions']} séances (dont {window['published']} publiées), "
-        f"{window['laureates']} lauréats (fictifs)."
+        f"{window['laureates']} lauréats (fictifs). Jury de l’appel de démonstration en cours "
+        f"d’examen : {scoring['members']} membres (fictifs), {scoring['dossiers']} auditions "
+        f"aujourd’hui et demain, {scoring['evaluations']} évaluations, notation ouverte pour "
+        "le compte de démonstration du jury."
     )
     return [JUROR_LOGIN]

@@ -1,7 +1,8 @@
 """Demo data of submissions: ministries, administrations, the 69 dossiers of round 1, the
 demo applicants and their dossiers in the demonstration call, and an agent who belongs to no
 administration yet (to try asking to join one, e.g. the Ministry of Culture's secretariat
-general).
+general). The dossiers of the demonstration call before its jury are in
+``submissions.demo_jury_call``.
 
 Runs after ``calls.demo`` (``seed_demo`` follows ``INSTALLED_APPS``) and is idempotent:
 ministries and administrations are keyed on their names, round-1 dossiers on (call,
@@ -555,10 +556,14 @@ def load(stdout) -> list[DemoLogin]:
 
     demo_window.load_window_2021(administrations, staff)
     window_count = demo_window.load_demo_window_dossiers(administrations, users, staff)
+    from submissions import demo_jury_call
+
+    jury_call_count = len(demo_jury_call.load(administrations, staff))
     stdout.write(
         f"Dossiers : {len(data.MINISTRIES)} ministères, {len(administrations)} administrations, "
         f"{len(data.ROUND_1)} dossiers du premier appel, {demo_count} dossiers dans l’appel "
         f"de démonstration, {len(demo_window.window_dossiers())} dossiers (fictifs) du "
-        f"guichet en continu 2021, {window_count} dans le guichet de démonstration."
+        f"guichet en continu 2021, {window_count} dans le guichet de démonstration, "
+        f"{jury_call_count} présélectionnés dans l’appel de démonstration examiné par le jury."
     )
     return [APPLICANT_LOGIN, OPERATOR_LOGIN, LOCAL_AUTHORITY_LOGIN, NEWCOMER_LOGIN]

@@ -4,7 +4,7 @@ import csv
 import io
 import json
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from html import unescape
 from io import StringIO
@@ -16,11 +16,12 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db.models import Avg, Count
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from calls import demo as calls_demo
 from calls.models import Call
-from jury import demo, demo_data
+from jury import demo, demo_data, demo_scoring
 from jury.models import (
     AgendaItem,
     Award,
@@ -38,8 +39,9 @@ from jury.permissions import juror_dossiers
 from jury.results.stats import statistics
 from relance import audit
 from relance.demo import STAFF_LOGIN
-from relance.models import User
+from relance.models import OutgoingEmail, User
 from submissions import demo_data as submissions_data
+from submissions import demo_jury_call
 from submissions.models import Dossier, DossierState
 from tests.submissions.test_demo import CATEGORIES, LAUREATES
 
@@ -427,8 +429,9 @@ def test_seeding_twice_changes_nothing(seeded):
     seed()
     assert {model: model.objects.count() for model in JURY_MODELS} == first_counts
     assert snapshot() == first
-    assert first_counts[JuryMember] == 16
-    assert first_counts[HearingSlot] == 33
+    # Round 1's jury and the demonstration call's jury at work.
+    assert first_counts[JuryMember] == 16 + len(demo_scoring.MEMBER_KEYS)
+    assert first_counts[HearingSlot] == 33 + len(demo_jury_call.DOSSIERS)
     assert first_counts[CommitteeSession] == 6
     assert first_counts[AgendaItem] == 31
 
@@ -584,3 +587,129 @@ def test_a_rerun_restores_the_committee_but_keeps_a_session_published_since(seed
         Dossier.objects.filter(agenda_item__session=september).values_list("state", flat=True)
     )
     assert states <= {S.LAUREATE, S.NOT_SELECTED}
+
+
+# The demonstration call before its jury: the demo juror's scoring is open.
+
+
+def jury_call():
+    return Call.objects.get(slug=calls_demo.DEMO_JURY_CALL_SLUG)
+
+
+def open_jury():
+    return Jury.objects.select_related("call").get(call=jury_call())
+
+
+def test_the_demonstration_call_before_its_jury_closed_days_ago_with_preselected_dossiers(
+    seeded,
+):
+    call = jury_call()
+    today = timezone.localdate()
+    assert call.is_demo and call.is_public and call.title.startswith("[Démonstration]")
+    assert not call.is_open
+    assert call.closes_at.astimezone(PARIS).date() == today - timedelta(days=7)
+    assert call.results_published_at is None
+    # The demonstration call stays open for submissions, without a jury.
+    assert Call.objects.get(slug=calls_demo.DEMO_CALL_SLUG).is_open
+    dossiers = list(Dossier.objects.filter(call=call).select_related("administration"))
+    assert len(dossiers) == len(demo_jury_call.DOSSIERS) == 7
+    assert {d.state for d in dossiers} == {S.PRESELECTED}
+    for dossier in dossiers:
+        assert call.opens_at < dossier.submitted_at < call.closes_at
+        assert dossier.category and dossier.requested_amount and dossier.budget_lines.exists()
+        assert "démonstration" in dossier.summary
+        # Demo administrations with a fictitious SIRET, none of the demo applicants'.
+        assert dossier.administration.siret.startswith("99999")
+        assert not dossier.administration.memberships.exists()
+    assert audit.history(call).filter(action="publish_preselection").exists()
+
+
+def test_the_jury_at_work_hears_today_and_tomorrow_and_has_not_deliberated(seeded):
+    the_jury = open_jury()
+    today = timezone.localdate()
+    members = {m.user.email: m for m in the_jury.members.select_related("user")}
+    assert len(members) == 5
+    assert demo.JUROR_LOGIN.email in members
+    assert [m.public_name for m in members.values() if m.role == JuryMember.Role.PRESIDENT] == [
+        "Agnès Delorme"
+    ]
+    assert all(m.user.email.endswith("demo.relance.gouv.fr") for m in members.values())
+    sessions = list(the_jury.sessions.order_by("date"))
+    assert [s.date for s in sessions] == [today, today + timedelta(days=1)]
+    assert all(s.published_at and s.published_at.date() < today for s in sessions)
+    slots = HearingSlot.objects.filter(session__jury=the_jury)
+    assert slots.count() == 7
+    assert set(slots.values_list("dossier__call", flat=True)) == {the_jury.call_id}
+    for before, after in pairwise(slots.order_by("starts_at")):
+        assert before.ends_at <= after.starts_at
+    # Some members scored from the written dossiers; the demo juror has scored nothing.
+    evaluations = Evaluation.objects.filter(member__jury=the_jury)
+    assert evaluations.filter(submitted_at__isnull=False).count() == 13
+    assert evaluations.filter(submitted_at__isnull=True).count() == 1
+    assert all(e.submitted_at.date() < today for e in evaluations.exclude(submitted_at=None))
+    assert not evaluations.filter(member__user__email=demo.JUROR_LOGIN.email).exists()
+    assert not Deliberation.objects.filter(jury=the_jury).exists()
+    assert not Award.objects.filter(dossier__call=the_jury.call).exists()
+    assert not ConflictOfInterest.objects.filter(member__jury=the_jury).exists()
+    # Nobody of this call was emailed: neither its members nor its applicants.
+    addresses = set(members) | set(
+        Dossier.objects.filter(call=the_jury.call).values_list("contact_email", flat=True)
+    )
+    assert not [e for e in OutgoingEmail.objects.all() if set(e.to) & addresses]
+
+
+def test_the_demo_juror_finds_the_editable_scoring_form(seeded, client):
+    seed()  # Twice: a rerun leaves the scoring open.
+    login = demo.JUROR_LOGIN
+    line = next(line for line in seeded.splitlines() if login.email in line)
+    assert "notation de l’appel en cours d’examen" in line
+    assert client.login(email=login.email, password=login.password)
+    the_jury = open_jury()
+    home = client.get(reverse("jury:juror_home"))
+    assert home.status_code == 200
+    assert jury_call().title in unescape(home.content.decode())
+    listing = client.get(reverse("jury:juror_dossier_list", kwargs={"jury_id": the_jury.pk}))
+    assert listing.status_code == 200
+    content = unescape(listing.content.decode())
+    titles = [seed.title for seed in demo_jury_call.DOSSIERS]
+    assert all(title in content for title in titles)
+
+    dossier = Dossier.objects.get(call=the_jury.call, title=titles[0])
+    url = reverse("jury:juror_dossier", kwargs={"jury_id": the_jury.pk, "pk": dossier.pk})
+    page = client.get(url)
+    assert page.status_code == 200
+    content = page.content.decode()
+    criteria = list(the_jury.call.criteria.order_by("order"))
+    assert len(criteria) == 4
+    for criterion in criteria:
+        assert re.search(rf'<input[^>]*name="criterion_{criterion.pk}"', content)
+    assert 'name="submit"' in content and 'id="closed"' not in content
+
+    # The form works, and the next run puts the scoring back as it was.
+    form = {f"criterion_{c.pk}": "4" for c in criteria}
+    form |= {"comment": "Projet convaincant.", "recommendation": "favourable", "version": 0}
+    response = client.post(url, {**form, "submit": ""})
+    assert response.status_code == 302
+    member = the_jury.members.get(user__email=login.email)
+    assert Evaluation.objects.get(member=member, dossier=dossier).is_submitted
+    seed()
+    assert not Evaluation.objects.filter(member=member).exists()
+    assert 'name="submit"' in client.get(url).content.decode()
+
+
+def test_a_rerun_later_moves_the_jury_to_the_new_day_and_reopens_the_scoring(seeded):
+    the_jury = open_jury()
+    staff = User.objects.get(email=STAFF_LOGIN.email)
+    # As if the data had been loaded long ago, and the jury had deliberated since.
+    HearingSession.objects.filter(jury=the_jury).update(date=date(2020, 1, 6))
+    Deliberation.objects.create(jury=the_jury, closed_at=timezone.now(), closed_by=staff)
+    first = the_jury.call.dossiers.order_by("number").first()
+    Dossier.objects.filter(pk=first.pk).update(state=S.LAUREATE)
+    seed()
+    today = timezone.localdate()
+    assert sorted(the_jury.sessions.values_list("date", flat=True)) == [
+        today,
+        today + timedelta(days=1),
+    ]
+    assert not Deliberation.objects.filter(jury=the_jury).exists()
+    assert set(the_jury.call.dossiers.values_list("state", flat=True)) == {S.PRESELECTED}

@@ -66,7 +66,7 @@ def test_seed_demo_twice_is_idempotent(seeded):
     assert counts() == first_counts
     assert snapshot() == first_rows
     assert Programme.objects.filter(slug=calls_demo.PROGRAMME_SLUG).count() == 1
-    assert Call.objects.filter(programme__slug=calls_demo.PROGRAMME_SLUG).count() == 6
+    assert Call.objects.filter(programme__slug=calls_demo.PROGRAMME_SLUG).count() == 7
 
 
 @pytest.mark.django_db
