@@ -44,5 +44,5 @@ def load_correction(staff) -> ResultCorrection | None:
         title=dossier.title,
         subtitle="Projet porté avec les services déconcentrés",
     )
-    corrections.publish_correction(staff, correction)
+    corrections.publish_correction(staff, correction, notify=False)
     return correction

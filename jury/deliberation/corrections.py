@@ -188,8 +188,9 @@ def _apply(user, correction, change):
     )
 
 
-def publish_correction(user, correction) -> list[ResultAmendment]:
-    """Apply every planned change at once, date the results and email the administrations.
+def publish_correction(user, correction, *, notify: bool = True) -> list[ResultAmendment]:
+    """Apply every planned change at once, date the results and email the administrations
+    (``notify=False``: the demo data, replaying a past correction, email nobody).
 
     Refused with the first change that does not hold (« Modification 2 : … »): nothing is
     applied then, and the draft stays as it was.
@@ -225,7 +226,8 @@ def publish_correction(user, correction) -> list[ResultAmendment]:
                 "changes": len(done),
             },
         )
-        _queue_emails(locked, done)
+        if notify:
+            _queue_emails(locked, done)
         return done
 
 
