@@ -11,7 +11,10 @@ import pytest
 from playwright.sync_api import expect
 
 from calls.demo import DEMO_CALL_SLUG
-from submissions.models import Dossier
+from calls.models import Call
+from relance.models import User
+from submissions import workflow
+from submissions.models import Administration, Dossier
 from tests.e2e.test_dossier_path import APPLICANT, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("transactional_db")]
@@ -90,3 +93,21 @@ def test_sections_as_steps_budget_lines_and_missing_field_links(seeded, page, ch
     problems.get_by_role("link", name="Calendrier").click()
     expect(page).to_have_url(re.compile(rf"{edit}/benefices/#id_timeline$"))
     expect(page.locator("#id_timeline")).to_be_focused()
+
+
+def test_without_script_the_budget_page_offers_blank_lines_to_save(seeded, browser, live_server):
+    agent = User.objects.get(email=APPLICANT[0])
+    administration = Administration.objects.filter(memberships__user=agent).first()
+    call = Call.objects.get(slug=DEMO_CALL_SLUG)
+    dossier, _ = workflow.create_dossier(agent, call, administration, title=TITLE)
+    context = browser.new_context(
+        base_url=live_server.url, locale="fr-FR", java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        log_in(page, APPLICANT, f"/dossiers/{dossier.pk}/modifier/budget/")
+        expect(page.get_by_text("Pour ajouter d’autres lignes, enregistrez")).to_be_visible()
+        expect(page.get_by_role("button", name="Ajouter une ligne")).to_be_hidden()
+        expect(page.locator("#budget-lines-total")).to_contain_text("Total :")
+    finally:
+        context.close()
