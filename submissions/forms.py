@@ -186,12 +186,47 @@ class BudgetLineForm(forms.Form):
     )
     amount = FrenchDecimalField(label=_("Montant (€)"), min_value=Decimal("0.01"))
 
-    def __init__(self, *args, **kwargs):
+    LINE_FIELDS = ("label", "nature", "amount")
+
+    def __init__(self, *args, blank_line=False, **kwargs):
         super().__init__(*args, **kwargs)
+        # A blank extra line may stay empty: no required marker; once something is typed
+        # in it, ``clean`` asks for the rest.
+        self.blank_line = blank_line
+        if blank_line:
+            for name in self.LINE_FIELDS:
+                self.fields[name].required = False
         self.helper = inline_helper()
+
+    def clean(self):
+        cleaned = super().clean()
+        empty = [name for name in self.LINE_FIELDS if cleaned.get(name) in (None, "")]
+        if self.blank_line and len(empty) < len(self.LINE_FIELDS):
+            for name in empty:
+                if name not in self.errors:
+                    self.add_error(name, forms.Field.default_error_messages["required"])
+        return cleaned
 
 
 class BaseBudgetLineFormSet(forms.BaseFormSet):
+    def get_form_kwargs(self, index):
+        # ``index`` is None for the empty form that the page's script copies.
+        return {"blank_line": index is None or index >= self.initial_form_count()}
+
+    def typed_total(self) -> Decimal:
+        """The sum of the amounts shown (typed or saved), the starting value of the live total."""
+        total = Decimal(0)
+        for form in self.forms:
+            if "DELETE" in form.fields and form["DELETE"].value():
+                continue
+            value = form["amount"].value()
+            try:
+                amount = form.fields["amount"].clean(value) if value not in (None, "") else None
+            except forms.ValidationError:
+                amount = None
+            total += amount or 0
+        return total
+
     def lines(self) -> list[dict]:
         """The lines kept, in order (deleted and untouched empty forms left out)."""
         lines = []
@@ -205,7 +240,13 @@ class BaseBudgetLineFormSet(forms.BaseFormSet):
 
 
 BudgetLineFormSet = forms.formset_factory(
-    BudgetLineForm, formset=BaseBudgetLineFormSet, extra=2, can_delete=True, max_num=50
+    BudgetLineForm,
+    formset=BaseBudgetLineFormSet,
+    extra=2,
+    can_delete=True,
+    # Only a saved line can be deleted: a blank one is simply left empty.
+    can_delete_extra=False,
+    max_num=50,
 )
 
 
@@ -238,6 +279,41 @@ SECTIONS = {
         Section("contact", _("Contact"), ContactForm),
     ]
 }
+
+
+@dataclass(frozen=True)
+class SectionStatus:
+    """A section and the fields of it that a submission still requires."""
+
+    section: Section
+    number: int
+    # (field name, label) pairs, in the form's order.
+    missing: tuple[tuple[str, str], ...]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def section_statuses(dossier: Dossier) -> list[SectionStatus]:
+    """Each section with its missing fields, from ``Dossier.missing_fields`` (the rule of the
+    submission), so that the section pages and the submit page never disagree."""
+    missing = set(dossier.missing_fields())
+    statuses = []
+    for number, section in enumerate(SECTIONS.values(), start=1):
+        form_fields = section.form_class.base_fields
+        statuses.append(
+            SectionStatus(
+                section=section,
+                number=number,
+                missing=tuple(
+                    (name, str(form_fields[name].label))
+                    for name in section.fields
+                    if name in missing
+                ),
+            )
+        )
+    return statuses
 
 
 class AttachmentForm(forms.Form):

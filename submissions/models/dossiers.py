@@ -351,14 +351,17 @@ class Dossier(models.Model):
             self.state == DossierState.SUBMITTED and self.call.is_open and not self.proposal
         )
 
+    def missing_fields(self) -> list[str]:
+        """Names of the fields still empty that a submission requires, in the form's order."""
+        return [
+            name
+            for name in SUBMISSION_REQUIRED_FIELDS
+            if getattr(self, name if name != "category" else "category_id") in (None, "")
+        ]
+
     def missing_for_submission(self) -> list[str]:
         """Labels of the fields still empty that a submission requires."""
-        missing = []
-        for name in SUBMISSION_REQUIRED_FIELDS:
-            value = getattr(self, name if name != "category" else "category_id")
-            if value in (None, ""):
-                missing.append(str(self._meta.get_field(name).verbose_name))
-        return missing
+        return [str(self._meta.get_field(name).verbose_name) for name in self.missing_fields()]
 
     def validation_errors(self) -> list[str]:
         """Everything that prevents submitting this dossier to its call, in French."""
@@ -366,6 +369,11 @@ class Dossier(models.Model):
         missing = self.missing_for_submission()
         if missing:
             errors.append(_("Champs à remplir : %(fields)s.") % {"fields": ", ".join(missing)})
+        return errors + self.consistency_errors()
+
+    def consistency_errors(self) -> list[str]:
+        """What prevents submitting besides the empty fields: amounts, category, eligibility."""
+        errors = []
         if (
             self.requested_amount is not None
             and self.total_budget is not None

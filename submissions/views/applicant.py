@@ -41,6 +41,7 @@ from submissions.forms import (
     DossierCreateForm,
     WithdrawForm,
     budget_line_formset,
+    section_statuses,
 )
 from submissions.models import (
     Administration,
@@ -347,22 +348,49 @@ def dossier_edit(request, pk, section):
                     request,
                     _("Section « %(section)s » enregistrée.") % {"section": spec.title},
                 )
+                if NEXT_SECTION in request.POST:
+                    return redirect(_following_page(dossier, spec))
                 return redirect(f"{dossier.get_absolute_url()}#section-{spec.slug}")
     else:
         form = spec.form_class(dossier=dossier)
         formset = budget_line_formset(dossier=dossier) if spec.has_budget_lines else None
+    statuses = section_statuses(dossier)
+    current = next(status for status in statuses if status.section.slug == spec.slug)
+    following = statuses[current.number] if current.number < len(statuses) else None
     return render(
         request,
         "submissions/applicant/dossier_edit.html",
         {
             "dossier": dossier,
             "section": spec,
-            "sections": SECTIONS.values(),
+            "statuses": statuses,
+            "current": current,
+            "following": following,
+            # After the last section, a draft is checked on the submit page.
+            "checks_next": following is None and dossier.state == S.DRAFT,
             "form": form,
             "formset": formset,
+            "budget_total": formset.typed_total() if formset is not None else None,
             "error": error,
         },
     )
+
+
+# The name of the button « Enregistrer et passer à la section suivante ».
+NEXT_SECTION = "suivante"
+
+
+def _following_page(dossier, spec) -> str:
+    """The next section; after the last one, the submit page (a draft) or the dossier."""
+    slugs = list(SECTIONS)
+    index = slugs.index(spec.slug)
+    if index + 1 < len(slugs):
+        return reverse(
+            "submissions:dossier_edit", kwargs={"pk": dossier.pk, "section": slugs[index + 1]}
+        )
+    if dossier.state == S.DRAFT:
+        return reverse("submissions:dossier_submit", kwargs={"pk": dossier.pk})
+    return dossier.get_absolute_url()
 
 
 def _save_section(user, dossier, form, formset):
@@ -490,7 +518,9 @@ def dossier_submit(request, pk):
             "summary": dossier_summary(dossier),
             "budget_lines": list(dossier.budget_lines.all()),
             "attachments": list(dossier.attachments.all()),
-            "problems": dossier.validation_errors(),
+            # The empty fields, grouped by section and linked to; then the other problems.
+            "missing_sections": [status for status in section_statuses(dossier) if status.missing],
+            "problems": dossier.consistency_errors(),
             "call_open": dossier.call.is_open_at(now),
             "error": error,
         },

@@ -61,7 +61,7 @@ def test_file_submit_complete_preselect_publish(seeded, page, screenshot, tmp_pa
     page.locator('select[name="category"]').select_option(index=1)
     page.locator('textarea[name="summary"]').fill("Un tableau de bord partagé des délais.")
     page.locator('textarea[name="description"]').fill("Collecte, entrepôt, restitution.")
-    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
     page.wait_for_load_state()
     assert page.locator(".fr-alert--success").count() >= 1
 
@@ -74,7 +74,7 @@ def test_file_submit_complete_preselect_publish(seeded, page, screenshot, tmp_pa
         "timeline",
     ]:
         page.locator(f'textarea[name="{name}"]').fill("Décrit avec soin.")
-    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
     page.wait_for_load_state()
 
     page.goto(f"{edit}/budget/")
@@ -83,13 +83,13 @@ def test_file_submit_complete_preselect_publish(seeded, page, screenshot, tmp_pa
     page.locator('input[name="lignes-0-label"]').fill("Prestation de développement")
     page.locator('select[name="lignes-0-nature"]').select_option("services")
     page.locator('input[name="lignes-0-amount"]').fill("120 000,00")
-    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
     page.wait_for_load_state()
 
     page.goto(f"{edit}/contact/")
     page.locator('input[name="contact_name"]').fill("Camille Martin")
     page.locator('input[name="contact_email"]').fill("camille.martin@demo.relance.gouv.fr")
-    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
     page.wait_for_load_state()
 
     # An attachment, checked by its content.

@@ -672,6 +672,198 @@ def test_an_unknown_section_is_not_found(applicant, dossier):
     assert applicant.get(edit_url(dossier, "inconnue")).status_code == 404
 
 
+# The sections as steps -----------------------------------------------------------------
+
+
+def _statuses(page) -> dict[str, str]:
+    """Each section's link text in the sections' navigation → its badge."""
+    nav = page.one("nav", aria_label="Sections du dossier")
+    return {
+        item.one("a").text(): item.one(cls="fr-badge").text()
+        for item in nav.find_all("li", cls="relance-sections__item")
+    }
+
+
+def test_each_section_page_shows_the_step_and_each_section_status(
+    applicant, call, administration, agent
+):
+    dossier, _ = workflow.create_dossier(agent, call, administration, title="Brouillon")
+    page = parse(applicant.get(edit_url(dossier, "benefices")).content)
+
+    stepper = page.one(cls="fr-stepper")
+    assert stepper.one("h1", cls="fr-stepper__title").text() == (
+        "Bénéfices et approche Étape 2 sur 4"
+    )
+    steps = stepper.one(cls="fr-stepper__steps")
+    assert (steps.get("data-fr-current-step"), steps.get("data-fr-steps")) == ("2", "4")
+    assert stepper.one(cls="fr-stepper__details").text() == "Étape suivante : Budget"
+    current = page.one("nav", aria_label="Sections du dossier").one("a", aria_current="step")
+    assert current.text() == "2. Bénéfices et approche"
+    assert _statuses(page) == {
+        "1. Projet": "À compléter",
+        "2. Bénéfices et approche": "À compléter",
+        "3. Budget": "À compléter",
+        # Filled in from the agent's account when the dossier was created.
+        "4. Contact": "Complète",
+    }
+    # The last step names no next one.
+    last = parse(applicant.get(edit_url(dossier, "contact")).content)
+    assert last.one(cls="fr-stepper__title").text() == "Contact Étape 4 sur 4"
+    assert last.find(cls="fr-stepper__details") is None
+
+
+def test_section_statuses_follow_the_submit_page_rules(applicant, dossier):
+    page = parse(applicant.get(edit_url(dossier, "projet")).content)
+    assert set(_statuses(page).values()) == {"Complète"}
+
+    # The phone number is optional; the summary and the requested amount are not.
+    Dossier.objects.filter(pk=dossier.pk).update(
+        summary="", requested_amount=None, contact_phone=""
+    )
+    page = parse(applicant.get(edit_url(dossier, "contact")).content)
+    assert _statuses(page) == {
+        "1. Projet": "À compléter",
+        "2. Bénéfices et approche": "Complète",
+        "3. Budget": "À compléter",
+        "4. Contact": "Complète",
+    }
+    submit = parse(applicant.get(url("dossier_submit", dossier)).content)
+    headings = [h.text() for h in submit.one(id="problems").find_all("h3")]
+    assert headings == ["Étape 1 : Projet", "Étape 3 : Budget"]
+
+
+def test_save_and_next_goes_to_the_following_section(applicant, dossier):
+    data = form_values(applicant.get(edit_url(dossier, "projet")))
+    data["summary"] = "Résumé revu."
+    data["suivante"] = "1"
+    response = applicant.post(edit_url(dossier, "projet"), data)
+    assert response.status_code == 302
+    assert response["Location"] == edit_url(dossier, "benefices")
+    assert fresh(dossier).summary == "Résumé revu."
+
+    # After the last section, a draft is checked on the submit page.
+    page = applicant.get(edit_url(dossier, "contact"))
+    assert "Enregistrer et vérifier le dossier" in text(page)
+    data = form_values(page)
+    data["suivante"] = "1"
+    response = applicant.post(edit_url(dossier, "contact"), data)
+    assert response["Location"] == url("dossier_submit", dossier)
+
+    # Without it, « Enregistrer » leads back to the dossier, as before.
+    data = form_values(applicant.get(edit_url(dossier, "benefices")))
+    response = applicant.post(edit_url(dossier, "benefices"), data)
+    assert response["Location"] == f"{dossier.get_absolute_url()}#section-benefices"
+
+
+def test_save_and_next_of_a_submitted_dossier_ends_on_the_dossier(applicant, dossier, agent):
+    workflow.submit(agent, dossier)
+    page = applicant.get(edit_url(dossier, "contact"))
+    assert "Enregistrer et revenir au dossier" in text(page)
+    data = form_values(page)
+    data["suivante"] = "1"
+    response = applicant.post(edit_url(dossier, "contact"), data)
+    assert response["Location"] == dossier.get_absolute_url()
+
+
+def test_an_invalid_save_and_next_stays_on_the_section_with_what_was_typed(applicant, dossier):
+    data = form_values(applicant.get(edit_url(dossier, "contact")))
+    data.update(contact_email="pas-un-courriel", contact_name="Ana Typée", suivante="1")
+    response = applicant.post(edit_url(dossier, "contact"), data)
+    assert response.status_code == 200
+    assert "Ana Typée" in text(response)
+    assert "pas-un-courriel" in text(response)
+
+
+def test_submit_page_links_each_missing_field_to_its_section(
+    applicant, call, administration, agent
+):
+    dossier, _ = workflow.create_dossier(agent, call, administration, title="À peine commencé")
+    page = parse(applicant.get(url("dossier_submit", dossier)).content)
+    problems = page.one(id="problems")
+    links = {a.text(): a.get("href") for a in problems.find_all("a") if "#id_" in a.get("href", "")}
+    assert links["Résumé"] == f"{edit_url(dossier, 'projet')}#id_summary"
+    assert links["Catégorie"] == f"{edit_url(dossier, 'projet')}#id_category"
+    assert links["Budget total du projet (€)"] == f"{edit_url(dossier, 'budget')}#id_total_budget"
+    assert links["Calendrier"] == f"{edit_url(dossier, 'benefices')}#id_timeline"
+    # The title and the contact are filled in at creation, the phone is optional.
+    assert not any(href.startswith(edit_url(dossier, "contact")) for href in links.values())
+    assert "Titre du projet" not in links
+    assert len(links) == len(dossier.missing_fields())
+    # Every link lands on a field of its section page.
+    for href in links.values():
+        path, field_id = href.split("#")
+        assert parse(applicant.get(path).content).by_id(field_id) is not None, href
+
+
+def test_submit_page_lists_the_other_problems_after_the_missing_fields(applicant, dossier):
+    Dossier.objects.filter(pk=dossier.pk).update(summary="")
+    dossier.call.amount_ceiling = Decimal("50000")
+    dossier.call.save()
+    problems = parse(applicant.get(url("dossier_submit", dossier)).content).one(id="problems")
+    assert problems.find("a", href=f"{edit_url(dossier, 'projet')}#id_summary")
+    assert "strictement inférieur à 50 000,00 €" in problems.text()
+
+
+def test_blank_budget_lines_have_no_required_marker_nor_delete(applicant, dossier):
+    BudgetLine.objects.create(dossier=dossier, label="Prestation", nature="services", amount=12000)
+    BudgetLine.objects.create(dossier=dossier, label="Serveurs", nature="hardware", amount=345)
+    page = parse(applicant.get(edit_url(dossier, "budget")).content)
+    container = page.one(data_relance_budget_lines=True)
+    lines = container.find_all(data_relance_budget_line=True)
+    assert len(lines) == 4  # two saved, two blank
+    saved, blank = lines[:2], lines[2:]
+    for line in saved:
+        assert line.find(cls="relance-required") is not None
+        assert line.find("input", type="checkbox", name=True) is not None
+    for line in blank:
+        assert line.find(cls="relance-required") is None
+        assert line.find("input", type="checkbox") is None
+    # The copy the script clones is blank too, numbered by the script.
+    template = page.one("template")
+    assert template.find(cls="relance-required") is None
+    assert template.find("input", type="checkbox") is None
+    assert template.find("input", name="lignes-__prefix__-amount") is not None
+    assert page.one(id="budget-lines-total").text() == "Total : 12 345 €"
+    assert page.one("button", data_relance_add_line=True).text() == "Ajouter une ligne"
+
+
+def test_budget_lines_added_in_the_page_are_saved(applicant, dossier):
+    # The script adds lines 3 and 4 to the two blank ones and raises TOTAL_FORMS.
+    data = _budget_data(
+        dossier,
+        "150 000,00",
+        "75 000,00",
+        [
+            ("", "", ""),
+            ("", "", ""),
+            ("Prestation", "services", "12 000"),
+            ("Serveurs", "hardware", "345,50"),
+        ],
+    )
+    response = applicant.post(edit_url(dossier, "budget"), data)
+    assert response.status_code == 302
+    assert list(fresh(dossier).budget_lines.values_list("label", "amount")) == [
+        ("Prestation", Decimal("12000.00")),
+        ("Serveurs", Decimal("345.50")),
+    ]
+
+
+def test_a_half_filled_budget_line_asks_for_the_rest(applicant, dossier):
+    data = _budget_data(
+        dossier, "150 000,00", "75 000,00", [("Serveurs", "", ""), ("", "", "1 000")]
+    )
+    response = applicant.post(edit_url(dossier, "budget"), data)
+    assert response.status_code == 200
+    errors = response.context["formset"].errors
+    assert set(errors[0]) == {"nature", "amount"}
+    assert set(errors[1]) == {"label", "nature"}
+    assert not BudgetLine.objects.exists()
+    # What was typed is shown again, and counted in the total.
+    page = parse(response.content)
+    assert page.one("input", name="lignes-0-label").get("value") == "Serveurs"
+    assert page.one(id="budget-lines-total").text() == "Total : 1 000 €"
+
+
 # Attachments ---------------------------------------------------------------------------
 
 
@@ -771,7 +963,7 @@ def test_submit_page_lists_the_remaining_problems(applicant, call, administratio
     page = text(response)
     assert "Avant de déposer, corrigez" in page
     assert "Champs à remplir" in page
-    assert "résumé" in page
+    assert "Résumé" in page
     assert "disabled" in page
 
     response = applicant.post(url("dossier_submit", dossier))
