@@ -22,16 +22,22 @@ from django.utils import timezone
 
 from calls.models import ProgrammeRoleKind
 from jury.deliberation import workflow as deliberation
+from jury.hearings import publication
 from jury.hearings import workflow as hearings
 from jury.review_models import ReviewPhase
+from submissions import administrations as directory
 from tests.calls.test_query_counts import add_calls
 from tests.factories import (
     AdministrationFactory,
     CategoryFactory,
+    ContinuousCallFactory,
+    CriterionFactory,
     DossierFactory,
+    MembershipFactory,
     MinistryFactory,
     ProgrammeFactory,
     StaffFactory,
+    UserFactory,
     agent_of,
     default_programme,
 )
@@ -163,6 +169,14 @@ def _directory(name):
     return prepare
 
 
+def _membership_requests():
+    def grow(n):
+        for _ in range(n):
+            directory.request_membership(UserFactory(), AdministrationFactory())
+
+    return Page(url=reverse("submissions:membership_requests"), grow=grow, user=StaffFactory())
+
+
 def _programme_calls():
     programme = default_programme()
     manager = StaffFactory(programmes__role=ProgrammeRoleKind.MANAGER)
@@ -197,8 +211,12 @@ def _jury_url(name, jury):
     return reverse(f"jury:{name}", kwargs={"call_slug": jury.call.slug})
 
 
-def _ranking():
+def _ranking(fmt=None):
     setup = jury_with_dossiers(0)
+    url = _jury_url("ranking", setup.jury)
+    if fmt:
+        kwargs = {"call_slug": setup.jury.call.slug, "fmt": fmt}
+        url = reverse("jury:ranking_export", kwargs=kwargs)
 
     def grow(n):
         for _ in range(n):
@@ -206,7 +224,7 @@ def _ranking():
             for member in (setup.member, setup.other):
                 EvaluationFactory(member=member, dossier=dossier)
 
-    return Page(url=_jury_url("ranking", setup.jury), grow=grow, user=StaffFactory())
+    return Page(url=url, grow=grow, user=StaffFactory())
 
 
 def _deliberation():
@@ -264,16 +282,20 @@ def _hearing(name):
                 if name == "hearing_sessions":
                     create_session(staff, setup.jury, date=DAY + timedelta(days=next(days)))
             # Every dossier gets its slot again: the page lists slots, not only dossiers.
-            hearings.generate_schedule(staff, session)
+            hearings.generate_schedule(staff, session, regenerate=True)
 
-        if name == "hearing_session":
-            url = reverse(
-                "jury:hearing_session",
-                kwargs={"call_slug": setup.jury.call.slug, "session_id": session.pk},
-            )
+            if name == "juror_hearings":
+                publication.publish_schedule(staff, session)
+
+        kwargs = {"call_slug": setup.jury.call.slug, "session_id": session.pk}
+        if name == "hearing_sessions":
+            kwargs.pop("session_id")
+        if name == "juror_hearings":
+            kwargs = {"jury_id": setup.jury.pk}
+            user = setup.members[0].user
         else:
-            url = _jury_url(name, setup.jury)
-        return Page(url=url, grow=grow, user=staff)
+            user = staff
+        return Page(url=reverse(f"jury:{name}", kwargs=kwargs), grow=grow, user=user)
 
     return prepare
 
@@ -283,7 +305,7 @@ def _committee(name):
         w = window()
         sess = committee_session(w)
         kwargs = {"call_slug": w.call.slug}
-        if name == "committee_session":
+        if name != "committee_sessions":
             kwargs["session_id"] = sess.pk
         return Page(
             url=reverse(f"jury:{name}", kwargs=kwargs),
@@ -324,11 +346,53 @@ def _my_dossiers():
     return Page(url=reverse("submissions:dossier_list"), grow=grow, user=agent)
 
 
+def _join_search():
+    def grow(n):
+        ministry = MinistryFactory()
+        for _ in range(n):
+            AdministrationFactory(ministry=ministry)  # « Direction n° … »
+
+    url = reverse("submissions:join_search")
+    return Page(url=url, grow=grow, user=UserFactory(), params={"q": "Direction"})
+
+
+def _my_administrations():
+    user = UserFactory()
+
+    def grow(n):
+        for _ in range(n):
+            MembershipFactory(user=user)
+
+    return Page(url=reverse("submissions:my_administrations"), grow=grow, user=user)
+
+
+def _juror_home():
+    user = UserFactory()
+
+    def grow(n):
+        for _ in range(n):
+            JuryMemberFactory(jury=JuryFactory(), user=user)
+
+    return Page(url=reverse("jury:juror_home"), grow=grow, user=user)
+
+
+def _call_detail():
+    call = ContinuousCallFactory(is_demo=True)
+
+    def grow(n):
+        for _ in range(n):
+            CategoryFactory(call=call)
+            CriterionFactory(call=call)
+
+    return Page(url=call.get_absolute_url(), grow=grow)
+
+
 CASES = {
     # Public
     "home": _calls_page("home"),
     "calls": _calls_page("calls:list"),
     "calls by status": _calls_page("calls:list", {"status": "open"}),
+    "call page": _call_detail,
     "laureates": _results("jury:laureates"),
     "laureates, all shown": _results("jury:laureates", {"tout": "1"}),
     "laureates, searched": _results("jury:laureates", {"q": "projet"}),
@@ -350,22 +414,31 @@ CASES = {
     "dossier list, sorted": _instruction_call({"tri": "-administration"}),
     "administrations": _directory("administration_list"),
     "ministries": _directory("ministry_list"),
+    "membership requests": _membership_requests,
     "programmes": _programmes,
     "programme team": _programme_team,
     "programme calls": _programme_calls,
     "jury": _staff_jury,
     "ranking": _ranking,
+    "ranking.csv": lambda: _ranking("csv"),
     "deliberation": _deliberation,
     "review": _review("review"),
     "progress": _review("progress"),
     "progress.csv": _review("progress_csv"),
     "hearing sessions": _hearing("hearing_sessions"),
     "hearing session": _hearing("hearing_session"),
+    "hearing print": _hearing("hearing_print"),
+    "hearing planning.csv": _hearing("hearing_csv"),
     "committee sessions": _committee("committee_sessions"),
     "committee session": _committee("committee_session"),
+    "committee publication": _committee("committee_publish"),
     # Jurors, agents
     "juror dossiers": _juror_dossiers,
+    "juror home": _juror_home,
+    "juror hearings": _hearing("juror_hearings"),
     "my dossiers": _my_dossiers,
+    "my administrations": _my_administrations,
+    "join search": _join_search,
 }
 
 
