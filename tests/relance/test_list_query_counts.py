@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.core.cache import cache
@@ -57,6 +57,7 @@ from tests.jury.test_review_views import _grow as grow_review
 from tests.jury.test_review_views import set_phase
 from tests.jury.window_data import session as committee_session
 from tests.jury.window_data import window
+from tests.jury.window_public_data import bulk_window_decisions, decided_window
 from tests.submissions.staff_data import closed_call, filed_in_bulk
 
 pytestmark = pytest.mark.django_db
@@ -86,8 +87,9 @@ def count_queries(client, page: Page) -> int:
 _numbers = itertools.count(1000, 1000)
 
 
-def _results(name, params=None, *, calls_too=False):
-    """A published round (``tests.jury.stats_data``) whose laureates grow; the calls too."""
+def _results(name, params=None, *, calls_too=False, staff=False):
+    """A published round (``tests.jury.stats_data``) whose laureates grow; the calls too.
+    ``name`` is a route without arguments, or a function of the round giving the URL."""
 
     def prepare():
         data = results_world()
@@ -98,7 +100,25 @@ def _results(name, params=None, *, calls_too=False):
             if calls_too:
                 add_calls(programmes, n)
 
-        return Page(url=reverse(name), grow=grow, params=params or {})
+        url = name(data.published) if callable(name) else reverse(name)
+        user = StaffFactory(programmes=[data.programme]) if staff else None
+        return Page(url=url, grow=grow, params=params or {}, user=user)
+
+    return prepare
+
+
+def _window_results(name, params=None):
+    """A window whose committee sessions decide more and more dossiers, published."""
+
+    def prepare():
+        data = decided_window()
+        days = (date(2021, 5, 17), date(2021, 6, 15))
+
+        def grow(n):
+            bulk_window_decisions(data.call, days[n > SMALL], n, start=next(_numbers))
+
+        url = data.call.get_absolute_url() if name is None else reverse(name)
+        return Page(url=url, grow=grow, params=params or {})
 
     return prepare
 
@@ -399,6 +419,11 @@ CASES = {
     "statistics": _results("jury:statistics"),
     "open data": _results("jury:open_data", calls_too=True),
     "laureates.csv": _results("jury:laureates_csv"),
+    "a round's results": _results(lambda call: call.get_absolute_url()),
+    "a window's decisions": _window_results(None),
+    "window laureates": _window_results("jury:laureates"),
+    "window laureates, searched": _window_results("jury:laureates", {"q": "guichet"}),
+    "window statistics": _window_results("jury:statistics"),
     "laureates.json": _results("jury:laureates_json"),
     "subventions.csv": _results("jury:grants_csv"),
     "appels.json": _results("jury:calls_json", calls_too=True),
@@ -413,6 +438,9 @@ CASES = {
     "dossier list, searched": _instruction_call({"q": "direction"}),
     "dossier list, sorted": _instruction_call({"tri": "-administration"}),
     "administrations": _directory("administration_list"),
+    "open data of a round": _results(
+        lambda call: reverse("jury:staff_opendata", kwargs={"call_slug": call.slug}), staff=True
+    ),
     "ministries": _directory("ministry_list"),
     "membership requests": _membership_requests,
     "programmes": _programmes,
