@@ -104,12 +104,21 @@ class DossierFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(title__icontains=value)
-            | Q(reference__icontains=value)
-            | Q(administration__name__icontains=value)
-            | Q(administration__acronym__icontains=value)
-        )
+        # An OR across the join (dossier title OR administration name) can use no index: it
+        # reads every dossier of the call. Each branch of this UNION is served by its own
+        # trigram index (and the administrations' through the dossiers' foreign key index).
+        administrations = Administration.objects.filter(
+            Q(name__icontains=value) | Q(acronym__icontains=value)
+        ).values("pk")
+        branches = [
+            Q(title__icontains=value),
+            Q(reference__icontains=value),
+            Q(administration__in=administrations),
+        ]
+        # ``order_by()``: the model's ordering would join the calls into every branch.
+        first, *others = (Dossier.objects.filter(b).order_by().values("pk") for b in branches)
+        matching = first.union(*others)
+        return queryset.filter(pk__in=matching)
 
     def filter_state(self, queryset, name, value):
         if value == PRESELECTED_ONCE:
