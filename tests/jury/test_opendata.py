@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from calls.models import Call
 from jury.models import Deliberation
-from jury.results.opendata import OBJECT_MAX, grant_object
+from jury.results.grants import OBJECT_MAX, grant_object
 from submissions.models import Administration, Dossier
 from tests.factories import DossierFactory
 from tests.jury.factories import DeliberationFactory, JuryFactory
@@ -194,7 +194,7 @@ def test_grants_csv_follows_scdl(client, settings):
     ],
 )
 def test_grant_without_valid_beneficiary_siret_is_left_out(client, change, issue):
-    from jury.results.opendata import grant_issues
+    from jury.results.grants import grant_issues
 
     data = build()
     award = data.laureates[0]

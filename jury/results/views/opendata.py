@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from calls.permissions import get_staff_call_or_404
-from jury.results import opendata
+from jury.results import grants, opendata
 from jury.results.cache import public_results, results_changed_at, results_version
 from relance.permissions import has_perm, staff_required
 
@@ -54,8 +54,8 @@ def corrections_json(request):
 
 @public_results(store=True)
 def grants_csv(request):
-    rows, _pending = opendata.grant_rows()
-    return _file(opendata.to_csv(opendata.GRANT_FIELDS, rows), CSV, "subventions.csv")
+    rows, _pending = grants.grant_rows()
+    return _file(opendata.to_csv(grants.GRANT_FIELDS, rows), CSV, "subventions.csv")
 
 
 @public_results(store=True)
@@ -65,13 +65,13 @@ def calls_json(request):
 
 def _datasets():
     # The files as they would be served now, for their sizes on the download buttons.
-    grants, pending = opendata.grant_rows()
+    grant_rows, pending = grants.grant_rows()
     laureates = opendata.laureate_rows()
     changes = opendata.correction_rows()
     sizes = {
         "laureats.csv": len(opendata.to_csv(opendata.LAUREATE_FIELDS, laureates)),
         "laureats.json": len(opendata.to_json(laureates)),
-        "subventions.csv": len(opendata.to_csv(opendata.GRANT_FIELDS, grants)),
+        "subventions.csv": len(opendata.to_csv(grants.GRANT_FIELDS, grant_rows)),
         "appels.json": len(opendata.to_json(opendata.call_rows())),
         "rectificatifs.csv": len(opendata.to_csv(opendata.CORRECTION_FIELDS, changes)),
         "rectificatifs.json": len(opendata.to_json(changes)),
@@ -103,7 +103,7 @@ def _datasets():
                     "de son dispositif d’aide et que le montant accordé est publié."
                 ),
                 "files": [("CSV", "jury:grants_csv", "subventions.csv")],
-                "fields": opendata.GRANT_FIELDS,
+                "fields": grants.GRANT_FIELDS,
                 "pending": pending,
             },
             {
@@ -177,15 +177,15 @@ def staff_unpublishable(request, call_slug):
     call = get_staff_call_or_404(request.user, call_slug)
     may_manage = has_perm(request.user, "calls.manage", call)
     rows = []
-    for award, issues in opendata.unpublishable_awards(call):
+    for award, issues in grants.unpublishable_awards(call):
         rows.append(
             {
                 "award": award,
                 "issues": [
                     {
                         "code": code,
-                        "label": opendata.GRANT_ISSUES[code],
-                        "url": _fix_url(opendata.ISSUE_TARGETS[code], award, call, may_manage),
+                        "label": grants.GRANT_ISSUES[code],
+                        "url": _fix_url(grants.ISSUE_TARGETS[code], award, call, may_manage),
                     }
                     for code in issues
                 ],
