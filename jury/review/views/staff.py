@@ -19,7 +19,7 @@ from jury.review import progress
 from jury.review import workflow as review
 from jury.review_models import PHASE_TRANSITIONS, RapporteurAssignment, ReviewPhase
 from relance.formatting import paris_today
-from relance.permissions import staff_required
+from relance.permissions import has_perm, staff_required
 from relance.workflow import WorkflowError
 from submissions.exports import FORMATS, csv_bytes
 
@@ -167,6 +167,8 @@ def progress_page(request, call_slug):
             "sort": progress.sort_links(key, descending),
             "current_sort": ("-" if descending else "") + key,
             "legend": progress.Cell,
+            "config": matrix.config,
+            "can_manage_call": has_perm(request.user, "calls.manage", jury.call.programme),
         },
     )
 
