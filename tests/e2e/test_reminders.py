@@ -20,7 +20,8 @@ DAY = timedelta(days=1)
 
 
 def log_in(page, email, next_url):
-    page.goto(f"/compte/connexion/?next={next_url}")
+    # The live server's first page (cold caches) can take long on a busy machine.
+    page.goto(f"/compte/connexion/?next={next_url}", timeout=60_000)
     page.locator('input[name="username"]').fill(email)
     page.locator('input[name="password"]').fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
@@ -64,7 +65,9 @@ def test_a_manager_sets_the_reminders_and_follows_the_jurors(page, check_screen)
 
     drafts = page.get_by_label("Relancer les agents qui ont un brouillon")
     expect(drafts).to_be_checked()
-    drafts.uncheck()
+    # DSFR draws the box on the label, over the input: click it as users do.
+    page.locator('label[for="id_drafts_enabled"]').click()
+    expect(drafts).not_to_be_checked()
     page.get_by_label("En cas de retard, relance tous les (jours)").fill("4")
     page.get_by_label("Premier rappel, en jours avant la clôture").fill("10")
     page.get_by_role("button", name="Enregistrer les relances").click()
@@ -81,7 +84,9 @@ def test_a_manager_sets_the_reminders_and_follows_the_jurors(page, check_screen)
     # Bad input: a clear French message, nothing saved.
     page.get_by_label("Second rappel, en jours avant la clôture").fill("12")
     page.get_by_role("button", name="Enregistrer les relances").click()
-    expect(page.get_by_text("Le second rappel doit venir après le premier")).to_be_visible()
+    expect(
+        page.locator(".fr-error-text", has_text="Le second rappel doit venir après le premier")
+    ).to_be_visible()
     saved.refresh_from_db()
     assert saved.draft_second_days == 2
 
