@@ -59,7 +59,7 @@ def log(call, email, sent_at, kind=ReminderKind.JUROR, key="dossier:1"):
 def totals(html, member):
     """``{assigned, submitted, late, last-reminder}`` of ``member``'s row on the page."""
     row = re.search(rf'<tr data-member="{member.pk}">(.*?)</tr>', html, re.S).group(1)
-    cells = dict(re.findall(r'data-total="([a-z-]+)">(.*?)</td>', row, re.S))
+    cells = dict(re.findall(r'data-total="([a-z-]+)"[^>]*>(.*?)</td>', row, re.S))
     return {k: re.sub(r"<[^>]+>", "", v).strip() for k, v in cells.items()}
 
 
