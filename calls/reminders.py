@@ -19,6 +19,7 @@ from calls.permissions import require_programme_manager
 from calls.reminder_models import ReminderLog, ReminderSettings
 from relance import audit
 from relance.audit import AuditAction
+from relance.formatting import to_paris
 from relance.workflow import audit_value, lock
 
 EDITABLE_FIELDS = (
@@ -68,6 +69,16 @@ def update_settings(actor, call: Call, values: dict) -> ReminderSettings:
             current.save()
             audit.record(actor, AuditAction.CALL_UPDATE_REMINDERS, locked, data=changes)
     return current
+
+
+def review_due_date(config: ReminderSettings, hearing_starts_at) -> date | None:
+    """When a juror's evaluation is due: the call's review deadline, else the hearing day.
+
+    None for a dossier without a hearing when the call has no deadline (nothing is due).
+    """
+    if config.review_deadline:
+        return config.review_deadline
+    return to_paris(hearing_starts_at).date() if hearing_starts_at else None
 
 
 def late_occurrence(today: date, due: date, before_days: int, repeat_days: int) -> date | None:

@@ -491,7 +491,7 @@ def load_round_1(staff):
 def load(stdout) -> list[DemoLogin]:
     # The instructor account comes from relance.demo, loaded first.
     staff = get_user_model().objects.filter(email=STAFF_LOGIN.email).first()
-    _jury, members, dossiers, conflicts, evaluations = load_round_1(staff)
+    jury, members, dossiers, conflicts, evaluations = load_round_1(staff)
     # Imported here: the window's loader reuses this module's helpers.
     from jury import demo_window
 
@@ -502,6 +502,10 @@ def load(stdout) -> list[DemoLogin]:
     from jury import demo_scoring
 
     scoring = demo_scoring.load()
+
+    from jury import demo_reminders
+
+    demo_reminders.load(jury, members, conflicts)
     stdout.write(
         f"Jury du premier appel : {len(members)} membres (fictifs), {len(dossiers)} auditions "
         f"le {data.HEARING_DAY:%d/%m/%Y}, {len(conflicts)} conflits d’intérêts déclarés, "

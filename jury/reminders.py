@@ -16,7 +16,7 @@ from calls.models import ReminderKind
 from jury.models import ConflictOfInterest, Evaluation, HearingSlot, JuryMember
 from jury.review_models import SCORING_PHASES, RapporteurAssignment, ReviewSettings
 from relance import notifications
-from relance.formatting import paris_today, to_paris
+from relance.formatting import paris_today
 from relance.notifications import absolute_url
 from submissions.models import DossierState
 
@@ -66,7 +66,7 @@ def due_reviews(today=None):
             # With review phases, only the rapporteurs are expected to score.
             if phase is not None and pair not in rapporteurs:
                 continue
-            deadline = config.review_deadline or to_paris(slot.starts_at).date()
+            deadline = reminders.review_due_date(config, slot.starts_at)
             when = reminders.late_occurrence(
                 today, deadline, config.juror_days_before, config.juror_repeat_days
             )

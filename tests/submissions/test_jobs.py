@@ -17,7 +17,13 @@ from relance.audit import AuditAction
 from relance.models import AuditEntry, OutgoingEmail
 from submissions import jobs
 from submissions.models import Attachment, Dossier, DossierState
-from tests.factories import AdministrationFactory, CallFactory, DossierFactory, agent_of
+from tests.factories import (
+    AdministrationFactory,
+    CallFactory,
+    DossierFactory,
+    StaffFactory,
+    agent_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +177,70 @@ def test_the_reminder_days_are_set_per_call_and_can_be_turned_off():
     DossierFactory(call=other)
     ReminderSettings.objects.create(call=other, drafts_enabled=False)
     assert jobs.remind_draft_holders.call() == 0
+
+
+def submitted_days_ago(call, days, **kwargs):
+    return DossierFactory(
+        call=call,
+        state=DossierState.SUBMITTED,
+        submitted_at=timezone.now() - days * DAY,
+        **kwargs,
+    )
+
+
+def digests():
+    return OutgoingEmail.objects.filter(topic="instructor_reminder")
+
+
+def test_instructors_get_one_weekly_digest_of_the_dossiers_awaiting_a_decision(monkeypatch):
+    assert tasks.PERIODIC["submissions.jobs.remind_instructors"].every == timedelta(hours=1)
+    call = call_closed(days_ago=1)
+    programme_instructor = StaffFactory(programmes=[call.programme], email="equipe@exemple.fr")
+    own_instructor = StaffFactory(programmes=[call.programme], email="instructeur@exemple.fr")
+    unassigned = submitted_days_ago(call, 10, title="Projet sans instructeur")
+    assigned = submitted_days_ago(call, 8, title="Projet suivi", instructor=own_instructor)
+    # Not listed: submitted too recently (5 days by default), a decision already pending.
+    recent = submitted_days_ago(call, 2, title="Projet récent")
+    submitted_days_ago(call, 10, pending_decision="accept")
+
+    assert jobs.remind_instructors.call() == 2
+    by_address = {e.to[0]: e for e in digests()}
+    assert set(by_address) == {programme_instructor.email, own_instructor.email}
+    team = by_address[programme_instructor.email]
+    assert team.subject == f"[Relance] 1 dossier en attente de décision — {call.title}"
+    assert unassigned.reference in team.body
+    assert assigned.reference not in team.body and recent.reference not in team.body
+    # An assigned dossier goes to its instructor only, unassigned ones to every instructor.
+    mine = by_address[own_instructor.email]
+    assert assigned.reference in mine.body and unassigned.reference in mine.body
+    assert "[Relance] 2 dossiers en attente de décision" in mine.subject
+    assert "https://relance.exemple.gouv.fr/instruction/" in mine.body
+    log = ReminderLog.objects.filter(kind=ReminderKind.INSTRUCTOR)
+    assert {(r.recipient, r.object_key) for r in log} == {
+        (programme_instructor.email, f"call:{call.pk}"),
+        (own_instructor.email, f"call:{call.pk}"),
+    }
+
+    # Hourly runs of the same week send nothing more; the next week sends again.
+    assert jobs.remind_instructors.call() == 0
+    assert digests().count() == 2
+    next_week = jobs.paris_today() + timedelta(days=7)
+    monkeypatch.setattr(jobs, "paris_today", lambda: next_week)
+    assert jobs.remind_instructors.call() == 2
+
+
+def test_no_digest_when_turned_off_or_nothing_waits():
+    call = call_closed(days_ago=1)
+    StaffFactory(programmes=[call.programme])
+    submitted_days_ago(call, 3)  # not waiting long enough yet
+    assert jobs.remind_instructors.call() == 0
+    submitted_days_ago(call, 10)
+    ReminderSettings.objects.create(call=call, instructors_enabled=False)
+    assert jobs.remind_instructors.call() == 0
+    assert not digests().exists()
+    # The delay is set per call.
+    ReminderSettings.objects.filter(call=call).update(
+        instructors_enabled=True, instructor_waiting_days=2
+    )
+    assert jobs.remind_instructors.call() == 1
+    assert "2 dossiers en attente" in digests().get().subject

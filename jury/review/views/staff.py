@@ -26,7 +26,7 @@ from jury.review_models import (
 )
 from relance.formatting import paris_today
 from relance.ordering import french
-from relance.permissions import staff_required
+from relance.permissions import has_perm, staff_required
 from relance.workflow import WorkflowError
 from submissions.exports import FORMATS, csv_bytes
 
@@ -174,6 +174,8 @@ def progress_page(request, call_slug):
             "sort": progress.sort_links(key, descending),
             "current_sort": ("-" if descending else "") + key,
             "legend": progress.Cell,
+            "config": matrix.config,
+            "can_manage_call": has_perm(request.user, "calls.manage", jury.call.programme),
         },
     )
 
@@ -265,7 +267,7 @@ def opinion_page(request, call_slug, dossier_id):
     rapporteurs = list(
         RapporteurAssignment.objects.filter(dossier=dossier)
         .select_related("member")
-        .order_by("member__public_name")
+        .order_by(*french("member__public_name"))
     )
     return render(
         request,
