@@ -15,6 +15,12 @@ class JuryConfig(AppConfig):
         register_call_page_section(CALL_RESULTS_SECTION)
         register_call_page_section(WINDOW_SECTION)
 
+        # Public pages follow the moment results last changed, cached for a few seconds:
+        # whatever changes it forgets it.
+        from jury.results.cache import connect_version_signals
+
+        connect_version_signals()
+
         # The jury's numbers and next steps on the instruction pages (submissions.extensions).
         from jury.dashboard import FUNNEL, NEXT_STEPS
         from submissions.extensions import register_funnel_contribution, register_next_step_provider

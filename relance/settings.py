@@ -68,6 +68,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "relance.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session, language, CSRF and authentication: an anonymous visitor's public
+    # results page straight from the cache.
+    "jury.results.middleware.AnonymousPublicPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -390,6 +393,12 @@ CACHES = {
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+
+# Public results pages: how long an app server trusts its cached « results changed at » moment
+# before asking the database again. Publishing or correcting results forgets it at once in the
+# cache (on every app server when the cache is shared); a publication scheduled for later
+# shortens it. 0: asked on every request.
+RELANCE_RESULTS_VERSION_SECONDS = int(os.environ.get("RELANCE_RESULTS_VERSION_SECONDS", "5"))
 
 # Logs: plain text on the console, or one JSON object per line with LOG_FORMAT=json.
 LOGGING = {

@@ -15,7 +15,10 @@ rendered for them and never stored.
 import hashlib
 from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
@@ -47,11 +50,79 @@ def results_changed_at():
     return max(moments, default=None)
 
 
+VERSION_KEY = "public-results:changed-at"
+
+
+def _next_scheduled(now):
+    """The next moment results become public by themselves (a publication set for later)."""
+    moments = (
+        Call.objects.filter(results_published_at__gt=now)
+        .order_by("results_published_at")
+        .values_list("results_published_at", flat=True)[:1]
+        .union(
+            CommitteeSession.objects.filter(published_at__gt=now)
+            .order_by("published_at")
+            .values_list("published_at", flat=True)[:1],
+            all=True,
+        )
+    )
+    return min(moments, default=None)
+
+
+def version_lifetime(now) -> float:
+    """How long the cached moment may be trusted: the setting, shortened to the next
+    scheduled publication."""
+    seconds = float(settings.RELANCE_RESULTS_VERSION_SECONDS)
+    upcoming = _next_scheduled(now) if seconds > 0 else None
+    if upcoming is not None:
+        seconds = min(seconds, (upcoming - now).total_seconds())
+    return max(seconds, 0.0)
+
+
+def current_changed_at():
+    """``results_changed_at()``, kept a few seconds in the cache: most public requests then
+    ask the database nothing. Forgotten whenever results change (:func:`forget_version`)."""
+    if settings.RELANCE_RESULTS_VERSION_SECONDS <= 0:
+        return results_changed_at()
+    kept = cache.get(VERSION_KEY)
+    if kept is not None:
+        return kept[0]
+    now = timezone.now()
+    changed = results_changed_at()
+    lifetime = version_lifetime(now)
+    if lifetime > 0:
+        cache.set(VERSION_KEY, (changed,), lifetime)
+    return changed
+
+
+def forget_version(**kwargs):
+    # At once (this request's next reads), and again once committed: a request reading
+    # between the two would have kept the moment from before the change.
+    cache.delete(VERSION_KEY)
+    transaction.on_commit(lambda: cache.delete(VERSION_KEY))
+
+
+def connect_version_signals():
+    """Whatever saves or deletes what the moment is read from forgets it (the workflows and
+    the admin alike)."""
+    for model in (Call, Deliberation, CommitteeSession, ResultCorrection):
+        post_save.connect(forget_version, sender=model, dispatch_uid=f"results-version-{model}")
+        post_delete.connect(
+            forget_version, sender=model, dispatch_uid=f"results-version-{model}-del"
+        )
+
+
 def _changed_at(request):
     # Asked for the ETag, Last-Modified and the response headers: one lookup per request.
     if not hasattr(request, "_results_changed_at"):
-        request._results_changed_at = results_changed_at()
+        request._results_changed_at = current_changed_at()
     return request._results_changed_at
+
+
+def anonymous_etag(changed, full_path: str, language: str) -> str:
+    """The validator of a public page for anonymous visitors (see ``_etag``)."""
+    raw = "|".join([changed.isoformat() if changed else "-", full_path, language, "anon"])
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 def _viewer(request):
@@ -142,6 +213,10 @@ def public_results(view=None, *, store=False, changed_at=None):
                 response = response.render()
             if shared and response.status_code == 200 and not _per_visitor(request):
                 cache.set(key, response, CACHE_SECONDS)
+        if changed_at is None and response.status_code == 200 and _shareable(request):
+            # The same bytes for every anonymous visitor: the early middleware may keep the
+            # finished response (jury.results.middleware).
+            response.relance_anonymous_copy = not _per_visitor(request)
         changed = _page_changed_at(request, *args, **kwargs)
         if changed is not None:
             response.headers.setdefault("Last-Modified", http_date(changed.timestamp()))
@@ -149,4 +224,7 @@ def public_results(view=None, *, store=False, changed_at=None):
         patch_cache_control(response, max_age=60)
         return response
 
-    return condition(etag_func=etag, last_modified_func=_page_changed_at)(cached)
+    conditional = condition(etag_func=etag, last_modified_func=_page_changed_at)(cached)
+    # Pages whose validators follow results only can be answered before the view is found.
+    conditional.relance_public_page = changed_at is None
+    return conditional
