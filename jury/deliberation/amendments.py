@@ -1,5 +1,9 @@
 """Amendments of published results: each keeps before/after, why, who and when.
 
+Only a « rectificatif » applies them (``corrections.publish_correction``): each function takes
+the draft correction it belongs to, so that no change of the published results goes without an
+official date, its grouping and the emails to the administrations.
+
 Same lock order as the deliberation's workflow: the call, the dossier, then its award.
 """
 
@@ -42,7 +46,7 @@ class _Opened:
     call: Call
     dossier: Dossier
     reason: str
-    correction: object = None
+    correction: object
 
     def record(self, kind, *, before, after) -> ResultAmendment:
         """Keep the amendment, date the results' update and audit it."""
@@ -73,6 +77,14 @@ class _Opened:
         return amendment
 
 
+def _require_draft_of(correction, call):
+    """Results change only through a draft « rectificatif » of the same call."""
+    if correction is None or correction.pk is None or correction.call_id != call.pk:
+        raise WorkflowError(_("Les résultats publiés se modifient par un rectificatif de l’appel."))
+    if correction.published_at is not None:
+        raise WorkflowError(_("Ce rectificatif est déjà publié : préparez-en un nouveau."))
+
+
 def _latest_published_session(call):
     return (
         CommitteeSession.objects.filter(call=call, published_at__lte=timezone.now())
@@ -89,7 +101,7 @@ def _require_window_published(call, dossier):
         )
 
 
-def _open_amendment(user, dossier, reason, *, correction=None, adding=False) -> _Opened:
+def _open_amendment(user, dossier, reason, *, correction, adding=False) -> _Opened:
     """Lock what an amendment changes; check staff, reason and publication.
 
     ``adding`` opens a dossier that may not be in the published results yet (one heard and
@@ -98,6 +110,7 @@ def _open_amendment(user, dossier, reason, *, correction=None, adding=False) -> 
     reason = required_reason(reason, _("Indiquez le motif de la modification des résultats."))
     call, locked = lock_call_and_dossier(dossier)
     require_programme_staff(user, call)
+    _require_draft_of(correction, call)
     if call.is_continuous:
         if _latest_published_session(call) is None:
             raise WorkflowError(_("Aucune séance du comité de ce guichet n’est encore publiée."))
@@ -136,7 +149,7 @@ def _state_award_snapshot(dossier, award):
     }
 
 
-def add_laureate(user, dossier, *, granted_amount, reason, correction=None) -> ResultAmendment:
+def add_laureate(user, dossier, *, granted_amount, reason, correction) -> ResultAmendment:
     """Make a laureate of a dossier heard and not selected, not preselected, or registered by
     staff; its grant counts against the call's envelope."""
     with transaction.atomic():
@@ -162,7 +175,7 @@ def add_laureate(user, dossier, *, granted_amount, reason, correction=None) -> R
         return opened.record(ResultAmendment.Kind.ADD_LAUREATE, before=before, after=after)
 
 
-def remove_laureate(user, dossier, *, reason, correction=None) -> ResultAmendment:
+def remove_laureate(user, dossier, *, reason, correction) -> ResultAmendment:
     """Withdraw a published laureate: it becomes « non retenu », without amount.
 
     Its slug is kept (the public page disappears; re-adding it restores the same address),
@@ -191,7 +204,7 @@ def remove_laureate(user, dossier, *, reason, correction=None) -> ResultAmendmen
         return opened.record(ResultAmendment.Kind.REMOVE_LAUREATE, before=before, after=after)
 
 
-def correct_title(user, dossier, *, title, subtitle, reason, correction=None) -> ResultAmendment:
+def correct_title(user, dossier, *, title, subtitle, reason, correction) -> ResultAmendment:
     """Correct the published title or subtitle; the slug stays, so links keep working."""
     title = (title or "").strip()
     subtitle = (subtitle or "").strip()
@@ -219,9 +232,7 @@ def _administration_json(administration):
     return {"id": administration.pk, "name": administration.name}
 
 
-def change_administration(
-    user, dossier, *, administration, reason, correction=None
-) -> ResultAmendment:
+def change_administration(user, dossier, *, administration, reason, correction) -> ResultAmendment:
     """Attach a published dossier to another administration (e.g. a mistaken attribution)."""
     with transaction.atomic():
         opened = _open_amendment(user, dossier, reason, correction=correction)
@@ -245,7 +256,7 @@ def change_administration(
         return opened.record(ResultAmendment.Kind.CHANGE_ADMINISTRATION, before=before, after=after)
 
 
-def change_amount(user, award, *, granted_amount, reason, correction=None) -> ResultAmendment:
+def change_amount(user, award, *, granted_amount, reason, correction) -> ResultAmendment:
     """Change a published laureate's granted amount."""
     with transaction.atomic():
         opened = _open_amendment(user, award.dossier_id, reason, correction=correction)
@@ -269,7 +280,7 @@ def change_amount(user, award, *, granted_amount, reason, correction=None) -> Re
         return opened.record(ResultAmendment.Kind.CHANGE_AMOUNT, before=before, after=after)
 
 
-def move_category(user, dossier, *, category, reason, correction=None) -> ResultAmendment:
+def move_category(user, dossier, *, category, reason, correction) -> ResultAmendment:
     """Move a published laureate to another category of its call."""
     with transaction.atomic():
         opened = _open_amendment(user, dossier, reason, correction=correction)

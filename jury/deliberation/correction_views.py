@@ -25,10 +25,17 @@ from relance.workflow import WorkflowError
 from submissions.models import Administration, Dossier
 
 
-def _url(correction):
-    return reverse(
+def _url(correction, dossier=None):
+    url = reverse(
         "jury:correction", kwargs={"call_slug": correction.call.slug, "pk": correction.pk}
     )
+    return f"{url}?dossier={dossier}" if dossier else url
+
+
+def _dossier_param(request):
+    """``?dossier=<pk>``, from a dossier's deliberation page: the dossier to preselect."""
+    value = request.GET.get("dossier", "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 @staff_required
@@ -43,7 +50,7 @@ def correction_list(request, call_slug):
             error = exc.message
         else:
             messages.success(request, _("Rectificatif créé : ajoutez-y les modifications."))
-            return redirect(_url(correction))
+            return redirect(_url(correction, _dossier_param(request)))
     return render(
         request,
         "jury/corrections/list.html",
@@ -111,7 +118,7 @@ def correction_page(request, call_slug, pk):
             "summary": correction.summary,
         }
     )
-    change = ChangeForm(call)
+    change = ChangeForm(call, initial={"dossier": _dossier_param(request)})
     error, error_form, status = None, "", 200
     if request.method == "POST":
         action = request.POST.get("action")

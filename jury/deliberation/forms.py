@@ -11,9 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jury.models import Award
 from relance.forms import PrefixedForm
-from relance.ordering import french
 from submissions.forms import FrenchDecimalField
-from submissions.models import Administration
 
 
 def _amount_field(label=None):
@@ -141,55 +139,3 @@ class GrantDetailsForm(PrefixedForm):
         help_text=_("Une date AAAA-MM-JJ ou une période AAAA-MM-JJ/AAAA-MM-JJ."),
     )
     eu_notification = forms.BooleanField(label=_("Notification à l’UE"), required=False)
-
-
-class AddLaureateForm(PrefixedForm):
-    form_prefix = "add"
-    granted_amount = _amount_field()
-    reason = _reason_field()
-
-
-class RemoveLaureateForm(PrefixedForm):
-    form_prefix = "remove"
-    reason = _reason_field(
-        help_text=_(
-            "Conservé dans l’historique et communiqué à l’administration comme motif de la "
-            "décision."
-        )
-    )
-
-
-class CorrectTitleForm(PrefixedForm):
-    form_prefix = "title"
-    title = forms.CharField(
-        label=_("Titre du projet"),
-        max_length=200,
-        error_messages={"required": _("Le titre ne peut pas être vide.")},
-    )
-    subtitle = forms.CharField(label=_("Sous-titre"), required=False, max_length=255)
-    reason = _reason_field()
-
-
-class ChangeAdministrationForm(PrefixedForm):
-    form_prefix = "administration"
-    administration = forms.ModelChoiceField(
-        label=_("Administration"),
-        queryset=Administration.objects.none(),
-        error_messages={
-            "required": _("Choisissez une administration."),
-            "invalid_choice": _("Choisissez une administration de la liste."),
-        },
-    )
-    reason = _reason_field()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["administration"].queryset = Administration.objects.select_related(
-            "ministry"
-        ).order_by(*french("name"))
-
-
-class ChangeAmountForm(PrefixedForm):
-    form_prefix = "amount"
-    granted_amount = _amount_field(_("Nouveau cofinancement accordé (€)"))
-    reason = _reason_field()

@@ -1,10 +1,10 @@
 """Staff screens of the deliberation, under ``/instruction/appels/<slug>/jury/deliberation/``.
 
 The table of the dossiers before the jury with their recorded decision, one page per
-dossier to record it (and, once the results are published, to amend them), the minutes,
-closing, and the publication of the results. Staff only: anonymous users go to the login
-page, any other account gets a 404. Every change goes through
-``jury.deliberation.workflow`` or ``jury.deliberation.amendments``.
+dossier to record it (once the results are published, it lists their amendments and links
+to the call's « rectificatifs », the only way to change them), the minutes, closing, and the
+publication of the results. Staff only: anonymous users go to the login page, any other
+account gets a 404. Every change goes through ``jury.deliberation.workflow``.
 """
 
 from __future__ import annotations
@@ -19,19 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from jury.deliberation import amendments, letters, workflow
-from jury.deliberation.forms import (
-    AddLaureateForm,
-    AwardForm,
-    ChangeAdministrationForm,
-    ChangeAmountForm,
-    CorrectTitleForm,
-    GrantDetailsForm,
-    MinutesForm,
-    RemoveLaureateForm,
-    ReopenForm,
-)
-from jury.models import Award, Deliberation, ResultAmendment
+from jury.deliberation import letters, workflow
+from jury.deliberation.forms import AwardForm, GrantDetailsForm, MinutesForm, ReopenForm
+from jury.models import Award, Deliberation, ResultAmendment, ResultCorrection
 from jury.permissions import JURY_STATES, get_staff_jury_or_404
 from jury.review.rules import phase_of
 from relance.formatting import format_euros
@@ -242,15 +232,11 @@ def deliberation_home(request, call_slug):
 
 # One dossier: the decision, the grant details, the amendments ----------------------------------
 
-# Each action of the dossier page: its form, and how it calls the workflow.
+# Each action of the dossier page: its form, and how it calls the workflow. Published results
+# change only through a « rectificatif » (``correction_views``), never from this page.
 DOSSIER_ACTIONS = {
     "award": AwardForm,
     "grant": GrantDetailsForm,
-    "add": AddLaureateForm,
-    "remove": RemoveLaureateForm,
-    "title": CorrectTitleForm,
-    "administration": ChangeAdministrationForm,
-    "amount": ChangeAmountForm,
 }
 
 
@@ -266,15 +252,6 @@ def _blank_forms(dossier, award) -> dict:
             if award
             else None
         ),
-        "add": AddLaureateForm(),
-        "remove": RemoveLaureateForm(),
-        "title": CorrectTitleForm(initial={"title": dossier.title, "subtitle": dossier.subtitle}),
-        "administration": ChangeAdministrationForm(
-            initial={"administration": dossier.administration_id}
-        ),
-        "amount": ChangeAmountForm(
-            initial={"granted_amount": award.granted_amount if award else None}
-        ),
     }
     if award is not None:
         forms["grant"] = GrantDetailsForm(
@@ -288,6 +265,22 @@ def _blank_forms(dossier, award) -> dict:
             }
         )
     return forms
+
+
+def _correction_url(call, dossier) -> str:
+    """Where to prepare a correction of this dossier: the call's draft if there is one, else
+    the call's corrections, to create it; the dossier is preselected either way."""
+    draft = (
+        ResultCorrection.objects.filter(call=call, published_at__isnull=True)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if draft is None:
+        url = reverse("jury:corrections", kwargs={"call_slug": call.slug})
+    else:
+        url = reverse("jury:correction", kwargs={"call_slug": call.slug, "pk": draft})
+    return f"{url}?dossier={dossier.pk}"
 
 
 def _render_dossier(request, jury, dossier, *, bound=None, error=None, error_form=None, status=200):
@@ -314,6 +307,7 @@ def _render_dossier(request, jury, dossier, *, bound=None, error=None, error_for
             "can_edit_grant": award is not None and award.decision == Award.Decision.LAUREATE,
             "forms": forms,
             "amendments": _amendments(deliberation, dossier),
+            "correction_url": _correction_url(call, dossier) if published else "",
             "error": error,
             "error_form": error_form,
         },
@@ -335,18 +329,6 @@ def _call_workflow(user, action, dossier, award, data):
         if award is None:
             raise WorkflowError(_("Seul un lauréat a une convention de cofinancement."))
         return workflow.update_award_grant_details(user, award, **data)
-    if action == "add":
-        return amendments.add_laureate(user, dossier, **data)
-    if action == "remove":
-        return amendments.remove_laureate(user, dossier, **data)
-    if action == "title":
-        return amendments.correct_title(user, dossier, **data)
-    if action == "administration":
-        return amendments.change_administration(user, dossier, **data)
-    if action == "amount":
-        if award is None:
-            raise WorkflowError(_("%(ref)s n’est pas lauréat.") % {"ref": dossier.reference})
-        return amendments.change_amount(user, award, **data)
     raise Http404
 
 
@@ -354,11 +336,6 @@ SUCCESS_MESSAGES = {
     "award": gettext_lazy("Décision enregistrée pour %(ref)s."),
     "clear": gettext_lazy("Décision effacée pour %(ref)s."),
     "grant": gettext_lazy("Informations de la convention enregistrées pour %(ref)s."),
-    "add": gettext_lazy("%(ref)s ajouté aux lauréats."),
-    "remove": gettext_lazy("%(ref)s retiré des lauréats."),
-    "title": gettext_lazy("Titre de %(ref)s corrigé."),
-    "administration": gettext_lazy("Administration de %(ref)s modifiée."),
-    "amount": gettext_lazy("Cofinancement accordé à %(ref)s modifié."),
 }
 
 

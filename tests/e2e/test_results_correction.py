@@ -8,6 +8,7 @@ import csv
 import io
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -144,3 +145,40 @@ def test_publish_a_correction_and_read_it_in_public(seeded, page, check_screen):
     }
     assert "lou.martin@exemple.gouv.fr" in recipients
     assert Dossier.objects.get(pk=registered.pk).state == DossierState.LAUREATE
+
+
+def test_a_dossiers_deliberation_page_leads_to_a_correction(seeded, page, check_screen):
+    """The deliberation page of a published dossier changes nothing itself: its link opens a
+    correction with the dossier chosen, and the published change comes back in its history."""
+    round_1 = Call.objects.get(slug=ROUND_1_SLUG)
+    laureate = (
+        Dossier.objects.filter(call=round_1, state=DossierState.LAUREATE)
+        .select_related("award")
+        .order_by("number")
+        .first()
+    )
+    new_amount = laureate.award.granted_amount - 1000
+    dossier_page = reverse(
+        "jury:deliberation_dossier", kwargs={"call_slug": ROUND_1_SLUG, "dossier_id": laureate.pk}
+    )
+
+    log_in(page, INSTRUCTOR, dossier_page)
+    expect(page.locator("#amend")).to_contain_text("Modifier les résultats publiés")
+    expect(page.locator("#amend form")).to_have_count(0)
+    check_screen("deliberation-dossier-published")
+    page.get_by_role("link", name="Préparer un rectificatif pour ce dossier").click()
+    expect(page.locator("h1")).to_have_text("Rectificatifs des résultats")
+    page.locator("#id_correction-reason").fill("Budget revu par décision modificative.")
+    page.get_by_role("button", name="Préparer le rectificatif").click()
+    expect(page.locator("#id_change-dossier")).to_have_value(str(laureate.pk))
+    page.locator("#id_change-kind").select_option("change_amount")
+    page.locator("#id_change-granted_amount").fill(f"{new_amount:.0f}")
+    page.get_by_role("button", name="Ajouter au rectificatif").click()
+    expect(page.locator(".planned-change")).to_have_count(1)
+    page.get_by_role("button", name="Publier le rectificatif").click()
+    expect(page.get_by_role("status")).to_contain_text("1 modification(s) appliquée(s)")
+
+    page.goto(dossier_page)
+    expect(page.locator('#amendments-table [data-amendment="change_amount"]')).to_contain_text(
+        "Budget revu par décision modificative."
+    )

@@ -97,3 +97,16 @@ def test_bad_input_is_refused_in_french_and_keeps_the_draft(client, staff, world
 def test_other_programmes_staff_get_404(client, world):  # noqa: F811
     client.force_login(StaffFactory(programmes=[]))
     assert client.get(_list_url(world)).status_code == 404
+
+
+def test_a_dossier_given_in_the_address_is_preselected(client, staff, world):  # noqa: F811
+    client.force_login(staff)
+    correction = _create(client, world)
+    page = reverse("jury:correction", kwargs={"call_slug": world["call"].slug, "pk": correction.pk})
+    content = client.get(f"{page}?dossier={world['two'].pk}").content.decode()
+    assert f'<option value="{world["two"].pk}" selected>' in content
+    # Anything else is ignored: the form opens with no dossier chosen.
+    for value in ("<script>", "-1", "99999999999999999999", str(world["two"].pk + 10**6)):
+        response = client.get(page, {"dossier": value})
+        assert response.status_code == 200
+        assert '<option value="" selected>' in response.content.decode()

@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from jury.deliberation import amendments
+from jury.deliberation import amendments, corrections
 from jury.deliberation import workflow as wf
 from jury.models import Award, Deliberation, ResultAmendment
 from relance.models import AuditEntry, OutgoingEmail
@@ -430,16 +430,34 @@ def published(staff, jury, decided):
     return decided
 
 
-def test_amendments_refused_before_publication(staff, jury, decided):
+@pytest.fixture
+def draft(staff, jury):
+    """A draft « rectificatif »: the only way the amendments apply."""
+    return corrections.create_correction(
+        staff, jury.call, official_date=timezone.localdate(), reason="Arrêté modificatif."
+    )
+
+
+def test_amendments_refused_before_publication(staff, jury, decided, draft):
     award = Award.objects.get(dossier=decided["one"])
     attempts = [
-        lambda: amendments.add_laureate(staff, decided["three"], granted_amount=1000, reason="r"),
-        lambda: amendments.remove_laureate(staff, decided["one"], reason="r"),
-        lambda: amendments.correct_title(staff, decided["one"], title="T", subtitle="", reason="r"),
-        lambda: amendments.change_administration(
-            staff, decided["one"], administration=AdministrationFactory(), reason="r"
+        lambda: amendments.add_laureate(
+            staff, decided["three"], granted_amount=1000, reason="r", correction=draft
         ),
-        lambda: amendments.change_amount(staff, award, granted_amount=1000, reason="r"),
+        lambda: amendments.remove_laureate(staff, decided["one"], reason="r", correction=draft),
+        lambda: amendments.correct_title(
+            staff, decided["one"], title="T", subtitle="", reason="r", correction=draft
+        ),
+        lambda: amendments.change_administration(
+            staff,
+            decided["one"],
+            administration=AdministrationFactory(),
+            reason="r",
+            correction=draft,
+        ),
+        lambda: amendments.change_amount(
+            staff, award, granted_amount=1000, reason="r", correction=draft
+        ),
     ]
     for attempt in attempts:
         with pytest.raises(WorkflowError, match="pas encore publiés"):
@@ -447,19 +465,41 @@ def test_amendments_refused_before_publication(staff, jury, decided):
     assert not ResultAmendment.objects.exists()
 
 
-def test_amendments_require_a_reason_and_staff(staff, user, published):
+def test_amendments_require_a_reason_and_staff(staff, user, published, draft):
     with pytest.raises(WorkflowError, match="motif"):
-        amendments.remove_laureate(staff, published["one"], reason="  ")
+        amendments.remove_laureate(staff, published["one"], reason="  ", correction=draft)
     with pytest.raises(WorkflowError, match="réservée aux instructeurs"):
-        amendments.remove_laureate(user, published["one"], reason="Erreur.")
+        amendments.remove_laureate(user, published["one"], reason="Erreur.", correction=draft)
     assert refresh(published["one"]).state == S.LAUREATE
     assert not ResultAmendment.objects.exists()
 
 
-def test_add_laureate(staff, jury, published):
+def test_amendments_only_apply_within_a_draft_correction_of_the_call(staff, published, draft):
+    one = published["one"]
+    with pytest.raises(TypeError):
+        amendments.remove_laureate(staff, one, reason="Sans rectificatif.")
+    with pytest.raises(WorkflowError, match="par un rectificatif"):
+        amendments.remove_laureate(staff, one, reason="Sans rectificatif.", correction=None)
+    other = corrections.create_correction(
+        staff, JuryFactory().call, official_date=timezone.localdate(), reason="Autre appel."
+    )
+    with pytest.raises(WorkflowError, match="par un rectificatif"):
+        amendments.remove_laureate(staff, one, reason="Autre appel.", correction=other)
+    draft.published_at = timezone.now()
+    with pytest.raises(WorkflowError, match="déjà publié"):
+        amendments.remove_laureate(staff, one, reason="Déjà publié.", correction=draft)
+    assert refresh(one).state == S.LAUREATE
+    assert not ResultAmendment.objects.exists()
+
+
+def test_add_laureate(staff, jury, published, draft):
     three = published["three"]
     amendment = amendments.add_laureate(
-        staff, three, granted_amount=Decimal("20000"), reason="Erreur matérielle du procès-verbal."
+        staff,
+        three,
+        granted_amount=Decimal("20000"),
+        reason="Erreur matérielle du procès-verbal.",
+        correction=draft,
     )
     three = refresh(three)
     assert three.state == S.LAUREATE
@@ -484,19 +524,23 @@ def test_add_laureate(staff, jury, published):
     assert "amend_results_add_laureate" in actions(three)
 
 
-def test_add_laureate_refusals(staff, published):
+def test_add_laureate_refusals(staff, published, draft):
     with pytest.raises(WorkflowError, match="ne peut pas devenir lauréat"):
-        amendments.add_laureate(staff, published["one"], granted_amount=1000, reason="r")
+        amendments.add_laureate(
+            staff, published["one"], granted_amount=1000, reason="r", correction=draft
+        )
     with pytest.raises(WorkflowError, match="dépasse"):
-        amendments.add_laureate(staff, published["three"], granted_amount=10**6, reason="r")
+        amendments.add_laureate(
+            staff, published["three"], granted_amount=10**6, reason="r", correction=draft
+        )
     assert refresh(published["three"]).state == S.NOT_SELECTED
 
 
-def test_remove_laureate(staff, jury, published):
+def test_remove_laureate(staff, jury, published, draft):
     one = published["one"]
     slug = one.award.slug
     amendment = amendments.remove_laureate(
-        staff, one, reason="Projet abandonné par l’administration."
+        staff, one, reason="Projet abandonné par l’administration.", correction=draft
     )
     one = refresh(one)
     assert one.state == S.NOT_SELECTED
@@ -509,12 +553,14 @@ def test_remove_laureate(staff, jury, published):
     assert amendment.after["granted_amount"] is None
     assert refresh(jury.deliberation).results_updated_at == amendment.at
     with pytest.raises(WorkflowError, match="n’est pas lauréat"):
-        amendments.remove_laureate(staff, one, reason="Encore.")
-    amendments.add_laureate(staff, one, granted_amount=Decimal("35000"), reason="Projet relancé.")
+        amendments.remove_laureate(staff, one, reason="Encore.", correction=draft)
+    amendments.add_laureate(
+        staff, one, granted_amount=Decimal("35000"), reason="Projet relancé.", correction=draft
+    )
     assert refresh(one).award.slug == slug
 
 
-def test_correct_title_keeps_the_slug(staff, published):
+def test_correct_title_keeps_the_slug(staff, published, draft):
     one = published["one"]
     slug = one.award.slug
     amendment = amendments.correct_title(
@@ -523,6 +569,7 @@ def test_correct_title_keeps_the_slug(staff, published):
         title="Données et territoires",
         subtitle="Un observatoire partagé",
         reason="Coquille signalée par l’administration.",
+        correction=draft,
     )
     one = refresh(one)
     assert (one.title, one.subtitle) == ("Données et territoires", "Un observatoire partagé")
@@ -531,51 +578,72 @@ def test_correct_title_keeps_the_slug(staff, published):
     assert amendment.after["subtitle"] == "Un observatoire partagé"
     with pytest.raises(WorkflowError, match="inchangés"):
         amendments.correct_title(
-            staff, one, title=one.title, subtitle=one.subtitle, reason="Toujours pareil."
+            staff,
+            one,
+            title=one.title,
+            subtitle=one.subtitle,
+            reason="Toujours pareil.",
+            correction=draft,
         )
     with pytest.raises(WorkflowError, match="vide"):
-        amendments.correct_title(staff, one, title=" ", subtitle="", reason="r")
+        amendments.correct_title(staff, one, title=" ", subtitle="", reason="r", correction=draft)
 
 
-def test_change_administration(staff, published):
+def test_change_administration(staff, published, draft):
     one = published["one"]
     old = one.administration
     new = AdministrationFactory(name="Direction des achats de l’État")
     amendment = amendments.change_administration(
-        staff, one, administration=new, reason="Porteur mal renseigné."
+        staff, one, administration=new, reason="Porteur mal renseigné.", correction=draft
     )
     assert refresh(one).administration == new
     assert amendment.before == {"administration": {"id": old.pk, "name": old.name}}
     assert amendment.after["administration"]["name"] == "Direction des achats de l’État"
     with pytest.raises(WorkflowError, match="déjà rattaché"):
-        amendments.change_administration(staff, one, administration=new, reason="r")
+        amendments.change_administration(
+            staff, one, administration=new, reason="r", correction=draft
+        )
     local = AdministrationFactory(kind="local_authority")
     with pytest.raises(WorkflowError, match="pas éligibles"):
-        amendments.change_administration(staff, one, administration=local, reason="r")
+        amendments.change_administration(
+            staff, one, administration=local, reason="r", correction=draft
+        )
 
 
-def test_change_amount(staff, published):
+def test_change_amount(staff, published, draft):
     award = Award.objects.get(dossier=published["one"])
     amendment = amendments.change_amount(
-        staff, award, granted_amount=Decimal("45000"), reason="Budget revu en séance."
+        staff,
+        award,
+        granted_amount=Decimal("45000"),
+        reason="Budget revu en séance.",
+        correction=draft,
     )
     assert refresh(award).granted_amount == Decimal("45000")
     assert amendment.before == {"granted_amount": "40000.00"}
     assert amendment.after == {"granted_amount": "45000.00"}
     with pytest.raises(WorkflowError, match="inchangé"):
-        amendments.change_amount(staff, award, granted_amount=Decimal("45000"), reason="r")
+        amendments.change_amount(
+            staff, award, granted_amount=Decimal("45000"), reason="r", correction=draft
+        )
     with pytest.raises(WorkflowError, match="dépasse"):
-        amendments.change_amount(staff, award, granted_amount=Decimal("75000.01"), reason="r")
+        amendments.change_amount(
+            staff, award, granted_amount=Decimal("75000.01"), reason="r", correction=draft
+        )
     refused = Award.objects.get(dossier=published["three"])
     with pytest.raises(WorkflowError, match="n’est pas lauréat"):
-        amendments.change_amount(staff, refused, granted_amount=1000, reason="r")
+        amendments.change_amount(staff, refused, granted_amount=1000, reason="r", correction=draft)
 
 
-def test_amendment_history_is_kept_in_order(staff, jury, published):
+def test_amendment_history_is_kept_in_order(staff, jury, published, draft):
     one = published["one"]
     award = Award.objects.get(dossier=one)
-    amendments.change_amount(staff, award, granted_amount=Decimal("41000"), reason="Premier.")
-    amendments.change_amount(staff, award, granted_amount=Decimal("42000"), reason="Second.")
+    amendments.change_amount(
+        staff, award, granted_amount=Decimal("41000"), reason="Premier.", correction=draft
+    )
+    amendments.change_amount(
+        staff, award, granted_amount=Decimal("42000"), reason="Second.", correction=draft
+    )
     history = list(jury.deliberation.amendments.all())  # newest first
     assert [a.after["granted_amount"] for a in history] == ["42000.00", "41000.00"]
     assert [a.before["granted_amount"] for a in history] == ["41000.00", "40000.00"]

@@ -6,10 +6,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from jury.deliberation import corrections
 from jury.deliberation import workflow as wf
-from jury.models import Award, Deliberation, ResultAmendment
-from relance.models import OutgoingEmail
+from jury.models import Award, Deliberation, ResultAmendment, ResultCorrection
+from relance.models import AuditEntry, OutgoingEmail
 from submissions.models import DossierState
 from tests.factories import AdministrationFactory, StaffFactory, agent_of
 from tests.jury.factories import ConflictFactory, JuryFactory, JuryMemberFactory, preselected
@@ -292,85 +294,171 @@ def published(staff, jury, dossier):
     return {"laureate": refresh(dossier), "refused": refresh(refused)}
 
 
-def test_published_dossier_pages_show_the_right_forms(staff_client, jury, published):
-    page = staff_client.get(dossier_url(jury, published["laureate"])).content.decode()
-    for form in ("remove-form", "amount-form", "title-form", "administration-form", "grant-form"):
-        assert f'id="{form}"' in page
-    assert 'id="add-form"' not in page and 'id="award-form"' not in page
-    assert reverse("jury:laureate", kwargs={"slug": "entrepot-de-donnees-rh"}) in page
-    page = staff_client.get(dossier_url(jury, published["refused"])).content.decode()
-    assert 'id="add-form"' in page and 'id="remove-form"' not in page
-    assert 'id="grant-form"' not in page
+def corrections_url(jury):
+    return reverse("jury:corrections", kwargs={"call_slug": jury.call.slug})
 
 
-def test_amend_through_the_pages(staff_client, staff, jury, published):
+def correction_url(correction):
+    return reverse(
+        "jury:correction", kwargs={"call_slug": correction.call.slug, "pk": correction.pk}
+    )
+
+
+def prepare(client, jury, dossier, reason="Erreur du procès-verbal."):
+    """Follow the dossier page's link and create the correction; its page preselects the
+    dossier."""
+    page = client.get(dossier_url(jury, dossier)).content.decode()
+    link = f"{corrections_url(jury)}?dossier={dossier.pk}"
+    assert f'href="{link}"' in page
+    response = client.post(
+        link,
+        {
+            "correction-official_date": "2021-04-12",
+            "correction-reason": reason,
+            "correction-act_reference": "Décision n° 2021-042",
+            "correction-summary": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    correction = ResultCorrection.objects.get(published_at__isnull=True)
+    assert response.url == f"{correction_url(correction)}?dossier={dossier.pk}"
+    page = client.get(response.url).content.decode()
+    assert f'<option value="{dossier.pk}" selected>' in page
+    return correction
+
+
+def plan(client, correction, kind, dossier, **fields):
+    data = {"action": "add", "change-kind": kind, "change-dossier": dossier.pk}
+    data |= {f"change-{name}": value for name, value in fields.items()}
+    response = client.post(correction_url(correction), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
+# The forms of the deliberation dossier page no longer change published results.
+OLD_ACTIONS = [
+    {"action": "amount", "amount-granted_amount": "45000", "amount-reason": "Revu."},
+    {"action": "title", "title-title": "Entrepôt RH", "title-subtitle": "", "title-reason": "r"},
+    {
+        "action": "administration",
+        "administration-administration": "1",
+        "administration-reason": "r",
+    },
+    {"action": "remove", "remove-reason": "Projet abandonné."},
+    {"action": "add", "add-granted_amount": "20000", "add-reason": "Erreur du PV."},
+]
+
+
+def test_published_dossier_pages_link_to_a_correction(staff_client, staff, jury, published):
     laureate, refused = published["laureate"], published["refused"]
-    url = dossier_url(jury, laureate)
-    # Missing reason: explained, what was typed is kept, nothing changes.
+    page = staff_client.get(dossier_url(jury, laureate)).content.decode()
+    assert 'id="grant-form"' in page and 'id="award-form"' not in page
+    for form in ("remove-form", "amount-form", "title-form", "administration-form", "add-form"):
+        assert f'id="{form}"' not in page
+    assert "Préparer un rectificatif pour ce dossier" in page
+    assert f'href="{corrections_url(jury)}?dossier={laureate.pk}"' in page
+    assert reverse("jury:laureate", kwargs={"slug": "entrepot-de-donnees-rh"}) in page
+    page = staff_client.get(dossier_url(jury, refused)).content.decode()
+    assert 'id="add-form"' not in page and 'id="grant-form"' not in page
+    assert f'href="{corrections_url(jury)}?dossier={refused.pk}"' in page
+    # A draft correction exists: the link goes to it.
+    draft = corrections.create_correction(
+        staff, jury.call, official_date=timezone.localdate(), reason="En cours."
+    )
+    page = staff_client.get(dossier_url(jury, refused)).content.decode()
+    assert f'href="{correction_url(draft)}?dossier={refused.pk}"' in page
+
+
+def test_dossier_page_of_unpublished_results_has_no_correction_link(staff_client, jury, dossier):
+    page = staff_client.get(dossier_url(jury, dossier)).content.decode()
+    assert "Préparer un rectificatif" not in page
+
+
+@pytest.mark.parametrize("data", OLD_ACTIONS, ids=[d["action"] for d in OLD_ACTIONS])
+def test_the_old_direct_amendments_change_nothing(staff_client, jury, published, data):
+    laureate, refused = published["laureate"], published["refused"]
+    target = refused if data["action"] == "add" else laureate
+    response = staff_client.post(dossier_url(jury, target), data)
+    assert response.status_code == 404
+    assert not ResultAmendment.objects.exists()
+    assert not AuditEntry.objects.filter(action__startswith="amend_results_").exists()
+    laureate, refused = refresh(laureate), refresh(refused)
+    assert (laureate.state, refused.state) == (S.LAUREATE, S.NOT_SELECTED)
+    assert laureate.title == "Entrepôt de données RH"
+    assert laureate.award.granted_amount == Decimal("40000")
+
+
+def test_amend_through_a_correction(staff_client, client, staff, jury, published):
+    laureate, refused = published["laureate"], published["refused"]
+    # Missing reason: explained, what was typed is kept, nothing is created.
     response = staff_client.post(
-        url, {"action": "amount", "amount-granted_amount": "45000", "amount-reason": ""}
+        f"{corrections_url(jury)}?dossier={laureate.pk}",
+        {"correction-official_date": "2021-04-12", "correction-reason": ""},
     )
     assert response.status_code == 400
     assert "Indiquez le motif de la modification." in response.content.decode()
-    assert 'value="45000"' in response.content.decode()
-    assert not ResultAmendment.objects.exists()
+    assert 'value="2021-04-12"' in response.content.decode()
+    assert not ResultCorrection.objects.exists()
 
-    steps = [
-        (url, {"action": "amount", "amount-granted_amount": "45000", "amount-reason": "Revu."}),
-        (
-            url,
-            {
-                "action": "title",
-                "title-title": "Entrepôt RH",
-                "title-subtitle": "",
-                "title-reason": "Coquille.",
-            },
-        ),
-        (
-            url,
-            {
-                "action": "administration",
-                "administration-administration": AdministrationFactory().pk,
-                "administration-reason": "Mauvais porteur.",
-            },
-        ),
-        (url, {"action": "remove", "remove-reason": "Projet abandonné."}),
-        (
-            dossier_url(jury, refused),
-            {"action": "add", "add-granted_amount": "20000", "add-reason": "Erreur du PV."},
-        ),
-    ]
-    for target, data in steps:
-        response = staff_client.post(target, data)
-        assert response.status_code == 302, response.content.decode()[:2000]
-    kinds = list(ResultAmendment.objects.order_by("pk").values_list("kind", flat=True))
-    assert kinds == [
+    correction = prepare(staff_client, jury, laureate)
+    plan(staff_client, correction, "change_amount", laureate, granted_amount="45000")
+    plan(staff_client, correction, "correct_title", laureate, title="Entrepôt RH", subtitle="")
+    new = AdministrationFactory()
+    plan(staff_client, correction, "change_administration", laureate, administration=new.pk)
+    plan(staff_client, correction, "remove_laureate", laureate)
+    plan(staff_client, correction, "add_laureate", refused, granted_amount="20000")
+    assert not ResultAmendment.objects.exists()  # planned only
+    response = staff_client.post(correction_url(correction), {"action": "publish"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    amendments = list(ResultAmendment.objects.order_by("pk"))
+    assert [a.kind for a in amendments] == [
         "change_amount",
         "correct_title",
         "change_administration",
         "remove_laureate",
         "add_laureate",
     ]
-    assert refresh(laureate).state == S.NOT_SELECTED
-    assert refresh(laureate).award.slug == "entrepot-de-donnees-rh"
-    assert refresh(refused).state == S.LAUREATE
+    assert {a.correction_id for a in amendments} == {correction.pk}
+    assert {a.reason for a in amendments} == {"Erreur du procès-verbal."}
+    laureate, refused = refresh(laureate), refresh(refused)
+    assert laureate.state == S.NOT_SELECTED
+    assert laureate.award.slug == "entrepot-de-donnees-rh"
+    assert laureate.administration == new
+    assert refused.state == S.LAUREATE
+    assert refused.award.granted_amount == Decimal("20000")
+    audited = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {f"amend_results_{a.kind}" for a in amendments} <= audited
+    assert "correction_publish" in audited
+    assert OutgoingEmail.objects.filter(subject__contains="Rectificatif").exists()
+
+    # The deliberation keeps the history of the published changes, on both pages.
     page = staff_client.get(home_url(jury)).content.decode()
     assert 'id="amendments-table"' in page
-    assert "Projet abandonné." in page and "Erreur du PV." in page
+    assert "Erreur du procès-verbal." in page
     assert "40\u00a0000\u00a0€ → 45\u00a0000\u00a0€" in page
     assert "Entrepôt de données RH → Entrepôt RH" in page
     assert staff.get_full_name() in page
     assert "Mis à jour le" in page
+    page = staff_client.get(dossier_url(jury, laureate)).content.decode()
+    assert page.count('data-amendment="') == 4
+    # The public: the laureate added has its page, the one removed has none, with the history.
+    assert client.get(reverse("jury:laureate", args=[refused.award.slug])).status_code == 200
+    assert client.get(reverse("jury:laureate", args=[laureate.award.slug])).status_code == 404
+    history = client.get(reverse("jury:results_history", args=[jury.call.slug])).content.decode()
+    assert "Rectificatif du 12 avril 2021" in history
+    assert "Erreur du procès-verbal." in history
 
 
-def test_workflow_refusal_on_an_amendment_is_shown(staff_client, jury, published):
-    response = staff_client.post(
-        dossier_url(jury, published["laureate"]),
-        {"action": "amount", "amount-granted_amount": "99000", "amount-reason": "Plus."},
-    )
+def test_workflow_refusal_of_a_correction_is_shown(staff_client, jury, published):
+    correction = prepare(staff_client, jury, published["laureate"])
+    plan(staff_client, correction, "change_amount", published["laureate"], granted_amount="99000")
+    response = staff_client.post(correction_url(correction), {"action": "publish"})
     assert response.status_code == 400
-    assert 'id="error-amount"' in response.content.decode()
-    assert "dépasse" in response.content.decode()
+    content = response.content.decode()
+    assert "Modification 1" in content and "dépasse" in content
+    assert not ResultAmendment.objects.exists()
+    assert refresh(published["laureate"]).award.granted_amount == Decimal("40000")
+    assert refresh(correction).published_at is None
 
 
 def test_grant_details_form(staff_client, jury, published):
@@ -417,8 +505,3 @@ def test_applicants_read_their_outcome_and_never_a_score(client, staff, jury, pu
     page = client.get(url).content.decode()
     assert "Décision du jury" in page and "Budget trop imprécis." in page
     assert "Cofinancement accordé" not in page
-
-
-def test_each_amendment_form_has_its_own_hint(staff_client, jury, published):
-    page = staff_client.get(dossier_url(jury, published["laureate"])).content.decode()
-    assert page.count("L’adresse publique du projet ne change pas.") == 1

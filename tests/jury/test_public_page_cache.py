@@ -7,9 +7,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from jury.deliberation import amendments
+from jury.deliberation import corrections
 from jury.deliberation import workflow as wf
+from jury.models import ResultAmendment
 from tests.jury.factories import JuryFactory, preselected
 
 pytestmark = pytest.mark.django_db
@@ -67,9 +69,18 @@ def test_an_amendment_changes_every_copy_at_once(staff, published):
     url = LIST
     before = fetch(url)
     assert "Entrepôt de données RH" in before.content.decode()
-    amendments.correct_title(
-        staff, published, title="Entrepôt de données RH mutualisé", subtitle="", reason="Coquille"
+    correction = corrections.create_correction(
+        staff, published.call, official_date=timezone.localdate(), reason="Coquille"
     )
+    corrections.plan_change(
+        staff,
+        correction,
+        ResultAmendment.Kind.CORRECT_TITLE,
+        published,
+        title="Entrepôt de données RH mutualisé",
+        subtitle="",
+    )
+    corrections.publish_correction(staff, correction)
     after = fetch(url)
     assert "Entrepôt de données RH mutualisé" in after.content.decode()
     assert after["ETag"] != before["ETag"]
