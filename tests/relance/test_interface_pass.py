@@ -199,7 +199,7 @@ def test_open_data_buttons_give_the_size_of_the_file_they_download(client):
     build()
     root = parse(client.get(reverse("jury:open_data")).content)
     buttons = root.find_all("a", cls="fr-icon-download-line")
-    assert len(buttons) == 4
+    assert len(buttons) == 6  # laureates (CSV, JSON), grants, calls, corrections (CSV, JSON)
     for button in buttons:
         served = client.get(button.get("href"))
         assert served.status_code == 200
