@@ -3,6 +3,7 @@ categories, administrations) is marked ``lang="fr"`` so that screen readers read
 French voice (RGAA 8.7); the translated interface around it is not."""
 
 import pytest
+from django.utils import translation
 
 from tests.calls.html import texts_with_lang
 from tests.jury.test_public_laureates import World
@@ -11,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def english(client, url):
-    response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    # The request activates English in this thread: restore the language after it.
+    with translation.override(translation.get_language()):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     content = response.content.decode()
     assert '<html lang="en"' in content
