@@ -93,3 +93,46 @@ def page_title(content) -> str:
     match = re.search(r"<title>(.*?)</title>", html, re.S)
     assert match, "no <title>"
     return collapse(unescape(match.group(1)))
+
+
+class _LangCollector(HTMLParser):
+    """Collects (text, language) of elements matching a predicate on (tag, attrs): the
+    language is the ``lang`` of the element or of its nearest ancestor that has one."""
+
+    def __init__(self, predicate):
+        super().__init__(convert_charrefs=True)
+        self.predicate = predicate
+        self.stack: list[tuple[str, str | None, int | None]] = []
+        self.found: list[tuple[list[str], str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in VOID:
+            return
+        attrs = dict(attrs)
+        lang = attrs.get("lang") or (self.stack[-1][1] if self.stack else None)
+        index = None
+        if self.predicate(tag, attrs):
+            self.found.append(([], lang))
+            index = len(self.found) - 1
+        self.stack.append((tag, lang, index))
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        while self.stack:
+            open_tag, _lang, _index = self.stack.pop()
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data):
+        for _tag, _lang, index in self.stack:
+            if index is not None:
+                self.found[index][0].append(data)
+
+
+def texts_with_lang(content, predicate) -> list[tuple[str, str | None]]:
+    """(text, language) of each element matching ``predicate(tag, attrs)``."""
+    html = content.decode() if isinstance(content, bytes) else content
+    parser = _LangCollector(predicate)
+    parser.feed(html)
+    return [(collapse("".join(parts)), lang) for parts, lang in parser.found]

@@ -80,7 +80,7 @@ def test_the_window_page_its_sessions_and_its_laureates(seeded, page, check_scre
     open_page(page, "/statistiques/")
     window = page.locator(f'section[data-call="{CONTINUOUS_SLUG}"]')
     expect(window.locator("[data-step] .relance-count")).to_have_text(["34", "28", "20", "8", "6"])
-    expect(window.locator("figure.relance-chart svg[role=img]")).to_have_count(6)
+    expect(window.locator("figure.relance-chart svg[role=img]:visible")).to_have_count(6)
     window.scroll_into_view_if_needed()
     check_screen("window-statistics")
 

@@ -21,13 +21,19 @@ def _funnel_chart(chart_id, title, funnel):
     )
 
 
-def _breakdown_chart(chart_id, title, rows):
+def _staff_names(*fallbacks):
+    """Labels that are names written by staff, in French, but for the translated fallbacks."""
+    return lambda label: None if label in fallbacks else "fr"
+
+
+def _breakdown_chart(chart_id, title, rows, lang_of=None):
     return bar_chart(
         chart_id,
         title,
         [(row.label, [row.dossiers, row.laureates]) for row in rows],
         [_("Dossiers déposés"), _("Lauréats")],
         format_number,
+        lang_of,
     )
 
 
@@ -94,11 +100,13 @@ def _with_charts(programmes):
                     f"{prefix}-ministry",
                     _("%(call)s : dossiers et lauréats par ministère") % {"call": call.title},
                     stats.by_ministry,
+                    _staff_names(_("Sans ministère de rattachement")),
                 ),
                 "category": _breakdown_chart(
                     f"{prefix}-category",
                     _("%(call)s : dossiers et lauréats par catégorie") % {"call": call.title},
                     stats.by_category,
+                    _staff_names(_("Sans catégorie")),
                 ),
                 "kind": _breakdown_chart(
                     f"{prefix}-kind",
