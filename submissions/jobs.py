@@ -160,13 +160,18 @@ def remind_draft_holders() -> int:
 
 @task()
 def remind_instructors() -> int:
-    """A weekly digest, per call, to the instructors of dossiers awaiting a decision.
+    """A weekly digest, per call, to the instructors of dossiers awaiting a decision."""
+    return send_instructor_digests()
+
+
+def send_instructor_digests(now=None) -> int:
+    """The digests due at ``now`` (default: now); returns how many were queued.
 
     A dossier with an instructor goes to that instructor; one without, to every instructor
     of the programme. Once per address, call and week (the week's Monday is the date).
     """
-    now = timezone.now()
-    today = paris_today()
+    now = now or timezone.now()
+    today = to_paris(now).date()
     monday = today - timedelta(days=today.weekday())
     dossiers = list(
         Dossier.objects.filter(
