@@ -138,6 +138,27 @@ def test_publish_a_correction_and_read_it_in_public(seeded, page, check_screen):
     assert rows[2]["apres"].startswith("Plateforme unifiée des données RH")
     assert rows[3]["apres"] == new_administration.name
 
+    # The laureates files agree with each other and with the pages: the added laureate is
+    # there, the renamed one under its new title, each changed row dated by the correction.
+    in_json = [
+        row
+        for row in page.request.get("/donnees/laureats.json").json()
+        if row["appel_slug"] == ROUND_1_SLUG
+    ]
+    in_csv = [
+        row
+        for row in csv.DictReader(io.StringIO(page.request.get("/donnees/laureats.csv").text()))
+        if row["appel_slug"] == ROUND_1_SLUG
+    ]
+    assert [(r["reference"], r["titre"], r["date_mise_a_jour"]) for r in in_json] == [
+        (r["reference"], r["titre"], r["date_mise_a_jour"]) for r in in_csv
+    ]
+    by_reference = {row["reference"]: row for row in in_json}
+    assert by_reference[registered.reference]["date_mise_a_jour"] == "2021-04-12"
+    renamed = [r for r in in_json if r["titre"].startswith("Plateforme unifiée des données RH")]
+    assert [r["date_mise_a_jour"] for r in renamed] == ["2021-04-12"]
+    assert sum(r["date_mise_a_jour"] == "2021-04-12" for r in in_json) == 4
+
     recipients = {
         address
         for email in OutgoingEmail.objects.filter(subject__contains="Rectificatif")
