@@ -106,7 +106,9 @@ class DossierFilter(django_filters.FilterSet):
             return queryset
         # An OR across the join (dossier title OR administration name) can use no index: it
         # reads every dossier of the call. Each branch of this UNION is served by its own
-        # trigram index (and the administrations' through the dossiers' foreign key index).
+        # index: the trigram indexes where pg_trgm is installed, the administrations' through
+        # the dossiers' foreign key index, and always the list's own (the call): a server
+        # without pg_trgm reads only the call's dossiers, never the whole table.
         administrations = Administration.objects.filter(
             Q(name__icontains=value) | Q(acronym__icontains=value)
         ).values("pk")
@@ -116,7 +118,7 @@ class DossierFilter(django_filters.FilterSet):
             Q(administration__in=administrations),
         ]
         # ``order_by()``: the model's ordering would join the calls into every branch.
-        first, *others = (Dossier.objects.filter(b).order_by().values("pk") for b in branches)
+        first, *others = (queryset.filter(b).order_by().values("pk") for b in branches)
         matching = first.union(*others)
         return queryset.filter(pk__in=matching)
 

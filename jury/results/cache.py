@@ -95,11 +95,18 @@ def current_changed_at():
     return changed
 
 
+def _forget_kept_moment():
+    cache.delete(VERSION_KEY)
+
+
 def forget_version(**kwargs):
     # At once (this request's next reads), and again once committed: a request reading
-    # between the two would have kept the moment from before the change.
-    cache.delete(VERSION_KEY)
-    transaction.on_commit(lambda: cache.delete(VERSION_KEY))
+    # between the two would have kept the moment from before the change. Once per
+    # transaction, however many rows it saves.
+    _forget_kept_moment()
+    pending = transaction.get_connection().run_on_commit
+    if not any(callback is _forget_kept_moment for _sids, callback, _robust in pending):
+        transaction.on_commit(_forget_kept_moment)
 
 
 def connect_version_signals():
