@@ -21,6 +21,8 @@ DATASETS = {
     "/donnees/laureats.json": "application/json; charset=utf-8",
     "/donnees/subventions.csv": "text/csv; charset=utf-8",
     "/donnees/appels.json": "application/json; charset=utf-8",
+    "/donnees/rectificatifs.csv": "text/csv; charset=utf-8",
+    "/donnees/rectificatifs.json": "application/json; charset=utf-8",
 }
 
 
@@ -112,9 +114,9 @@ def test_every_public_results_page(seeded, page, screenshot):
     table.wait_for(state="visible")
     assert table.locator("tbody tr").count() == 7
 
-    # Open data: the page and its four files.
+    # Open data: the page, its four datasets and their six files.
     open_page(page, "/donnees/")
-    assert page.locator("[data-dataset]").count() == 3
+    expect(page.locator("[data-dataset]")).to_have_count(4)
     screenshot("open-data")
     for url, content_type in DATASETS.items():
         response = page.request.get(url)
