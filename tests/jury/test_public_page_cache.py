@@ -16,17 +16,9 @@ from tests.jury.factories import JuryFactory, preselected
 
 pytestmark = pytest.mark.django_db
 
+# ``published``: a laureate of published results (tests/jury/conftest.py).
+
 LIST = reverse("jury:laureates")
-
-
-@pytest.fixture
-def published(staff):
-    jury = JuryFactory()
-    dossier = preselected(jury, title="Entrepôt de données RH", requested_amount=Decimal("80000"))
-    wf.record_award(staff, dossier, decision="laureate", granted_amount=Decimal("50000"))
-    wf.publish_results(staff, jury.call)
-    dossier.refresh_from_db()
-    return dossier
 
 
 def pages(dossier):

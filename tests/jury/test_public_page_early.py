@@ -15,20 +15,9 @@ from django.utils import timezone
 from jury.deliberation import workflow as wf
 from jury.results.cache import version_lifetime
 from tests.jury.factories import JuryFactory, preselected
+from tests.jury.test_public_page_cache import LIST
 
 pytestmark = pytest.mark.django_db
-
-LIST = reverse("jury:laureates")
-
-
-@pytest.fixture
-def published(staff):
-    jury = JuryFactory()
-    dossier = preselected(jury, title="Entrepôt de données RH", requested_amount=Decimal("80000"))
-    wf.record_award(staff, dossier, decision="laureate", granted_amount=Decimal("50000"))
-    wf.publish_results(staff, jury.call)
-    dossier.refresh_from_db()
-    return dossier
 
 
 def early_pages(dossier):
