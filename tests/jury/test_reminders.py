@@ -1,24 +1,32 @@
 """Reminders to jurors with evaluations due: once per date, again every M days while late,
-never after the evaluation is submitted or when turned off; two workers at once send once."""
+never after the evaluation is submitted or when turned off; two workers at once (threads
+meeting at a barrier, then real worker processes) send once."""
 
 import threading
 from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from calls.models import ReminderKind, ReminderLog, ReminderSettings
 from jury import reminders
-from jury.models import HearingSlot
+from jury.models import HearingSlot, JuryMember
 from relance import tasks
 from relance.formatting import PARIS, paris_today
 from relance.models import OutgoingEmail
+from submissions import jobs
+from tests.factories import AdministrationFactory, CallFactory, DossierFactory, agent_of
 from tests.jury.factories import (
     EvaluationFactory,
     HearingSessionFactory,
     JuryMemberFactory,
     preselected,
 )
+from tests.relance.smtp_servers import smtp_server
+from tests.relance.test_worker_process import WAIT, worker
 
 DAY = timedelta(days=1)
 
@@ -123,3 +131,41 @@ def test_two_workers_at_once_send_one_email_per_date():
     assert sent().count() == 3
     assert sorted(e.to[0] for e in sent()) == sorted(m.user.email for m in members)
     assert ReminderLog.objects.count() == 6  # three jurors × two dossiers, one date
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.tasks_by_hand
+def test_two_worker_processes_send_each_reminder_once():
+    """Every reminder job queued twice (a requeued stalled run, two schedulers racing) and two
+    ``run_worker`` processes taking them: each juror and draft holder gets one email per date,
+    as the mail server counts them."""
+    members = [JuryMemberFactory() for _ in range(3)]
+    jury = members[0].jury
+    JuryMember.objects.filter(pk__in=[m.pk for m in members]).update(jury=jury)
+    hearing = paris_today() + 3 * DAY
+    for _ in range(2):
+        heard_on(jury, hearing)
+    administration = AdministrationFactory()
+    agent = agent_of(administration, email="porteur@exemple.gouv.fr")
+    now = timezone.now()
+    call = CallFactory(opens_at=now - 30 * DAY, closes_at=now + 5 * DAY)
+    draft = DossierFactory(call=call, administration=administration)
+    for _ in range(2):
+        reminders.remind_jurors.enqueue()
+        jobs.remind_draft_holders.enqueue()
+
+    with smtp_server() as server:
+        workers = [worker(server.port, "--batch") for _ in range(2)]
+        outputs = [process.communicate(timeout=WAIT)[0] for process in workers]
+    assert [process.returncode for process in workers] == [0, 0], outputs
+
+    for job, emails in [("remind_jurors", 3), ("remind_draft_holders", 2)]:
+        runs = DBTaskResult.objects.filter(task_path__endswith=job)
+        assert [r.status for r in runs] == [TaskResultStatus.SUCCESSFUL] * 2
+        # However the two runs overlapped, together they queued each email once.
+        assert sum(r.return_value for r in runs) == emails
+    received = sorted(address for recipients, _ in server.messages for address in recipients)
+    expected = [m.user.email for m in members] + [agent.email, draft.contact_email]
+    assert received == sorted(expected)
+    assert ReminderLog.objects.filter(kind=ReminderKind.JUROR).count() == 6
+    assert ReminderLog.objects.filter(kind=ReminderKind.DRAFT).count() == 2
