@@ -158,7 +158,7 @@ def results_version(request=None):
     which spares signed-in visitors (whose pages are not shared) most of the work. Given the
     request, it reuses the lookup already made for the ETag.
     """
-    changed = _changed_at(request) if request is not None else results_changed_at()
+    changed = _changed_at(request) if request is not None else current_changed_at()
     return changed.strftime("%Y%m%d%H%M%S%f") if changed else "none"
 
 

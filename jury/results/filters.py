@@ -7,10 +7,12 @@ offered once one of its committee sessions is published.
 
 import django_filters
 from django import forms
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import AdministrationKind, Programme
+from jury.results.cache import CACHE_SECONDS, results_version
 from jury.results.published import decisions_published_at, published_calls, published_laureates
 from relance.ordering import french
 from submissions.models import Ministry
@@ -21,36 +23,36 @@ DSFR_SELECT = forms.Select(attrs={"class": "fr-select"})
 PARAMETERS = ("q", "programme", "appel", "categorie", "ministere", "type")
 
 
-def _programmes(request):
-    return Programme.objects.filter(pk__in=published_calls().values("programme")).order_by(
-        "title", "pk"
-    )
-
-
-def _calls(request):
-    return (
-        published_calls()
-        .annotate(decided_at=decisions_published_at())
-        .order_by("-decided_at", "title", "pk")
-    )
-
-
-def _ministries(request):
-    return Ministry.objects.filter(
+def _choices():
+    """The values each filter offers, as plain lists: four short queries, no count."""
+    programmes = Programme.objects.filter(pk__in=published_calls().values("programme"))
+    calls = published_calls().annotate(decided_at=decisions_published_at())
+    ministries = Ministry.objects.filter(
         pk__in=published_laureates().values("dossier__administration__ministry")
-    ).order_by(*french("name"), "pk")
-
-
-def _category_choices():
+    )
     # Named categories recur from one round to the next: one choice per name.
-    names = (
+    categories = (
         published_laureates()
         .exclude(dossier__category=None)
         .order_by("dossier__category__name")
         .values_list("dossier__category__name", flat=True)
         .distinct()
     )
-    return [(name, name) for name in names]
+    return {
+        "programme": list(programmes.order_by("title", "pk").values_list("slug", "title")),
+        "appel": list(calls.order_by("-decided_at", "title", "pk").values_list("slug", "title")),
+        "categorie": [(name, name) for name in categories],
+        "ministere": [
+            (str(pk), name)
+            for pk, name in ministries.order_by(*french("name"), "pk").values_list("pk", "name")
+        ],
+    }
+
+
+def published_choices(request=None):
+    """:func:`_choices`, read once per results version: they change only with results."""
+    key = f"laureate-filters:{results_version(request)}"
+    return cache.get_or_set(key, _choices, CACHE_SECONDS)
 
 
 class LaureateFilter(django_filters.FilterSet):
@@ -60,33 +62,27 @@ class LaureateFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"class": "fr-input", "type": "search"}),
         help_text=_("Titre, sous-titre, nom ou sigle de l’administration"),
     )
-    programme = django_filters.ModelChoiceFilter(
+    programme = django_filters.ChoiceFilter(
         label=_("Programme"),
-        field_name="dossier__call__programme",
-        queryset=_programmes,
-        to_field_name="slug",
+        field_name="dossier__call__programme__slug",
         empty_label=_("Tous"),
         widget=DSFR_SELECT,
     )
-    appel = django_filters.ModelChoiceFilter(
+    appel = django_filters.ChoiceFilter(
         label=_("Appel"),
-        field_name="dossier__call",
-        queryset=_calls,
-        to_field_name="slug",
+        field_name="dossier__call__slug",
         empty_label=_("Tous"),
         widget=DSFR_SELECT,
     )
     categorie = django_filters.ChoiceFilter(
         label=_("Catégorie"),
         field_name="dossier__category__name",
-        choices=_category_choices,
         empty_label=_("Toutes"),
         widget=DSFR_SELECT,
     )
-    ministere = django_filters.ModelChoiceFilter(
+    ministere = django_filters.ChoiceFilter(
         label=_("Ministère"),
         field_name="dossier__administration__ministry",
-        queryset=_ministries,
         empty_label=_("Tous"),
         widget=DSFR_SELECT,
     )
@@ -97,6 +93,11 @@ class LaureateFilter(django_filters.FilterSet):
         empty_label=_("Tous"),
         widget=DSFR_SELECT,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, choices in published_choices(self.request).items():
+            self.filters[name].extra["choices"] = choices
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -31,7 +31,12 @@ from jury.models import HearingSlot, JuryMember
 from jury.results.cache import public_results, results_version
 from jury.results.corrections import last_official_dates
 from jury.results.filters import PARAMETERS, LaureateFilter
-from jury.results.published import decisions_published_at, published_laureates, shown_amount
+from jury.results.published import (
+    awards_in_order,
+    decisions_published_at,
+    published_laureates,
+    shown_amount,
+)
 from jury.results.stats import Funnel
 from jury.results.window import laureate_url, public_envelopes, window_decisions
 from relance.formatting import format_euros
@@ -162,17 +167,17 @@ def laureates(request):
         # Bad filter values are said next to their field; nothing is listed meanwhile.
         if filterset.is_bound and not filterset.is_valid():
             return LaureateList([], 0, invalid=True)
-        awards = ordered(filterset.qs)
+        ids = ordered(filterset.qs).values_list("pk", flat=True)
         if request.GET.get(SHOW_ALL):
-            awards = list(awards)
+            awards = awards_in_order(list(ids))
             many = len(awards) > PAGE_SIZE
             groups = with_correction_dates(group_laureates(awards))
             return LaureateList(groups, len(awards), all_shown=many)
         # A page number out of range or not a number shows the nearest page.
-        page = Paginator(awards, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
         page_range = list(page.paginator.get_elided_page_range(page.number))
         return LaureateList(
-            with_correction_dates(group_laureates(list(page.object_list))),
+            with_correction_dates(group_laureates(awards_in_order(list(page.object_list)))),
             page.paginator.count,
             page=page,
             page_range=page_range,
