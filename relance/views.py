@@ -1,12 +1,15 @@
 """Home page (composition root) and the static legal pages."""
 
+from django.db.models import Max, Q
 from django.http import Http404, HttpResponseServerError
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
+from django.utils import timezone
 from django.views import i18n
 from django.views.decorators.csrf import csrf_exempt
 
 from calls.models import Call, Programme
+from jury.results.cache import public_results
 from jury.results.window import public_envelopes, total_envelope
 
 STATIC_PAGES = {
@@ -32,6 +35,23 @@ def set_language(request):
     return i18n.set_language(request)
 
 
+def _home_changed_at(request):
+    """The last change of what the home page lists besides results: an edit of a call or a
+    programme, a call published, opening or closing by itself (its date passed)."""
+    now = timezone.now()
+    passed = ("published_at", "opens_at", "closes_at", "envelope_exhausted_at")
+    moments = Call.objects.aggregate(
+        edited=Max("updated_at"),
+        programme_edited=Max("programme__updated_at"),
+        **{f: Max(f, filter=Q(**{f"{f}__lte": now})) for f in passed},
+    )
+    moments["programmes"] = Programme.objects.aggregate(Max("updated_at"))["updated_at__max"]
+    return max((m for m in moments.values() if m is not None), default=None)
+
+
+# The same bytes for every anonymous visitor until a call, a programme or results change:
+# kept whole, validated by ETag and Last-Modified (``jury.results.cache``).
+@public_results(changed_at=_home_changed_at)
 def home(request):
     programmes = list(Programme.objects.public().order_by("title"))
     calls = Call.objects.public().select_related("programme").grouped_by_status()
