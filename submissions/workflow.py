@@ -310,6 +310,21 @@ def _check_applicant_can_edit(user, dossier, now):
     )
 
 
+def _lock_for_applicant_edit(user, dossier, version, stale_message):
+    """Lock the dossier for an applicant's edit made on the form opened at ``version``.
+
+    Returns the locked row and the time of the edit, taken after the lock (one time for the
+    deadline check, the row and the audit entry). Raises :class:`StaleEditError` with
+    ``stale_message`` when someone saved in between. Call it inside a transaction.
+    """
+    locked = lock_dossier(dossier)
+    now = timezone.now()
+    _check_applicant_can_edit(user, locked, now)
+    if locked.version != version:
+        raise StaleEditError(stale_message)
+    return locked, now
+
+
 def update_dossier(user, dossier, changes: dict, *, version: int) -> Dossier:
     """Save the applicant's edits of one section.
 
@@ -321,18 +336,16 @@ def update_dossier(user, dossier, changes: dict, *, version: int) -> Dossier:
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
     with transaction.atomic():
-        locked = lock_dossier(dossier)
-        # One time for the deadline check, the row and the audit entry: taken after the lock.
-        now = timezone.now()
-        _check_applicant_can_edit(user, locked, now)
-        if locked.version != version:
-            raise StaleEditError(
-                _(
-                    "Ce dossier a été modifié entre-temps (par vous dans un autre onglet ou "
-                    "par un autre agent). Vos saisies sont affichées ci-dessous : rechargez la "
-                    "page pour voir la dernière version, puis reportez-les."
-                )
-            )
+        locked, now = _lock_for_applicant_edit(
+            user,
+            dossier,
+            version,
+            _(
+                "Ce dossier a été modifié entre-temps (par vous dans un autre onglet ou "
+                "par un autre agent). Vos saisies sont affichées ci-dessous : rechargez la "
+                "page pour voir la dernière version, puis reportez-les."
+            ),
+        )
         changed = {}
         for name, value in changes.items():
             old = getattr(locked, name)
@@ -368,13 +381,12 @@ def replace_budget_lines(user, dossier, lines: list[dict], *, version: int) -> D
     """
     lines = [{name: line.get(name) for name in BUDGET_LINE_FIELDS} for line in lines]
     with transaction.atomic():
-        locked = lock_dossier(dossier)
-        now = timezone.now()
-        _check_applicant_can_edit(user, locked, now)
-        if locked.version != version:
-            raise StaleEditError(
-                _("Ce dossier a été modifié entre-temps : rechargez la page avant d’enregistrer.")
-            )
+        locked, now = _lock_for_applicant_edit(
+            user,
+            dossier,
+            version,
+            _("Ce dossier a été modifié entre-temps : rechargez la page avant d’enregistrer."),
+        )
         new_lines = [BudgetLine(dossier=locked, order=i, **line) for i, line in enumerate(lines)]
         for line in new_lines:
             line.full_clean(exclude=["dossier"])
