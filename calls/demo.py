@@ -22,17 +22,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from calls.models import (
-    AdministrationKind,
-    Call,
-    CallKind,
-    Category,
-    Criterion,
-    Programme,
-    ProgrammeRole,
-    ProgrammeRoleKind,
-    RequiredDocument,
-)
+from calls import models
 from relance.demo import MANAGER_LOGIN, STAFF_LOGIN
 from relance.formatting import PARIS
 
@@ -163,9 +153,9 @@ HOW_TO_APPLY = (
 )
 
 ELIGIBLE_KINDS = [
-    AdministrationKind.CENTRAL,
-    AdministrationKind.DECONCENTRATED,
-    AdministrationKind.OPERATOR,
+    models.AdministrationKind.CENTRAL,
+    models.AdministrationKind.DECONCENTRATED,
+    models.AdministrationKind.OPERATOR,
 ]
 
 
@@ -201,7 +191,7 @@ def _reference_calls() -> list[dict]:
     return [
         {
             "slug": ROUND_1_SLUG,
-            "kind": CallKind.ROUND,
+            "kind": models.CallKind.ROUND,
             "number": 1,
             "title": "Premier appel à projets « Développer l’utilisation de la donnée »",
             "summary": (
@@ -228,7 +218,7 @@ def _reference_calls() -> list[dict]:
         },
         {
             "slug": ROUND_2_SLUG,
-            "kind": CallKind.ROUND,
+            "kind": models.CallKind.ROUND,
             "number": 2,
             "title": "Deuxième appel à projets « Développer l’utilisation de la donnée »",
             "summary": (
@@ -246,7 +236,7 @@ def _reference_calls() -> list[dict]:
         },
         {
             "slug": ROUND_3_SLUG,
-            "kind": CallKind.ROUND,
+            "kind": models.CallKind.ROUND,
             "number": 3,
             "title": "Troisième appel à projets « Développer l’utilisation de la donnée »",
             "summary": (
@@ -264,7 +254,7 @@ def _reference_calls() -> list[dict]:
         },
         {
             "slug": CONTINUOUS_SLUG,
-            "kind": CallKind.CONTINUOUS,
+            "kind": models.CallKind.CONTINUOUS,
             "number": None,
             "title": "Guichet en continu 2021 : projets de moins de 100 000 euros",
             "summary": (
@@ -293,13 +283,26 @@ def _reference_calls() -> list[dict]:
     ]
 
 
+def _demo_round_dates(opens_on: date, closes_on: date) -> dict:
+    """A demonstration round's dates (open from the start of ``opens_on`` to the end of
+    ``closes_on``, published when it opens, no results yet) and its demo flags."""
+    return {
+        "opens_at": datetime.combine(opens_on, time(0, 0), tzinfo=PARIS),
+        "closes_at": datetime.combine(closes_on, time(23, 59, 59), tzinfo=PARIS),
+        "results_published_at": None,
+        "published_at": datetime.combine(opens_on, time(0, 0), tzinfo=PARIS),
+        "amount_ceiling": None,
+        "is_demo": True,
+    }
+
+
 def demo_call(today: date) -> dict:
     """The demonstration call, open on ``today`` (its dates move each time the seed runs)."""
     opens_on = today - timedelta(days=DEMO_OPENED_DAYS_AGO)
     closes_on = today + timedelta(days=DEMO_OPEN_FOR_DAYS)
     return {
         "slug": DEMO_CALL_SLUG,
-        "kind": CallKind.ROUND,
+        "kind": models.CallKind.ROUND,
         # Out of the range of the real rounds, so that it never takes a real round's number.
         "number": 99,
         "title": "[Démonstration] Appel à projets pour essayer le service",
@@ -313,12 +316,7 @@ def demo_call(today: date) -> dict:
             "recalculées à chaque chargement des données de démonstration.\n\n"
             f"{SCORING_NOTE}"
         ),
-        "opens_at": datetime.combine(opens_on, time(0, 0), tzinfo=PARIS),
-        "closes_at": datetime.combine(closes_on, time(23, 59, 59), tzinfo=PARIS),
-        "results_published_at": None,
-        "published_at": datetime.combine(opens_on, time(0, 0), tzinfo=PARIS),
-        "amount_ceiling": None,
-        "is_demo": True,
+        **_demo_round_dates(opens_on, closes_on),
     }
 
 
@@ -330,7 +328,7 @@ def demo_jury_call(today: date) -> dict:
     opens_on = closes_on - timedelta(days=DEMO_JURY_OPEN_FOR_DAYS)
     return {
         "slug": DEMO_JURY_CALL_SLUG,
-        "kind": CallKind.ROUND,
+        "kind": models.CallKind.ROUND,
         # Next to the demonstration call's number, out of the real rounds' range.
         "number": 98,
         "title": "[Démonstration] Appel à projets en cours d’examen par le jury",
@@ -347,12 +345,7 @@ def demo_jury_call(today: date) -> dict:
             "démonstration.\n\n"
             f"{SCORING_NOTE}"
         ),
-        "opens_at": datetime.combine(opens_on, time(0, 0), tzinfo=PARIS),
-        "closes_at": datetime.combine(closes_on, time(23, 59, 59), tzinfo=PARIS),
-        "results_published_at": None,
-        "published_at": datetime.combine(opens_on, time(0, 0), tzinfo=PARIS),
-        "amount_ceiling": None,
-        "is_demo": True,
+        **_demo_round_dates(opens_on, closes_on),
     }
 
 
@@ -364,7 +357,7 @@ def demo_window(today: date) -> dict:
     opens_on = today - timedelta(days=DEMO_OPENED_DAYS_AGO)
     return {
         "slug": DEMO_WINDOW_SLUG,
-        "kind": CallKind.CONTINUOUS,
+        "kind": models.CallKind.CONTINUOUS,
         "number": None,
         "title": "[Démonstration] Guichet en continu pour essayer le service",
         "summary": (
@@ -389,10 +382,10 @@ def demo_window(today: date) -> dict:
     }
 
 
-def load_call(programme: Programme, data: dict) -> Call:
+def load_call(programme: models.Programme, data: dict) -> models.Call:
     data = dict(data)
     slug = data.pop("slug")
-    call, _ = Call.objects.update_or_create(
+    call, _ = models.Call.objects.update_or_create(
         slug=slug,
         defaults={
             "programme": programme,
@@ -406,9 +399,9 @@ def load_call(programme: Programme, data: dict) -> Call:
         },
     )
     for order, name in enumerate(CATEGORIES, start=1):
-        Category.objects.update_or_create(call=call, name=name, defaults={"order": order})
+        models.Category.objects.update_or_create(call=call, name=name, defaults={"order": order})
     for order, (label, description) in enumerate(CRITERIA, start=1):
-        Criterion.objects.update_or_create(
+        models.Criterion.objects.update_or_create(
             call=call,
             label=label,
             defaults={
@@ -419,7 +412,7 @@ def load_call(programme: Programme, data: dict) -> Call:
             },
         )
     for order, (label, description, is_required) in enumerate(DOCUMENTS, start=1):
-        RequiredDocument.objects.update_or_create(
+        models.RequiredDocument.objects.update_or_create(
             call=call,
             label=label,
             defaults={"description": description, "is_required": is_required, "order": order},
@@ -427,23 +420,25 @@ def load_call(programme: Programme, data: dict) -> Call:
     return call
 
 
-def load_team(programme: Programme) -> None:
+def load_team(programme: models.Programme) -> None:
     """The demo staff accounts' roles: one manager, one instructor (accounts from relance)."""
     User = get_user_model()
     for login, role in (
-        (MANAGER_LOGIN, ProgrammeRoleKind.MANAGER),
-        (STAFF_LOGIN, ProgrammeRoleKind.INSTRUCTOR),
+        (MANAGER_LOGIN, models.ProgrammeRoleKind.MANAGER),
+        (STAFF_LOGIN, models.ProgrammeRoleKind.INSTRUCTOR),
     ):
         account = User.objects.filter(email=login.email).first()
         if account is None:  # the calls' demo data loaded alone, without the accounts
             continue
-        ProgrammeRole.objects.update_or_create(
+        models.ProgrammeRole.objects.update_or_create(
             programme=programme, user=account, defaults={"role": role}
         )
 
 
 def load(stdout) -> list:
-    programme, _ = Programme.objects.update_or_create(slug=PROGRAMME_SLUG, defaults=PROGRAMME)
+    programme, _ = models.Programme.objects.update_or_create(
+        slug=PROGRAMME_SLUG, defaults=PROGRAMME
+    )
     calls = [load_call(programme, data) for data in reference_calls(timezone.localdate())]
     calls.append(load_call(programme, demo_call(timezone.localdate())))
     calls.append(load_call(programme, demo_window(timezone.localdate())))

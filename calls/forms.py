@@ -72,6 +72,21 @@ def _paris_datetime(day, moment):
     return datetime.combine(day, moment, tzinfo=PARIS)
 
 
+def _check_call_dates(form, cleaned, kind, opens_at, closes_at):
+    """The checks a call's form makes of its dates once read in Paris time: the closing
+    after the opening, a numbered round's number and closing date. Returns ``cleaned``
+    with ``opens_at`` and ``closes_at`` set."""
+    if opens_at and closes_at and closes_at <= opens_at:
+        form.add_error("closes_on", _("La clôture doit être postérieure à l’ouverture."))
+    if kind == CallKind.ROUND:
+        if cleaned.get("number") is None and "number" not in form.errors:
+            form.add_error("number", _("Un appel numéroté doit avoir un numéro."))
+        if closes_at is None and not form.has_error("closes_on"):
+            form.add_error("closes_on", _("Un appel numéroté doit avoir une date de clôture."))
+    cleaned["opens_at"], cleaned["closes_at"] = opens_at, closes_at
+    return cleaned
+
+
 class CallForm(forms.Form):
     """A call's own fields; dates and times are typed in Paris time.
 
@@ -207,16 +222,7 @@ class CallForm(forms.Form):
         if closes_time and closes_on is None and "closes_on" not in self.errors:
             self.add_error("closes_on", _("Indiquez la date de clôture."))
         closes_at = _paris_datetime(closes_on, closes_time)
-        if opens_at and closes_at and closes_at <= opens_at:
-            self.add_error("closes_on", _("La clôture doit être postérieure à l’ouverture."))
-        kind = cleaned.get("kind")
-        if kind == CallKind.ROUND:
-            if cleaned.get("number") is None and "number" not in self.errors:
-                self.add_error("number", _("Un appel numéroté doit avoir un numéro."))
-            if closes_at is None and not self.has_error("closes_on"):
-                self.add_error("closes_on", _("Un appel numéroté doit avoir une date de clôture."))
-        cleaned["opens_at"], cleaned["closes_at"] = opens_at, closes_at
-        return cleaned
+        return _check_call_dates(self, cleaned, cleaned.get("kind"), opens_at, closes_at)
 
     def call_fields(self) -> dict:
         """What the workflow receives: the call's fields, dates in Paris time."""
@@ -431,15 +437,7 @@ class DuplicateForm(forms.Form):
         closes_at = _paris_datetime(cleaned.get("closes_on"), cleaned.get("closes_time"))
         if cleaned.get("closes_on") and cleaned.get("closes_time") is None:
             self.add_error("closes_time", _("Indiquez l’heure de clôture."))
-        if opens_at and closes_at and closes_at <= opens_at:
-            self.add_error("closes_on", _("La clôture doit être postérieure à l’ouverture."))
-        if self.source.kind == CallKind.ROUND:
-            if cleaned.get("number") is None and "number" not in self.errors:
-                self.add_error("number", _("Un appel numéroté doit avoir un numéro."))
-            if closes_at is None and not self.has_error("closes_on"):
-                self.add_error("closes_on", _("Un appel numéroté doit avoir une date de clôture."))
-        cleaned["opens_at"], cleaned["closes_at"] = opens_at, closes_at
-        return cleaned
+        return _check_call_dates(self, cleaned, self.source.kind, opens_at, closes_at)
 
     def call_fields(self) -> dict:
         data = self.cleaned_data

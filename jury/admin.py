@@ -7,33 +7,19 @@ of interest is lifted, not deleted). The only edit left is a jury's name, audite
 """
 
 from django.contrib import admin
-from django.db import models
+from django.db.models import URLField
 
-from jury.models import (
-    AgendaItem,
-    Award,
-    CommitteeSession,
-    ConflictOfInterest,
-    Deliberation,
-    Evaluation,
-    HearingBreak,
-    HearingSession,
-    HearingSlot,
-    Jury,
-    JuryMember,
-    ResultAmendment,
-    Score,
-)
+from jury import models
 from relance.admin import AuditedAdminMixin, ReadOnlyMixin
 
 
 class JuryMemberInline(ReadOnlyMixin, admin.TabularInline):
-    model = JuryMember
+    model = models.JuryMember
     fields = ("user", "public_name", "role", "title", "affiliation", "affiliation_kind")
     show_change_link = True
 
 
-@admin.register(Jury)
+@admin.register(models.Jury)
 class JuryAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """A jury is created, and its composition published, from the staff screens."""
 
@@ -53,7 +39,7 @@ class JuryAdmin(AuditedAdminMixin, admin.ModelAdmin):
         return False
 
 
-@admin.register(JuryMember)
+@admin.register(models.JuryMember)
 class JuryMemberAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("public_name", "jury", "role", "affiliation_kind", "user", "invited_at")
     list_filter = ("role", "affiliation_kind", "jury")
@@ -61,7 +47,7 @@ class JuryMemberAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ("jury__call", "user")
 
 
-@admin.register(ConflictOfInterest)
+@admin.register(models.ConflictOfInterest)
 class ConflictOfInterestAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("member", "dossier", "kind", "declared_at", "lifted_at")
     list_filter = ("kind", ("lifted_at", admin.EmptyFieldListFilter), "member__jury")
@@ -71,10 +57,10 @@ class ConflictOfInterestAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 class HearingBreakInline(ReadOnlyMixin, admin.TabularInline):
-    model = HearingBreak
+    model = models.HearingBreak
 
 
-@admin.register(HearingSession)
+@admin.register(models.HearingSession)
 class HearingSessionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
         "__str__",
@@ -91,10 +77,10 @@ class HearingSessionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     inlines = [HearingBreakInline]
     # Read-only, but Django still builds the form to list its fields: say https now rather
     # than rely on the old http default (and its deprecation warning).
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}
 
 
-@admin.register(HearingSlot)
+@admin.register(models.HearingSlot)
 class HearingSlotAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("dossier", "session", "starts_at", "ends_at", "absent")
     list_filter = ("absent", "session__jury")
@@ -103,10 +89,10 @@ class HearingSlotAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 class ScoreInline(ReadOnlyMixin, admin.TabularInline):
-    model = Score
+    model = models.Score
 
 
-@admin.register(Evaluation)
+@admin.register(models.Evaluation)
 class EvaluationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("dossier", "member", "recommendation", "submitted_at", "version", "updated_at")
     list_filter = (
@@ -120,7 +106,7 @@ class EvaluationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     inlines = [ScoreInline]
 
 
-@admin.register(Deliberation)
+@admin.register(models.Deliberation)
 class DeliberationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("__str__", "held_on", "closed_at", "publish_amounts", "results_updated_at")
     list_filter = (("closed_at", admin.EmptyFieldListFilter), "publish_amounts")
@@ -128,7 +114,7 @@ class DeliberationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ("jury__call",)
 
 
-@admin.register(Award)
+@admin.register(models.Award)
 class AwardAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("dossier", "decision", "granted_amount", "session", "slug", "recorded_at")
     list_filter = ("decision", "aid_nature", "payment_terms", "dossier__call")
@@ -138,12 +124,12 @@ class AwardAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 class AgendaItemInline(ReadOnlyMixin, admin.TabularInline):
-    model = AgendaItem
+    model = models.AgendaItem
     fields = ("dossier", "added_by", "added_at")
     raw_id_fields = ("dossier",)
 
 
-@admin.register(CommitteeSession)
+@admin.register(models.CommitteeSession)
 class CommitteeSessionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """A window's committee sessions: read here, run from the committee screens."""
 
@@ -154,7 +140,7 @@ class CommitteeSessionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     inlines = [AgendaItemInline]
 
 
-@admin.register(ResultAmendment)
+@admin.register(models.ResultAmendment)
 class ResultAmendmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """The history of published results: read-only, it is the record of what changed."""
 

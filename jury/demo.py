@@ -424,32 +424,48 @@ def load_deliberation(jury, members, awards, staff) -> Deliberation:
     return deliberation
 
 
+def settle_outcome(dossier, award, name, *, source, target, at, staff, amend=None, data=None):
+    """Bring a dossier to its published outcome ``target`` through the dossier workflow and
+    date the transition ``name`` at ``at``: fired from ``source``, ``amend`` fired when it is
+    elsewhere (if given); a dossier at its outcome already only gets back the reason the
+    applicant reads."""
+    if dossier.state == source:
+        # A system action of the seed: ``fire`` skips the role check without a user.
+        workflow.fire(
+            None, dossier, name, reason=award.reason, decision_reason=award.reason, data=data
+        )
+    elif dossier.state == target:
+        Dossier.objects.filter(pk=dossier.pk).update(decision_reason=award.reason)
+    elif amend:
+        workflow.fire(None, dossier, amend, reason=award.reason, decision_reason=award.reason)
+    history_entry(
+        dossier,
+        name,
+        at=at,
+        actor=staff,
+        from_state=source,
+        to_state=target,
+        reason=award.reason,
+        data=data,
+    )
+
+
 def apply_outcomes(call, dossiers, awards, staff) -> None:
     """Move each dossier to its outcome through the dossier workflow, dated at publication."""
     published_at = call.results_published_at
     for dossier in dossiers:
         award = awards[dossier.pk]
         laureate = award.decision == Award.Decision.LAUREATE
-        target = S.LAUREATE if laureate else S.NOT_SELECTED
-        name = "select" if laureate else "not_select"
-        if dossier.state == S.PRESELECTED:
-            # A system action of the seed: ``fire`` skips the role check without a user.
-            workflow.fire(None, dossier, name, reason=award.reason, decision_reason=award.reason)
-        elif dossier.state != target:
-            # Converge after results were amended while trying the service.
-            amend = "amend_add_laureate" if laureate else "amend_remove_laureate"
-            workflow.fire(None, dossier, amend, reason=award.reason, decision_reason=award.reason)
-        else:
-            # Already at its outcome: restore the reason the applicant reads.
-            Dossier.objects.filter(pk=dossier.pk).update(decision_reason=award.reason)
-        history_entry(
+        settle_outcome(
             dossier,
-            name,
+            award,
+            "select" if laureate else "not_select",
+            source=S.PRESELECTED,
+            target=S.LAUREATE if laureate else S.NOT_SELECTED,
             at=published_at,
-            actor=staff,
-            from_state=S.PRESELECTED,
-            to_state=target,
-            reason=award.reason,
+            staff=staff,
+            # Converge after results were amended while trying the service.
+            amend="amend_add_laureate" if laureate else "amend_remove_laureate",
         )
     counts = {
         Award.Decision.LAUREATE.value: sum(

@@ -25,19 +25,8 @@ from django.utils import timezone
 from calls import demo as calls_demo
 from calls.models import Call
 from jury import demo_data as data
+from jury import models
 from jury.demo import member_user, paris, recommendation_for, seeded
-from jury.models import (
-    Award,
-    ConflictOfInterest,
-    Deliberation,
-    Evaluation,
-    HearingBreak,
-    HearingSession,
-    HearingSlot,
-    Jury,
-    JuryMember,
-    Score,
-)
 from jury.review_models import Bid, RapporteurAssignment, ReviewSettings
 from relance.formatting import PARIS
 from submissions.demo_jury_call import PRESELECTION_AFTER_DAYS
@@ -63,20 +52,20 @@ def members_seeds():
     return [by_key[key] for key in MEMBER_KEYS]
 
 
-def load_jury(call, today) -> tuple[Jury, dict[str, JuryMember]]:
-    jury, _ = Jury.objects.update_or_create(
+def load_jury(call, today) -> tuple[models.Jury, dict[str, models.JuryMember]]:
+    jury, _ = models.Jury.objects.update_or_create(
         call=call, defaults={"name": JURY_NAME, "composition_published": True}
     )
     seeds = members_seeds()
     users = {seed.key: member_user(seed, index) for index, seed in seeds}
     jury.members.exclude(user__in=users.values()).delete()
-    jury.members.filter(role=JuryMember.Role.PRESIDENT).exclude(user=users[PRESIDENT]).update(
-        role=JuryMember.Role.MEMBER
-    )
+    jury.members.filter(role=models.JuryMember.Role.PRESIDENT).exclude(
+        user=users[PRESIDENT]
+    ).update(role=models.JuryMember.Role.MEMBER)
     invited_at = paris(today - timedelta(days=calls_demo.DEMO_JURY_CLOSED_DAYS_AGO), time(10))
     members = {}
     for _index, seed in seeds:
-        members[seed.key], _ = JuryMember.objects.update_or_create(
+        members[seed.key], _ = models.JuryMember.objects.update_or_create(
             jury=jury,
             user=users[seed.key],
             defaults={
@@ -84,9 +73,9 @@ def load_jury(call, today) -> tuple[Jury, dict[str, JuryMember]]:
                 "title": seed.title,
                 "affiliation": seed.affiliation,
                 "affiliation_kind": seed.kind,
-                "role": JuryMember.Role.PRESIDENT
+                "role": models.JuryMember.Role.PRESIDENT
                 if seed.key == PRESIDENT
-                else JuryMember.Role.MEMBER,
+                else models.JuryMember.Role.MEMBER,
                 "invited_at": invited_at,
             },
         )
@@ -102,7 +91,7 @@ def load_hearings(jury, dossiers, today) -> None:
     gap = timedelta(minutes=GAP_MINUTES)
     for index, (days, starts, ends, count) in enumerate(HEARING_DAYS):
         day = today + timedelta(days=days)
-        session = sessions[index] if index < len(sessions) else HearingSession(jury=jury)
+        session = sessions[index] if index < len(sessions) else models.HearingSession(jury=jury)
         session.date = day
         session.place = HEARING_PLACE
         session.video_link = ""
@@ -112,7 +101,7 @@ def load_hearings(jury, dossiers, today) -> None:
         session.save()
         kept.append(session.pk)
         label, break_starts, break_ends = HEARING_BREAK
-        HearingBreak.objects.update_or_create(
+        models.HearingBreak.objects.update_or_create(
             session=session,
             starts_at=break_starts,
             defaults={"label": label, "ends_at": break_ends},
@@ -127,7 +116,7 @@ def load_hearings(jury, dossiers, today) -> None:
         for dossier in heard:
             if start < pause[1] and start + step > pause[0]:
                 start = pause[1]
-            HearingSlot.objects.update_or_create(
+            models.HearingSlot.objects.update_or_create(
                 dossier=dossier,
                 defaults={
                     "session": session,
@@ -168,7 +157,7 @@ def load_evaluations(jury, members, dossiers, today) -> int:
             recommendation = "" if is_draft else recommendation_for(values)
             comments = data.COMMENTS.get(recommendation, ("",))
             rng = seeded(f"open-evaluation/{key}/{dossier.reference}")
-            evaluation, _ = Evaluation.objects.update_or_create(
+            evaluation, _ = models.Evaluation.objects.update_or_create(
                 member=member,
                 dossier=dossier,
                 defaults={
@@ -181,24 +170,24 @@ def load_evaluations(jury, members, dossiers, today) -> int:
                 },
             )
             for criterion, value in values.items():
-                Score.objects.update_or_create(
+                models.Score.objects.update_or_create(
                     evaluation=evaluation, criterion=criterion, defaults={"value": value}
                 )
             evaluation.scores.exclude(criterion__in=values).delete()
             kept.append(evaluation.pk)
     # The demo juror's evaluations, and any other, are removed: he finds the form to fill in.
-    Evaluation.objects.filter(member__jury=jury).exclude(pk__in=kept).delete()
+    models.Evaluation.objects.filter(member__jury=jury).exclude(pk__in=kept).delete()
     return len(kept)
 
 
 def reset_work(jury, call) -> None:
     """What was tried on this jury since the last run: the round goes back to scoring."""
-    ConflictOfInterest.objects.filter(member__jury=jury).delete()
+    models.ConflictOfInterest.objects.filter(member__jury=jury).delete()
     ReviewSettings.objects.filter(jury=jury).delete()
     Bid.objects.filter(member__jury=jury).delete()
     RapporteurAssignment.objects.filter(member__jury=jury).delete()
-    Award.objects.filter(dossier__call=call).delete()
-    Deliberation.objects.filter(jury=jury).delete()
+    models.Award.objects.filter(dossier__call=call).delete()
+    models.Deliberation.objects.filter(jury=jury).delete()
 
 
 def load() -> dict:

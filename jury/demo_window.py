@@ -24,12 +24,11 @@ from django.contrib.contenttypes.models import ContentType
 from calls import demo as calls_demo
 from calls.models import Call
 from jury import demo_data as data
-from jury.demo import NO_GRANT_DETAILS, award_slug, seeded
+from jury.demo import NO_GRANT_DETAILS, award_slug, seeded, settle_outcome
 from jury.models import AgendaItem, Award, CommitteeSession
 from relance import audit
 from relance.formatting import PARIS, format_euros
 from relance.models import AuditEntry
-from submissions import workflow
 from submissions.demo import history_entry
 from submissions.demo_window import proposed_amount, window_dossiers
 from submissions.demo_window_data import ACCEPT
@@ -185,29 +184,15 @@ def load_session(call, session_seed, agenda, staff, numbers) -> CommitteeSession
 def apply_outcome(dossier, award, published_at, staff, session) -> None:
     """The published decision moves the dossier through the dossier workflow."""
     laureate = award.decision == Award.Decision.LAUREATE
-    name = "committee_accept" if laureate else "committee_refuse"
-    target = S.LAUREATE if laureate else S.NOT_SELECTED
     dossier.refresh_from_db(fields=["state"])
-    if dossier.state == S.SUBMITTED:
-        # A system action of the seed: ``fire`` skips the role check without a user.
-        workflow.fire(
-            None,
-            dossier,
-            name,
-            reason=award.reason,
-            decision_reason=award.reason,
-            data={"session": session.pk},
-        )
-    elif dossier.state == target:
-        Dossier.objects.filter(pk=dossier.pk).update(decision_reason=award.reason)
-    history_entry(
+    settle_outcome(
         dossier,
-        name,
+        award,
+        "committee_accept" if laureate else "committee_refuse",
+        source=S.SUBMITTED,
+        target=S.LAUREATE if laureate else S.NOT_SELECTED,
         at=published_at,
-        actor=staff,
-        from_state=S.SUBMITTED,
-        to_state=target,
-        reason=award.reason,
+        staff=staff,
         data={"session": session.pk},
     )
 

@@ -19,22 +19,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ImportForm
 
 from relance.admin import AuditedAdminMixin, AuditedImportMixin, ReadOnlyMixin
-from submissions.models import (
-    BUDGET_FIELDS,
-    CONTACT_FIELDS,
-    DOSSIER_CONTENT_FIELDS,
-    Administration,
-    Attachment,
-    BudgetLine,
-    Dossier,
-    DossierMessage,
-    DossierState,
-    InternalNote,
-    Membership,
-    MembershipRequest,
-    Ministry,
-    PreselectionPublication,
-)
+from submissions import models
 from submissions.resources import AdministrationResource, FrenchCSV, MinistryResource
 
 
@@ -106,7 +91,7 @@ class CSVImportMixin(AuditedImportMixin):
 # Ministries and administrations -------------------------------------------------------
 
 
-@admin.register(Ministry)
+@admin.register(models.Ministry)
 class MinistryAdmin(CSVImportMixin, AuditedAdminMixin, ImportExportModelAdmin):
     resource_classes = [MinistryResource]
     list_display = ["name", "acronym", "administration_count"]
@@ -126,13 +111,13 @@ class MinistryAdmin(CSVImportMixin, AuditedAdminMixin, ImportExportModelAdmin):
 
 
 class MembershipInline(admin.TabularInline):
-    model = Membership
+    model = models.Membership
     extra = 0
     autocomplete_fields = ["user"]
     readonly_fields = ["created_at"]
 
 
-@admin.register(Administration)
+@admin.register(models.Administration)
 class AdministrationAdmin(CSVImportMixin, AuditedAdminMixin, ImportExportModelAdmin):
     resource_classes = [AdministrationResource]
     list_display = ["name", "acronym", "kind", "ministry", "siret_display"]
@@ -147,7 +132,7 @@ class AdministrationAdmin(CSVImportMixin, AuditedAdminMixin, ImportExportModelAd
         return obj.formatted_siret
 
 
-@admin.register(Membership)
+@admin.register(models.Membership)
 class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "administration", "created_at"]
     list_filter = ["administration__kind", "administration__ministry"]
@@ -163,7 +148,7 @@ class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
     readonly_fields = ["created_at"]
 
 
-@admin.register(MembershipRequest)
+@admin.register(models.MembershipRequest)
 class MembershipRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "user",
@@ -190,13 +175,13 @@ class MembershipRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 class BudgetLineInline(ReadOnlyMixin, admin.TabularInline):
-    model = BudgetLine
+    model = models.BudgetLine
     fields = ["order", "label", "nature", "amount"]
     readonly_fields = fields
 
 
 class AttachmentInline(ReadOnlyMixin, admin.TabularInline):
-    model = Attachment
+    model = models.Attachment
     # No ``file`` field: its widget would print the storage URL.
     fields = ["original_name", "human_size", "content_type", "description", "uploaded_at"]
     readonly_fields = fields
@@ -207,13 +192,13 @@ class AttachmentInline(ReadOnlyMixin, admin.TabularInline):
 
 
 class DossierMessageInline(ReadOnlyMixin, admin.StackedInline):
-    model = DossierMessage
+    model = models.DossierMessage
     fields = ["kind", "author", "created_at", "body"]
     readonly_fields = fields
 
 
 class InternalNoteInline(ReadOnlyMixin, admin.StackedInline):
-    model = InternalNote
+    model = models.InternalNote
     fields = ["author", "created_at", "body"]
     readonly_fields = fields
 
@@ -224,22 +209,22 @@ class InternalNoteInline(ReadOnlyMixin, admin.StackedInline):
 # and date the public page.
 CONTENT_FIELDS = [
     name
-    for name in DOSSIER_CONTENT_FIELDS
-    if name not in ("category", *BUDGET_FIELDS, *CONTACT_FIELDS)
+    for name in models.DOSSIER_CONTENT_FIELDS
+    if name not in ("category", *models.BUDGET_FIELDS, *models.CONTACT_FIELDS)
 ]
 # CONTACT_FIELDS are not published: kept correctable so that staff can still reach the
 # applicant.
 # States in which the jury's decision on the dossier is published.
-DECIDED_STATES = {DossierState.LAUREATE, DossierState.NOT_SELECTED}
+DECIDED_STATES = {models.DossierState.LAUREATE, models.DossierState.NOT_SELECTED}
 
 
 class DossierAdminForm(forms.ModelForm):
     class Meta:
-        model = Dossier
-        fields = [*CONTENT_FIELDS, *CONTACT_FIELDS]
+        model = models.Dossier
+        fields = [*CONTENT_FIELDS, *models.CONTACT_FIELDS]
 
 
-@admin.register(Dossier)
+@admin.register(models.Dossier)
 class DossierAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Text and contact can be corrected (audited); the rest only moves through the workflow.
 
@@ -307,13 +292,13 @@ class DossierAdmin(AuditedAdminMixin, admin.ModelAdmin):
             {
                 "fields": [
                     name
-                    for name in DOSSIER_CONTENT_FIELDS
-                    if name not in BUDGET_FIELDS + CONTACT_FIELDS
+                    for name in models.DOSSIER_CONTENT_FIELDS
+                    if name not in models.BUDGET_FIELDS + models.CONTACT_FIELDS
                 ]
             },
         ),
-        (_("Budget"), {"fields": list(BUDGET_FIELDS)}),
-        (_("Contact"), {"fields": list(CONTACT_FIELDS)}),
+        (_("Budget"), {"fields": list(models.BUDGET_FIELDS)}),
+        (_("Contact"), {"fields": list(models.CONTACT_FIELDS)}),
         (
             _("Suivi"),
             {"fields": ["created_by", "created_at", "updated_at", "version"]},
@@ -343,7 +328,7 @@ class DossierAdmin(AuditedAdminMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-@admin.register(BudgetLine)
+@admin.register(models.BudgetLine)
 class BudgetLineAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["dossier", "label", "nature", "amount"]
     list_filter = ["nature"]
@@ -351,7 +336,7 @@ class BudgetLineAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ["dossier"]
 
 
-@admin.register(Attachment)
+@admin.register(models.Attachment)
 class AttachmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["original_name", "dossier", "human_size", "content_type", "uploaded_at"]
     list_filter = ["content_type"]
@@ -374,7 +359,7 @@ class AttachmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return filesizeformat(obj.size)
 
 
-@admin.register(DossierMessage)
+@admin.register(models.DossierMessage)
 class DossierMessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["dossier", "kind", "author", "created_at"]
     list_filter = ["kind"]
@@ -382,14 +367,14 @@ class DossierMessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ["dossier", "author"]
 
 
-@admin.register(InternalNote)
+@admin.register(models.InternalNote)
 class InternalNoteAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["dossier", "author", "created_at"]
     search_fields = ["body", "dossier__reference", "dossier__title"]
     list_select_related = ["dossier", "author"]
 
 
-@admin.register(PreselectionPublication)
+@admin.register(models.PreselectionPublication)
 class PreselectionPublicationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "call",

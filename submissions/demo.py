@@ -339,6 +339,23 @@ def split_budget(total: Decimal, rng: random.Random) -> list[tuple]:
 # Round 1 ------------------------------------------------------------------------------------
 
 
+def seed_texts(number: int, seed, origin: str) -> dict:
+    """A demo dossier's texts, drawn from its seed and its category's model answers; its
+    description ends on ``origin``, which says what in it is demo data."""
+    texts = CATEGORY_TEXTS[seed.category]
+    return {
+        "number": number,
+        "title": seed.title,
+        "subtitle": seed.subtitle,
+        "summary": f"{seed.summary} (données de démonstration)",
+        "description": f"{seed.summary} Le projet porte sur les données {seed.data}.\n\n{origin}",
+        "benefits_self": texts["benefits_self"].format(data=seed.data),
+        "benefits_others": texts["benefits_others"],
+        "technical_approach": texts["technical_approach"],
+        "sustainability": SUSTAINABILITY[number % len(SUSTAINABILITY)],
+    }
+
+
 def round_1_dossiers() -> list[data.DossierSeed]:
     """The 69 dossiers in reference order: laureates mixed with the others, always the same."""
     dossiers = list(data.ROUND_1)
@@ -359,7 +376,6 @@ def round_1_values(number: int, seed: data.DossierSeed, reference: str) -> dict:
     total = money(int(80_000 * (18.75 ** rng.random())) // 1000 * 1000)
     requested = money(round_down(total * rng.randint(30, 70) / 100, 100))
 
-    texts = CATEGORY_TEXTS[seed.category]
     start = rng.randint(3, 6)
     duration = rng.randint(9, 24)
     end_month = start + duration
@@ -376,17 +392,7 @@ def round_1_values(number: int, seed: data.DossierSeed, reference: str) -> dict:
         "created_at": created_at,
         "lines": split_budget(total, rng),
         "defaults": {
-            "number": number,
-            "title": seed.title,
-            "subtitle": seed.subtitle,
-            "summary": f"{seed.summary} (données de démonstration)",
-            "description": (
-                f"{seed.summary} Le projet porte sur les données {seed.data}.\n\n{origin}"
-            ),
-            "benefits_self": texts["benefits_self"].format(data=seed.data),
-            "benefits_others": texts["benefits_others"],
-            "technical_approach": texts["technical_approach"],
-            "sustainability": SUSTAINABILITY[number % len(SUSTAINABILITY)],
+            **seed_texts(number, seed, origin),
             "timeline": (
                 f"Démarrage en {MONTHS[start - 1]} 2021, première version en service six mois "
                 f"plus tard, généralisation en {MONTHS[(end_month - 1) % 12]} "

@@ -24,13 +24,12 @@ from calls.models import Call
 from relance.formatting import PARIS
 from submissions import demo_window_data
 from submissions.demo import (
-    CATEGORY_TEXTS,
     CONTACTS,
-    SUSTAINABILITY,
     history_entry,
     load_demo_dossiers,
     money,
     round_down,
+    seed_texts,
     seeded,
     set_budget_lines,
     split_budget,
@@ -73,7 +72,6 @@ def window_values(number: int, seed, reference: str) -> dict:
         latest = at(seed.committee - timedelta(days=4), 18)
         proposed_at = min(submitted_at + timedelta(days=rng.randint(8, 25)), latest)
         proposed_at = proposed_at.replace(hour=rng.randint(9, 17), minute=rng.randint(0, 59))
-    texts = CATEGORY_TEXTS[seed.category]
     contact = CONTACTS[(number + 5) % len(CONTACTS)]
     return {
         "created_at": created_at,
@@ -84,19 +82,12 @@ def window_values(number: int, seed, reference: str) -> dict:
         ),
         "lines": split_budget(total, rng),
         "defaults": {
-            "number": number,
-            "title": seed.title,
-            "subtitle": seed.subtitle,
-            "summary": f"{seed.summary} (données de démonstration)",
-            "description": (
-                f"{seed.summary} Le projet porte sur les données {seed.data}.\n\n"
+            **seed_texts(
+                number,
+                seed,
                 "Dossier fictif du guichet en continu : ses textes, ses montants, son "
-                "instruction et sa décision sont des données de démonstration."
+                "instruction et sa décision sont des données de démonstration.",
             ),
-            "benefits_self": texts["benefits_self"].format(data=seed.data),
-            "benefits_others": texts["benefits_others"],
-            "technical_approach": texts["technical_approach"],
-            "sustainability": SUSTAINABILITY[number % len(SUSTAINABILITY)],
             "timeline": (
                 f"Réalisation en {rng.randint(4, 9)} mois à partir de la décision du comité, "
                 "mise en service progressive."

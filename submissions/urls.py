@@ -4,7 +4,15 @@
 from django.urls import path
 
 from submissions.demarches import views as demarches
-from submissions.views import account, administrations, applicant, documents, exports, staff
+from submissions.views import (
+    account,
+    administrations,
+    applicant,
+    documents,
+    editing,
+    exports,
+    staff,
+)
 
 app_name = "submissions"
 
@@ -13,16 +21,16 @@ urlpatterns = [
     path("dossiers/", applicant.dossier_list, name="dossier_list"),
     path("dossiers/nouveau/<slug:call_slug>/", applicant.dossier_create, name="dossier_create"),
     path("dossiers/<int:pk>/", applicant.dossier_detail, name="dossier_detail"),
-    path("dossiers/<int:pk>/modifier/<slug:section>/", applicant.dossier_edit, name="dossier_edit"),
-    path("dossiers/<int:pk>/pieces/", applicant.attachments, name="dossier_attachments"),
+    path("dossiers/<int:pk>/modifier/<slug:section>/", editing.dossier_edit, name="dossier_edit"),
+    path("dossiers/<int:pk>/pieces/", editing.attachments, name="dossier_attachments"),
     path(
         "dossiers/<int:pk>/pieces/<int:attachment_pk>/",
-        applicant.attachment_download,
+        editing.attachment_download,
         name="attachment_download",
     ),
     path(
         "dossiers/<int:pk>/pieces/<int:attachment_pk>/supprimer/",
-        applicant.attachment_delete,
+        editing.attachment_delete,
         name="attachment_delete",
     ),
     path("dossiers/<int:pk>/deposer/", applicant.dossier_submit, name="dossier_submit"),

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from calls.models import Call
-from calls.permissions import require_programme_staff
 from relance import audit, notifications
 from relance.accounts import require_confirmed_email
 from relance.audit import AuditAction
@@ -34,7 +33,6 @@ from submissions.models import (
     Dossier,
     DossierMessage,
     DossierState,
-    InternalNote,
 )
 from submissions.notify import applicant_recipients, email_context
 from submissions.permissions import roles_of
@@ -310,6 +308,21 @@ def _check_applicant_can_edit(user, dossier, now):
     )
 
 
+def _lock_for_applicant_edit(user, dossier, version, stale_message):
+    """Lock the dossier for an applicant's edit made on the form opened at ``version``.
+
+    Returns the locked row and the time of the edit, taken after the lock (one time for the
+    deadline check, the row and the audit entry). Raises :class:`StaleEditError` with
+    ``stale_message`` when someone saved in between. Call it inside a transaction.
+    """
+    locked = lock_dossier(dossier)
+    now = timezone.now()
+    _check_applicant_can_edit(user, locked, now)
+    if locked.version != version:
+        raise StaleEditError(stale_message)
+    return locked, now
+
+
 def update_dossier(user, dossier, changes: dict, *, version: int) -> Dossier:
     """Save the applicant's edits of one section.
 
@@ -321,18 +334,16 @@ def update_dossier(user, dossier, changes: dict, *, version: int) -> Dossier:
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
     with transaction.atomic():
-        locked = lock_dossier(dossier)
-        # One time for the deadline check, the row and the audit entry: taken after the lock.
-        now = timezone.now()
-        _check_applicant_can_edit(user, locked, now)
-        if locked.version != version:
-            raise StaleEditError(
-                _(
-                    "Ce dossier a été modifié entre-temps (par vous dans un autre onglet ou "
-                    "par un autre agent). Vos saisies sont affichées ci-dessous : rechargez la "
-                    "page pour voir la dernière version, puis reportez-les."
-                )
-            )
+        locked, now = _lock_for_applicant_edit(
+            user,
+            dossier,
+            version,
+            _(
+                "Ce dossier a été modifié entre-temps (par vous dans un autre onglet ou "
+                "par un autre agent). Vos saisies sont affichées ci-dessous : rechargez la "
+                "page pour voir la dernière version, puis reportez-les."
+            ),
+        )
         changed = {}
         for name, value in changes.items():
             old = getattr(locked, name)
@@ -368,13 +379,12 @@ def replace_budget_lines(user, dossier, lines: list[dict], *, version: int) -> D
     """
     lines = [{name: line.get(name) for name in BUDGET_LINE_FIELDS} for line in lines]
     with transaction.atomic():
-        locked = lock_dossier(dossier)
-        now = timezone.now()
-        _check_applicant_can_edit(user, locked, now)
-        if locked.version != version:
-            raise StaleEditError(
-                _("Ce dossier a été modifié entre-temps : rechargez la page avant d’enregistrer.")
-            )
+        locked, now = _lock_for_applicant_edit(
+            user,
+            dossier,
+            version,
+            _("Ce dossier a été modifié entre-temps : rechargez la page avant d’enregistrer."),
+        )
         new_lines = [BudgetLine(dossier=locked, order=i, **line) for i, line in enumerate(lines)]
         for line in new_lines:
             line.full_clean(exclude=["dossier"])
@@ -557,39 +567,3 @@ def request_additions(user, dossier, *, message) -> Dossier:
             topic="request_additions",
         )
         return locked
-
-
-def _staff_text(user, dossier, body, empty_message) -> str:
-    """The text staff write on a dossier (a message, a note): theirs to write, not blank."""
-    require_programme_staff(user, dossier)
-    body = (body or "").strip()
-    if not body:
-        raise WorkflowError(empty_message)
-    return body
-
-
-def send_message(user, dossier, *, body) -> DossierMessage:
-    body = _staff_text(user, dossier, body, _("Le message est vide."))
-    with transaction.atomic():
-        locked = lock_dossier(dossier)
-        msg = DossierMessage.objects.create(
-            dossier=locked, kind=DossierMessage.Kind.INFORMATION, author=user, body=body
-        )
-        audit.record(user, AuditAction.MESSAGE, locked, reason=body)
-        notifications.queue(
-            "submissions/emails/message",
-            applicant_recipients(locked),
-            email_context(locked, message=body),
-            topic="message",
-        )
-        return msg
-
-
-def add_note(user, dossier, *, body) -> InternalNote:
-    body = _staff_text(user, dossier, body, _("La note est vide."))
-    with transaction.atomic():
-        locked = lock_dossier(dossier)
-        note = InternalNote.objects.create(dossier=locked, author=user, body=body)
-        # Staff read the dossier's history only: the note is kept there as written.
-        audit.record(user, AuditAction.NOTE, locked, reason=body, data={"note": note.pk})
-        return note

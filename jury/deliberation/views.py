@@ -240,7 +240,7 @@ DOSSIER_ACTIONS = {
 }
 
 
-def _blank_forms(dossier, award) -> dict:
+def _blank_forms(award) -> dict:
     forms = {
         "award": AwardForm(
             initial={
@@ -288,7 +288,7 @@ def _render_dossier(request, jury, dossier, *, bound=None, error=None, error_for
     deliberation = _deliberation(jury)
     award = _award(dossier)
     published = call.results_published_at is not None
-    forms = _blank_forms(dossier, award)
+    forms = _blank_forms(award)
     if bound is not None:
         forms[error_form] = bound
     return render(

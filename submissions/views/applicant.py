@@ -10,8 +10,6 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +24,6 @@ from relance.permissions import has_perm
 from relance.workflow import WorkflowError
 from submissions import intake, workflow
 from submissions.display import (
-    attachment_response,
     committee_hearing,
     dossier_rounds,
     dossier_summary,
@@ -36,16 +33,13 @@ from submissions.display import (
 )
 from submissions.forms import (
     SECTIONS,
-    AttachmentForm,
     CompleteForm,
     DossierCreateForm,
     WithdrawForm,
-    budget_line_formset,
     section_statuses,
 )
 from submissions.models import (
     Administration,
-    Attachment,
     Dossier,
     DossierMessage,
     DossierState,
@@ -65,7 +59,7 @@ PUBLISHED_DECISION_STATES = (S.PRESELECTED, S.NOT_PRESELECTED, S.LAUREATE, S.NOT
 JURY_DECISION_STATES = (S.LAUREATE, S.NOT_SELECTED)
 
 
-def _applicant_dossier(request, pk) -> Dossier:
+def applicant_dossier(request, pk) -> Dossier:
     return get_dossier_or_404(request.user, pk, "submissions.act_as_applicant")
 
 
@@ -282,7 +276,7 @@ def dossier_detail(request, pk):
 @require_POST
 def dossier_resubmit(request, pk, call_slug):
     """Copy a dossier not retained into a new draft of a later open call of its programme."""
-    dossier = _applicant_dossier(request, pk)
+    dossier = applicant_dossier(request, pk)
     call = Call.objects.select_related("programme").filter(slug=call_slug).first()
     if call is None:
         raise Http404
@@ -309,187 +303,18 @@ def dossier_resubmit(request, pk, call_slug):
     return redirect(draft)
 
 
-# Editing by sections ------------------------------------------------------------------
-
-
-def _not_editable(request, dossier):
-    messages.warning(
-        request,
-        _("Ce dossier « %(state)s » ne peut plus être modifié.")
-        % {"state": dossier.get_state_display()},
-    )
-    return redirect(dossier)
-
-
-@login_required
-def dossier_edit(request, pk, section):
-    spec = SECTIONS.get(section)
-    if spec is None:
-        raise Http404
-    dossier = _applicant_dossier(request, pk)
-    if request.method != "POST" and not dossier.is_editable_by_applicant:
-        return _not_editable(request, dossier)
-    error = None
-    if request.method == "POST":
-        form = spec.form_class(request.POST, dossier=dossier)
-        formset = (
-            budget_line_formset(request.POST, dossier=dossier) if spec.has_budget_lines else None
-        )
-        if form.is_valid() and (formset is None or formset.is_valid()):
-            try:
-                _save_section(request.user, dossier, form, formset)
-            except WorkflowError as exc:
-                # Stale version, deadline, closed state: the typed values are shown again.
-                error = exc.message
-            except ValidationError as exc:
-                error = " ".join(exc.messages)
-            else:
-                messages.success(
-                    request,
-                    _("Section « %(section)s » enregistrée.") % {"section": spec.title},
-                )
-                if NEXT_SECTION in request.POST:
-                    return redirect(_following_page(dossier, spec))
-                return redirect(f"{dossier.get_absolute_url()}#section-{spec.slug}")
-    else:
-        form = spec.form_class(dossier=dossier)
-        formset = budget_line_formset(dossier=dossier) if spec.has_budget_lines else None
-    statuses = section_statuses(dossier)
-    current = next(status for status in statuses if status.section.slug == spec.slug)
-    following = statuses[current.number] if current.number < len(statuses) else None
-    return render(
-        request,
-        "submissions/applicant/dossier_edit.html",
-        {
-            "dossier": dossier,
-            "section": spec,
-            "statuses": statuses,
-            "current": current,
-            "following": following,
-            # After the last section, a draft is checked on the submit page.
-            "checks_next": following is None and dossier.state == S.DRAFT,
-            "form": form,
-            "formset": formset,
-            "budget_total": formset.typed_total() if formset is not None else None,
-            "error": error,
-        },
-    )
-
-
-# The name of the button « Enregistrer et passer à la section suivante ».
-NEXT_SECTION = "suivante"
-
-
-def _following_page(dossier, spec) -> str:
-    """The next section; after the last one, the submit page (a draft) or the dossier."""
-    slugs = list(SECTIONS)
-    index = slugs.index(spec.slug)
-    if index + 1 < len(slugs):
-        return reverse(
-            "submissions:dossier_edit", kwargs={"pk": dossier.pk, "section": slugs[index + 1]}
-        )
-    if dossier.state == S.DRAFT:
-        return reverse("submissions:dossier_submit", kwargs={"pk": dossier.pk})
-    return dossier.get_absolute_url()
-
-
-def _save_section(user, dossier, form, formset):
-    # One transaction: the fields and the budget lines are saved together or not at all.
-    with transaction.atomic():
-        updated = workflow.update_dossier(
-            user, dossier, form.changes(), version=form.cleaned_data["version"]
-        )
-        if formset is None:
-            return
-        lines = formset.lines()
-        current = [
-            {"label": line.label, "nature": line.nature, "amount": line.amount}
-            for line in dossier.budget_lines.all()
-        ]
-        if lines != current:
-            workflow.replace_budget_lines(user, updated, lines, version=updated.version)
-
-
-# Attachments ------------------------------------------------------------------------------
-
-
-@login_required
-def attachments(request, pk):
-    dossier = _applicant_dossier(request, pk)
-    error = None
-    if request.method == "POST":
-        form = AttachmentForm(request.POST, request.FILES)
-        if form.is_valid():
-            content_type, size, sha256 = form.checked
-            upload = form.cleaned_data["file"]
-            try:
-                attachment = workflow.add_attachment(
-                    request.user,
-                    dossier,
-                    file=upload,
-                    original_name=upload.name,
-                    content_type=content_type,
-                    size=size,
-                    sha256=sha256,
-                    description=form.cleaned_data["description"],
-                )
-            except WorkflowError as exc:
-                error = exc.message
-            else:
-                messages.success(
-                    request, _("Pièce « %(name)s » ajoutée.") % {"name": attachment.original_name}
-                )
-                return redirect("submissions:dossier_attachments", pk=dossier.pk)
-    else:
-        form = AttachmentForm()
-    return render(
-        request,
-        "submissions/applicant/attachments.html",
-        {
-            "dossier": dossier,
-            "attachments": list(dossier.attachments.all()),
-            "form": form,
-            "error": error,
-            "editable": dossier.is_editable_by_applicant,
-        },
-    )
-
-
-@login_required
-def attachment_download(request, pk, attachment_pk):
-    # Shared with the staff screens: members of the administration and instructors.
-    dossier = get_dossier_or_404(request.user, pk, "submissions.see_dossier")
-    return attachment_response(dossier, attachment_pk)
-
-
-@login_required
-@require_POST
-def attachment_delete(request, pk, attachment_pk):
-    dossier = _applicant_dossier(request, pk)
-    attachment = get_object_or_404(Attachment, pk=attachment_pk, dossier=dossier)
-    try:
-        workflow.remove_attachment(request.user, attachment)
-    except WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request, _("Pièce « %(name)s » supprimée.") % {"name": attachment.original_name}
-        )
-    return redirect("submissions:dossier_attachments", pk=dossier.pk)
-
-
 # Submission ------------------------------------------------------------------------------
 
 
 @login_required
 def dossier_submit(request, pk):
-    dossier = _applicant_dossier(request, pk)
+    dossier = applicant_dossier(request, pk)
     error = None
     if request.method == "POST":
         try:
             workflow.submit(request.user, dossier)
         except WorkflowError as exc:
-            current = _applicant_dossier(request, pk)
+            current = applicant_dossier(request, pk)
             if current.state == S.SUBMITTED:
                 # A second click or a second tab: no second transition, say so.
                 messages.info(request, _("Ce dossier a déjà été déposé."))
@@ -529,7 +354,7 @@ def dossier_submit(request, pk):
 
 @login_required
 def dossier_acknowledgement(request, pk):
-    dossier = _applicant_dossier(request, pk)
+    dossier = applicant_dossier(request, pk)
     if dossier.submitted_at is None:
         return redirect(dossier)
     return render(
@@ -544,7 +369,7 @@ def dossier_acknowledgement(request, pk):
 
 @login_required
 def dossier_complete(request, pk):
-    dossier = _applicant_dossier(request, pk)
+    dossier = applicant_dossier(request, pk)
     if dossier.state != S.INCOMPLETE:
         messages.info(request, _("Aucun complément n’est demandé pour ce dossier."))
         return redirect(dossier)
@@ -585,7 +410,7 @@ def dossier_complete(request, pk):
 
 @login_required
 def dossier_withdraw(request, pk):
-    dossier = _applicant_dossier(request, pk)
+    dossier = applicant_dossier(request, pk)
     can_withdraw = any(a["name"] == "withdraw" for a in applicant_actions(request.user, dossier))
     if not can_withdraw:
         messages.info(

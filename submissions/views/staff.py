@@ -33,7 +33,15 @@ from relance import audit
 from relance.formatting import paris_today
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
-from submissions import background_exports, dashboard, exports, instruction, intake, workflow
+from submissions import (
+    background_exports,
+    correspondence,
+    dashboard,
+    exports,
+    instruction,
+    intake,
+    workflow,
+)
 from submissions import preselection as preselection_workflow
 from submissions.display import dossier_rounds, dossier_summary
 from submissions.filters import SORTS, DossierFilter, parse_sort, sort_dossiers
@@ -491,7 +499,7 @@ def send_message(request, pk):
         request,
         pk,
         MessageForm,
-        lambda dossier, data: workflow.send_message(request.user, dossier, body=data["body"]),
+        lambda dossier, data: correspondence.send_message(request.user, dossier, body=data["body"]),
         _("Message envoyé à l’administration."),
     )
 
@@ -503,7 +511,7 @@ def add_note(request, pk):
         request,
         pk,
         NoteForm,
-        lambda dossier, data: workflow.add_note(request.user, dossier, body=data["body"]),
+        lambda dossier, data: correspondence.add_note(request.user, dossier, body=data["body"]),
         _("Note interne ajoutée."),
     )
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from relance import audit
 from relance.models import OutgoingEmail
+from submissions import correspondence, workflow
 from submissions import preselection as preselection_workflow
-from submissions import workflow
 from submissions.models import (
     Attachment,
     BudgetLine,
@@ -339,7 +339,7 @@ def test_detail_shows_the_sections_with_edit_links_and_actions(applicant, dossie
 def test_detail_shows_staff_messages(applicant, dossier, staff):
     Dossier.objects.filter(pk=dossier.pk).update(state=S.SUBMITTED, submitted_at=timezone.now())
     workflow.request_additions(staff, dossier, message="Joignez le devis du prestataire.")
-    workflow.send_message(staff, dossier, body="L’audition aura lieu en mars.")
+    correspondence.send_message(staff, dossier, body="L’audition aura lieu en mars.")
 
     page = text(applicant.get(dossier.get_absolute_url()))
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from relance.models import OutgoingEmail
+from submissions import correspondence, workflow
 from submissions import preselection as preselection_workflow
-from submissions import workflow
 from submissions.models import DossierState, PreselectionDecision
 from tests.factories import AdministrationFactory, CallFactory, DossierFactory, agent_of
 from tests.tasks import run_tasks
@@ -101,7 +101,7 @@ def test_request_additions(administration, agent, staff):
 
 def test_information_message(administration, agent, staff):
     dossier = DossierFactory(administration=administration, state=DossierState.SUBMITTED)
-    workflow.send_message(staff, dossier, body="Les auditions auront lieu le 10 février.")
+    correspondence.send_message(staff, dossier, body="Les auditions auront lieu le 10 février.")
 
     email = only_email("message")
     assert email.subject == f"[Relance] Nouveau message sur le dossier {dossier.reference}"

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from relance.models import AuditEntry, OutgoingEmail
+from submissions import correspondence, workflow
 from submissions import preselection as preselection_workflow
-from submissions import workflow
 from submissions.models import (
     BudgetLine,
     Dossier,
@@ -635,8 +635,8 @@ def full_dossier(call, dnum, pilotage, instructor):
     workflow.submit(agent, dossier)
     call.closes_at = timezone.now() - timedelta(minutes=1)
     call.save()
-    workflow.send_message(instructor, dossier, body="Pouvez-vous préciser le calendrier ?")
-    workflow.add_note(instructor, dossier, body="Budget à vérifier avec la DITP.")
+    correspondence.send_message(instructor, dossier, body="Pouvez-vous préciser le calendrier ?")
+    correspondence.add_note(instructor, dossier, body="Budget à vérifier avec la DITP.")
     dossier.agent = agent
     return dossier
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from relance import audit
 from relance.models import AuditEntry, OutgoingEmail
 from relance.workflow import StaleEditError, WorkflowError
+from submissions import correspondence, workflow
 from submissions import preselection as preselection_workflow
-from submissions import workflow
 from submissions.models import (
     Dossier,
     DossierMessage,
@@ -618,13 +618,13 @@ def test_incomplete_dossier_can_be_edited_after_closing(administration, agent, c
 def test_messages_and_notes_are_staff_only(call, administration, agent, staff):
     dossier = make_dossier(call, administration, S.SUBMITTED)
     with pytest.raises(WorkflowError):
-        workflow.send_message(agent, dossier, body="Bonjour")
+        correspondence.send_message(agent, dossier, body="Bonjour")
     with pytest.raises(WorkflowError):
-        workflow.add_note(agent, dossier, body="Note")
+        correspondence.add_note(agent, dossier, body="Note")
     with pytest.raises(WorkflowError):
-        workflow.send_message(staff, dossier, body="  ")
-    message = workflow.send_message(staff, dossier, body="Audition prévue en mars.")
-    note = workflow.add_note(staff, dossier, body="Projet solide.")
+        correspondence.send_message(staff, dossier, body="  ")
+    message = correspondence.send_message(staff, dossier, body="Audition prévue en mars.")
+    note = correspondence.add_note(staff, dossier, body="Projet solide.")
     assert message.kind == DossierMessage.Kind.INFORMATION
     assert note.author == staff
     assert OutgoingEmail.objects.get(topic="message").to == sorted(
