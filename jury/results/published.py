@@ -7,13 +7,14 @@ whose decision is itself published (a window's award once its own session is); n
 internal (scores, drafts, unpublished decisions) is reachable from these querysets.
 """
 
+from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from calls.models import Call, CallKind
 from jury.models import Award, CommitteeSession
-from submissions.models import DossierState
+from submissions.models import Dossier, DossierState
 
 
 def published_sessions(now=None):
@@ -57,20 +58,11 @@ LISTED_RELATED = (
     "dossier__category",
     "dossier__administration__ministry",
 )
-# A dossier's long texts: no list of laureates shows them.
+# A dossier's long texts (every text field): no list of laureates shows them.
 DOSSIER_TEXTS = tuple(
-    f"dossier__{name}"
-    for name in (
-        "summary",
-        "description",
-        "benefits_self",
-        "benefits_others",
-        "technical_approach",
-        "sustainability",
-        "timeline",
-        "decision_reason",
-        "proposal_reason",
-    )
+    f"dossier__{field.name}"
+    for field in Dossier._meta.concrete_fields
+    if isinstance(field, models.TextField)
 )
 
 
