@@ -11,11 +11,13 @@ Then concurrent clients (threads, one ``requests.Session`` per agent) each open 
 dossier's submit page and post its form (with its CSRF token), at times spread evenly over
 ``--seconds``; the call closes ``MARGIN`` seconds after the last of them. The ``--late``
 clients open the page before the deadline and post just after it: the site must refuse them
-(the page that says the call is closed, not an error). The script prints the answers (accepted,
-refused as late, 5xx, other), the latency of the submits (p50, p95, max) and of the pages
-before them, the dossiers the database holds as submitted against the accepted answers, then
-waits until the worker has sent every acknowledgement email and counts the messages the SMTP
-server received.
+(the page that says the call is closed, not an error). ``--prefetch`` opens every page before
+the surge, so that only the submits are in it. The worker runs without the periodic jobs: the
+drafts' reminders would have gone out days before a real deadline. The script prints the
+answers (accepted, refused as late, 5xx, other), the latency of the submits (p50, p95, max)
+and of the pages before them, the dossiers the database holds as submitted against the
+accepted answers, then waits until the worker has sent every acknowledgement email and counts
+the messages the SMTP server received.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres uv run python bench/surge.py
 
