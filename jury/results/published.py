@@ -7,14 +7,13 @@ whose decision is itself published (a window's award once its own session is); n
 internal (scores, drafts, unpublished decisions) is reachable from these querysets.
 """
 
-from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from calls.models import Call, CallKind
 from jury.models import Award, CommitteeSession
-from submissions.models import Dossier, DossierState
+from submissions.models import DossierState
 
 
 def published_sessions(now=None):
@@ -58,12 +57,6 @@ LISTED_RELATED = (
     "dossier__category",
     "dossier__administration__ministry",
 )
-# A dossier's long texts (every text field): no list of laureates shows them.
-DOSSIER_TEXTS = tuple(
-    f"dossier__{field.name}"
-    for field in Dossier._meta.concrete_fields
-    if isinstance(field, models.TextField)
-)
 
 
 def published_laureates(now=None):
@@ -86,14 +79,12 @@ def awards_in_order(ids):
     For ids read from :func:`published_laureates`: their page is then one query by key,
     quick to plan (the whole filtered and ordered query with its joins took longer to plan
     than to run), and the few calls they belong to are read once, not once per award.
+    (Deferring the dossiers' long texts made it slower: Django builds such rows the long
+    way.)
     """
-    found = (
-        Award.objects.select_related(
-            "session", "dossier__category", "dossier__administration__ministry"
-        )
-        .defer(*DOSSIER_TEXTS, "reason", "public_summary")
-        .in_bulk(ids)
-    )
+    found = Award.objects.select_related(
+        "session", "dossier__category", "dossier__administration__ministry"
+    ).in_bulk(ids)
     calls = Call.objects.select_related("programme", "jury__deliberation").in_bulk(
         {award.dossier.call_id for award in found.values()}
     )
