@@ -41,8 +41,11 @@ ranking informs the deliberation; it does not decide it.
 
 Queries
 -------
-``ranking()`` runs three queries whatever the number of dossiers and members: the criteria,
-the annotated dossiers, and the normalised scores.
+``ranking()`` runs four queries whatever the number of dossiers and members: the criteria,
+the dossiers (with their category, administration, rapporteur, conflict and member counts),
+one statement for every statistic and the normalised score (each evaluation's total is
+computed once, then grouped per dossier and windowed per member), and the per-criterion means
+(one grouped query over the present scores). Three when the criteria are given.
 """
 
 from __future__ import annotations
@@ -52,17 +55,12 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import (
-    Aggregate,
     Avg,
     Count,
-    Exists,
     F,
     FloatField,
     IntegerField,
-    Max,
-    Min,
     OuterRef,
-    StdDev,
     Subquery,
     Sum,
     Value,
@@ -79,40 +77,36 @@ COMMON_SCALE = 20
 ZERO_SPREAD = 1e-9
 
 
-class Median(Aggregate):
-    """``percentile_cont(0.5) WITHIN GROUP (ORDER BY expr)``: the PostgreSQL median."""
-
-    function = "percentile_cont"
-    name = "Median"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-    allow_distinct = False
-
-
 def _float(expression):
     return Cast(expression, FloatField())
 
 
-def evaluation_total():
-    """Subquery: the total /20 of the outer evaluation, ``Σ w·s / Σ w`` over its scores."""
-    weight = _float(F("criterion__weight"))
-    scaled = _float(F("value")) / _float(F("criterion__scale_max")) * Value(float(COMMON_SCALE))
-    scores = (
-        Score.objects.filter(evaluation=OuterRef("pk"))
-        .order_by()
-        .values("evaluation")
-        .annotate(total=Sum(scaled * weight) / Sum(weight))
-        .values("total")
-    )
-    return Subquery(scores, output_field=FloatField())
+def criteria(jury) -> list[Criterion]:
+    return list(Criterion.objects.filter(call_id=jury.call_id).order_by("order", "pk"))
 
 
 def countable_evaluations(jury):
-    """Countable evaluations of the jury's dossiers by its members, each with its ``total``."""
+    """Countable evaluations of the jury's dossiers by its members."""
+    return Evaluation.objects.countable().filter(member__jury=jury, dossier__in=jury_dossiers(jury))
+
+
+def evaluation_totals(jury):
+    """``(pk, dossier_id, member_id, total)`` of each countable evaluation, one row each.
+
+    ``total`` is ``Σ w·s / Σ w`` over the evaluation's scores brought to /20 (a grouped LEFT
+    JOIN: each total is computed once); ``None`` for an evaluation without any score.
+    """
+    weight = _float(F("scores__criterion__weight"))
+    scaled = (
+        _float(F("scores__value"))
+        / _float(F("scores__criterion__scale_max"))
+        * Value(float(COMMON_SCALE))
+    )
     return (
-        Evaluation.objects.countable()
-        .filter(member__jury=jury, dossier__in=jury_dossiers(jury))
-        .annotate(total=evaluation_total())
+        countable_evaluations(jury)
+        .order_by()
+        .values("pk", "dossier_id", "member_id")
+        .annotate(total=Sum(scaled * weight) / Sum(weight))
     )
 
 
@@ -128,117 +122,144 @@ def _per_dossier(queryset, aggregate, output_field):
     )
 
 
-def criteria(jury) -> list[Criterion]:
-    return list(Criterion.objects.filter(call_id=jury.call_id).order_by("order", "pk"))
-
-
-def criterion_key(criterion) -> str:
-    return f"criterion_mean_{criterion.pk}"
-
-
-def annotated_dossiers(jury, criteria_list):
-    """The jury's dossiers annotated with their raw statistics, counts and criterion means."""
-    evaluations = Evaluation.objects.countable().filter(member__jury=jury)
-    totals = evaluations.annotate(total=evaluation_total())
-    # The rapporteurs' own figures, shown beside the whole jury's.
-    by_rapporteurs = totals.filter(
-        Exists(
-            RapporteurAssignment.objects.filter(
-                member=OuterRef("member"), dossier=OuterRef("dossier")
-            )
-        )
-    )
-    floats = FloatField()
-    annotations = {
-        "n_evaluations": Coalesce(_per_dossier(evaluations, Count("pk"), IntegerField()), Value(0)),
-        "mean": _per_dossier(totals, Avg("total"), floats),
-        "median": _per_dossier(totals, Median("total"), floats),
-        "spread": _per_dossier(totals, StdDev("total", sample=False), floats),
-        "min_total": _per_dossier(totals, Min("total"), floats),
-        "max_total": _per_dossier(totals, Max("total"), floats),
-        "n_totals": Coalesce(_per_dossier(totals, Count("total"), IntegerField()), Value(0)),
-        "rapporteur_mean": _per_dossier(by_rapporteurs, Avg("total"), floats),
-        "n_rapporteur_evaluations": Coalesce(
-            _per_dossier(by_rapporteurs, Count("pk"), IntegerField()), Value(0)
-        ),
-        "n_rapporteurs": Coalesce(
-            _per_dossier(
-                RapporteurAssignment.objects.filter(member__jury=jury),
-                Count("pk"),
-                IntegerField(),
-            ),
-            Value(0),
-        ),
-        "n_conflicted": Coalesce(
-            _per_dossier(
-                ConflictOfInterest.objects.filter(member__jury=jury, lifted_at__isnull=True),
-                Count("member", distinct=True),
-                IntegerField(),
-            ),
-            Value(0),
-        ),
-        # Uncorrelated: PostgreSQL computes it once for the whole query.
-        "n_members": Subquery(
-            JuryMember.objects.filter(jury=jury)
-            .order_by()
-            .values("jury")
-            .annotate(n=Count("pk"))
-            .values("n"),
-            output_field=IntegerField(),
-        ),
-    }
-    for criterion in criteria_list:
-        present = Score.objects.filter(
-            criterion=criterion,
-            evaluation__member__jury=jury,
-            evaluation__submitted_at__isnull=False,
-        ).filter(~active_conflict("evaluation__member", "evaluation__dossier"))
-        annotations[criterion_key(criterion)] = Subquery(
-            present.filter(evaluation__dossier=OuterRef("pk"))
-            .order_by()
-            .values("evaluation__dossier")
-            .annotate(value=Avg(_float(F("value"))))
-            .values("value"),
-            output_field=floats,
-        )
+def annotated_dossiers(jury):
+    """The jury's dossiers with their category, administration and member counts."""
     return (
         jury_dossiers(jury)
         .select_related("category", "administration")
-        .annotate(**annotations)
+        .annotate(
+            n_rapporteurs=Coalesce(
+                _per_dossier(
+                    RapporteurAssignment.objects.filter(member__jury=jury),
+                    Count("pk"),
+                    IntegerField(),
+                ),
+                Value(0),
+            ),
+            n_conflicted=Coalesce(
+                _per_dossier(
+                    ConflictOfInterest.objects.filter(member__jury=jury, lifted_at__isnull=True),
+                    Count("member", distinct=True),
+                    IntegerField(),
+                ),
+                Value(0),
+            ),
+            # Uncorrelated: PostgreSQL computes it once for the whole query.
+            n_members=Subquery(
+                JuryMember.objects.filter(jury=jury)
+                .order_by()
+                .values("jury")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+        )
         .order_by("number")
     )
 
 
-NORMALISED_SQL = """
-SELECT dossier_id, AVG(z) FROM (
-    SELECT dossier_id,
-        CASE WHEN stddev_pop(total) OVER member_totals > %s
-            THEN (total - AVG(total) OVER member_totals) / stddev_pop(total) OVER member_totals
+# Every per-dossier statistic and the normalised score from the same totals, in one statement:
+# the totals once, the z-scores by a window per member, then one GROUP BY per dossier.
+STATISTICS_SQL = """
+WITH totals AS ({totals}),
+rapporteurs AS ({rapporteurs}),
+z_scores AS (
+    SELECT totals.dossier_id, totals.total,
+        rapporteurs.member_id IS NOT NULL AS by_rapporteur,
+        CASE WHEN totals.total IS NULL THEN NULL
+            WHEN stddev_pop(totals.total) OVER member_totals > %s
+            THEN (totals.total - AVG(totals.total) OVER member_totals)
+                / stddev_pop(totals.total) OVER member_totals
             ELSE 0 END AS z
-    FROM ({totals}) AS totals
-    WINDOW member_totals AS (PARTITION BY member_id)
-) AS z_scores
+    FROM totals
+    LEFT JOIN rapporteurs
+        ON rapporteurs.member_id = totals.member_id
+        AND rapporteurs.dossier_id = totals.dossier_id
+    WINDOW member_totals AS (PARTITION BY totals.member_id)
+)
+SELECT dossier_id,
+    COUNT(*),
+    AVG(total),
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY total),
+    stddev_pop(total),
+    MIN(total),
+    MAX(total),
+    COUNT(total),
+    AVG(total) FILTER (WHERE by_rapporteur),
+    COUNT(*) FILTER (WHERE by_rapporteur),
+    AVG(z)
+FROM z_scores
 GROUP BY dossier_id
 """
+STATISTICS = (
+    "n_evaluations",
+    "mean",
+    "median",
+    "spread",
+    "min_total",
+    "max_total",
+    "n_totals",
+    "rapporteur_mean",
+    "n_rapporteur_evaluations",
+    "normalised",
+)
+NO_STATISTICS = dict.fromkeys(STATISTICS) | {
+    "n_evaluations": 0,
+    "n_totals": 0,
+    "n_rapporteur_evaluations": 0,
+}
+
+
+def dossier_statistics(jury) -> dict[int, dict]:
+    """``{dossier_id: {statistic: value}}`` (keys of ``STATISTICS``), one query.
+
+    Only the dossiers with at least one countable evaluation have an entry. The totals and
+    the rapporteur assignments come from ORM querysets; the window per member and the
+    grouping per dossier over them are written in SQL, which the ORM cannot nest.
+    """
+    totals_sql, totals_params = evaluation_totals(jury).query.sql_with_params()
+    rapporteurs = (
+        RapporteurAssignment.objects.filter(member__jury=jury)
+        .order_by()
+        .values("member_id", "dossier_id")
+    )
+    rapporteurs_sql, rapporteurs_params = rapporteurs.query.sql_with_params()
+    sql = STATISTICS_SQL.format(totals=totals_sql, rapporteurs=rapporteurs_sql)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*totals_params, *rapporteurs_params, ZERO_SPREAD))
+        statistics = {}
+        for dossier_id, *values in cursor.fetchall():
+            row = dict(zip(STATISTICS[:-1], values[:-1], strict=True))
+            z = values[-1]
+            row["normalised"] = float(z) if z is not None else None
+            statistics[dossier_id] = row
+        return statistics
 
 
 def normalised_scores(jury) -> dict[int, float]:
-    """``{dossier_id: mean z-score}`` for the dossiers with at least one countable total.
+    """``{dossier_id: mean z-score}`` for the dossiers with at least one countable total."""
+    return {
+        dossier_id: row["normalised"]
+        for dossier_id, row in dossier_statistics(jury).items()
+        if row["normalised"] is not None
+    }
 
-    The totals come from the same ORM queryset as the raw statistics; only the two outer
-    levels (z-score per member, mean per dossier) are written in SQL, which the ORM cannot
-    nest.
-    """
-    totals = (
-        countable_evaluations(jury)
-        .filter(total__isnull=False)
+
+def criterion_means(jury) -> dict[tuple[int, int], float]:
+    """``{(dossier_id, criterion_id): mean}`` of the present scores of countable evaluations,
+    on the criterion's own scale; one grouped query."""
+    scores = (
+        Score.objects.filter(
+            evaluation__member__jury=jury,
+            evaluation__submitted_at__isnull=False,
+            evaluation__dossier__in=jury_dossiers(jury),
+        )
+        .filter(~active_conflict("evaluation__member", "evaluation__dossier"))
         .order_by()
-        .values("dossier_id", "member_id", "total")
+        .values_list("evaluation__dossier_id", "criterion_id")
+        .annotate(mean=Avg(_float(F("value"))))
     )
-    sql, params = totals.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(NORMALISED_SQL.format(totals=sql), (ZERO_SPREAD, *params))
-        return {dossier_id: float(z) for dossier_id, z in cursor.fetchall()}
+    return {(dossier_id, criterion_id): mean for dossier_id, criterion_id, mean in scores}
 
 
 def _text_key(text: str) -> str:
@@ -326,18 +347,20 @@ def ranking(jury, *, normalised=False, order=None, criteria_list=None):
     ``rank_normalised`` and ``rank`` (the one of the chosen mode).
 
     ``order`` is a key of ``ORDERS``, optionally prefixed by « - »; the default is the rank of
-    the chosen mode. Three queries (two if ``criteria_list`` is given), whatever the size.
+    the chosen mode. Four queries (three if ``criteria_list`` is given), whatever the size.
     """
     if criteria_list is None:
         criteria_list = criteria(jury)
-    rows = list(annotated_dossiers(jury, criteria_list))
-    z_scores = normalised_scores(jury)
+    rows = list(annotated_dossiers(jury))
+    statistics = dossier_statistics(jury)
+    means = criterion_means(jury)
     for row in rows:
+        for name, value in statistics.get(row.pk, NO_STATISTICS).items():
+            setattr(row, name, value)
         if row.n_totals < 2:
             row.spread = None
-        row.normalised = z_scores.get(row.pk)
         row.criterion_means = [
-            CriterionMean(criterion, getattr(row, criterion_key(criterion)))
+            CriterionMean(criterion, means.get((row.pk, criterion.pk)))
             for criterion in criteria_list
         ]
         row.n_not_submitted = max((row.n_members or 0) - row.n_conflicted - row.n_evaluations, 0)
