@@ -41,11 +41,13 @@ ranking informs the deliberation; it does not decide it.
 
 Queries
 -------
-``ranking()`` runs four queries whatever the number of dossiers and members: the criteria,
-the dossiers (with their category, administration, rapporteur, conflict and member counts),
-one statement for every statistic and the normalised score (each evaluation's total is
-computed once, then grouped per dossier and windowed per member), and the per-criterion means
-(one grouped query over the present scores). Three when the criteria are given.
+``ranking()`` runs three queries whatever the number of dossiers and members (two when the
+criteria are given): the criteria; the dossiers, with their category, administration and
+rapporteur, conflict and member counts; and one statement for every other figure. That
+statement computes each countable evaluation's total once (its scores grouped per
+evaluation, with its score on each criterion), the z-scores from those totals by a window per
+member, then every statistic, the normalised score and the per-criterion means in one
+GROUP BY per dossier.
 """
 
 from __future__ import annotations
@@ -55,12 +57,13 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import (
-    Avg,
     Count,
     F,
     FloatField,
     IntegerField,
+    Max,
     OuterRef,
+    Q,
     Subquery,
     Sum,
     Value,
@@ -68,7 +71,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 
 from calls.models import Criterion
-from jury.models import ConflictOfInterest, Evaluation, JuryMember, Score, active_conflict
+from jury.models import ConflictOfInterest, Evaluation, JuryMember
 from jury.permissions import jury_dossiers
 from jury.review_models import RapporteurAssignment
 
@@ -90,11 +93,17 @@ def countable_evaluations(jury):
     return Evaluation.objects.countable().filter(member__jury=jury, dossier__in=jury_dossiers(jury))
 
 
-def evaluation_totals(jury):
-    """``(pk, dossier_id, member_id, total)`` of each countable evaluation, one row each.
+def criterion_column(index: int) -> str:
+    return f"criterion_{index}"
+
+
+def evaluation_totals(jury, criteria_list):
+    """One row per countable evaluation: ``pk``, ``dossier_id``, ``member_id``, ``total`` and
+    its score on each criterion of ``criteria_list`` (``criterion_0``, ``criterion_1``…).
 
     ``total`` is ``Σ w·s / Σ w`` over the evaluation's scores brought to /20 (a grouped LEFT
-    JOIN: each total is computed once); ``None`` for an evaluation without any score.
+    JOIN: each total is computed once); ``None`` for an evaluation without any score. A
+    criterion left blank is ``None`` too.
     """
     weight = _float(F("scores__criterion__weight"))
     scaled = (
@@ -102,11 +111,18 @@ def evaluation_totals(jury):
         / _float(F("scores__criterion__scale_max"))
         * Value(float(COMMON_SCALE))
     )
+    # One score per evaluation and criterion: the maximum is that score.
+    scores = {
+        criterion_column(index): Max(
+            _float(F("scores__value")), filter=Q(scores__criterion_id=criterion.pk)
+        )
+        for index, criterion in enumerate(criteria_list)
+    }
     return (
         countable_evaluations(jury)
         .order_by()
         .values("pk", "dossier_id", "member_id")
-        .annotate(total=Sum(scaled * weight) / Sum(weight))
+        .annotate(total=Sum(scaled * weight) / Sum(weight), **scores)
     )
 
 
@@ -158,13 +174,14 @@ def annotated_dossiers(jury):
     )
 
 
-# Every per-dossier statistic and the normalised score from the same totals, in one statement:
-# the totals once, the z-scores by a window per member, then one GROUP BY per dossier.
+# Every per-dossier figure from the same per-evaluation rows, in one statement: each total
+# computed once, the z-scores by a window per member, then one GROUP BY per dossier (the
+# per-criterion means are the means of the evaluations' scores on each criterion).
 STATISTICS_SQL = """
 WITH totals AS ({totals}),
 rapporteurs AS ({rapporteurs}),
 z_scores AS (
-    SELECT totals.dossier_id, totals.total,
+    SELECT totals.*,
         rapporteurs.member_id IS NOT NULL AS by_rapporteur,
         CASE WHEN totals.total IS NULL THEN NULL
             WHEN stddev_pop(totals.total) OVER member_totals > %s
@@ -187,7 +204,7 @@ SELECT dossier_id,
     COUNT(total),
     AVG(total) FILTER (WHERE by_rapporteur),
     COUNT(*) FILTER (WHERE by_rapporteur),
-    AVG(z)
+    AVG(z){criterion_means}
 FROM z_scores
 GROUP BY dossier_id
 """
@@ -210,56 +227,37 @@ NO_STATISTICS = dict.fromkeys(STATISTICS) | {
 }
 
 
-def dossier_statistics(jury) -> dict[int, dict]:
-    """``{dossier_id: {statistic: value}}`` (keys of ``STATISTICS``), one query.
+def dossier_statistics(jury, criteria_list) -> dict[int, dict]:
+    """``{dossier_id: {statistic: value}}`` (keys of ``STATISTICS``, and ``criterion_means``:
+    the mean of the present scores on each criterion of ``criteria_list``, in its order, on
+    the criterion's own scale), in one query.
 
-    Only the dossiers with at least one countable evaluation have an entry. The totals and
-    the rapporteur assignments come from ORM querysets; the window per member and the
-    grouping per dossier over them are written in SQL, which the ORM cannot nest.
+    Only the dossiers with at least one countable evaluation have an entry. The per-evaluation
+    rows and the rapporteur assignments come from ORM querysets; the window per member and
+    the grouping per dossier over them are written in SQL, which the ORM cannot nest.
     """
-    totals_sql, totals_params = evaluation_totals(jury).query.sql_with_params()
+    totals_sql, totals_params = evaluation_totals(jury, criteria_list).query.sql_with_params()
     rapporteurs = (
         RapporteurAssignment.objects.filter(member__jury=jury)
         .order_by()
         .values("member_id", "dossier_id")
     )
     rapporteurs_sql, rapporteurs_params = rapporteurs.query.sql_with_params()
-    sql = STATISTICS_SQL.format(totals=totals_sql, rapporteurs=rapporteurs_sql)
+    sql = STATISTICS_SQL.format(
+        totals=totals_sql,
+        rapporteurs=rapporteurs_sql,
+        criterion_means="".join(
+            f", AVG({criterion_column(index)})" for index in range(len(criteria_list))
+        ),
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, (*totals_params, *rapporteurs_params, ZERO_SPREAD))
         statistics = {}
         for dossier_id, *values in cursor.fetchall():
-            row = dict(zip(STATISTICS[:-1], values[:-1], strict=True))
-            z = values[-1]
-            row["normalised"] = float(z) if z is not None else None
+            row = dict(zip(STATISTICS, values[: len(STATISTICS)], strict=True))
+            row["criterion_means"] = values[len(STATISTICS) :]
             statistics[dossier_id] = row
         return statistics
-
-
-def normalised_scores(jury) -> dict[int, float]:
-    """``{dossier_id: mean z-score}`` for the dossiers with at least one countable total."""
-    return {
-        dossier_id: row["normalised"]
-        for dossier_id, row in dossier_statistics(jury).items()
-        if row["normalised"] is not None
-    }
-
-
-def criterion_means(jury) -> dict[tuple[int, int], float]:
-    """``{(dossier_id, criterion_id): mean}`` of the present scores of countable evaluations,
-    on the criterion's own scale; one grouped query."""
-    scores = (
-        Score.objects.filter(
-            evaluation__member__jury=jury,
-            evaluation__submitted_at__isnull=False,
-            evaluation__dossier__in=jury_dossiers(jury),
-        )
-        .filter(~active_conflict("evaluation__member", "evaluation__dossier"))
-        .order_by()
-        .values_list("evaluation__dossier_id", "criterion_id")
-        .annotate(mean=Avg(_float(F("value"))))
-    )
-    return {(dossier_id, criterion_id): mean for dossier_id, criterion_id, mean in scores}
 
 
 def _text_key(text: str) -> str:
@@ -347,21 +345,24 @@ def ranking(jury, *, normalised=False, order=None, criteria_list=None):
     ``rank_normalised`` and ``rank`` (the one of the chosen mode).
 
     ``order`` is a key of ``ORDERS``, optionally prefixed by « - »; the default is the rank of
-    the chosen mode. Four queries (three if ``criteria_list`` is given), whatever the size.
+    the chosen mode. Three queries (two if ``criteria_list`` is given), whatever the size.
     """
     if criteria_list is None:
         criteria_list = criteria(jury)
     rows = list(annotated_dossiers(jury))
-    statistics = dossier_statistics(jury)
-    means = criterion_means(jury)
+    statistics = dossier_statistics(jury, criteria_list)
+    no_means = [None] * len(criteria_list)
     for row in rows:
-        for name, value in statistics.get(row.pk, NO_STATISTICS).items():
-            setattr(row, name, value)
+        figures = statistics.get(row.pk, NO_STATISTICS)
+        for name in STATISTICS:
+            setattr(row, name, figures[name])
         if row.n_totals < 2:
             row.spread = None
         row.criterion_means = [
-            CriterionMean(criterion, means.get((row.pk, criterion.pk)))
-            for criterion in criteria_list
+            CriterionMean(criterion, mean)
+            for criterion, mean in zip(
+                criteria_list, figures.get("criterion_means", no_means), strict=True
+            )
         ]
         row.n_not_submitted = max((row.n_members or 0) - row.n_conflicted - row.n_evaluations, 0)
         row.title_sort = _text_key(row.title)
