@@ -41,8 +41,13 @@ ranking informs the deliberation; it does not decide it.
 
 Queries
 -------
-``ranking()`` runs three queries whatever the number of dossiers and members: the criteria,
-the annotated dossiers, and the normalised scores.
+``ranking()`` runs three queries whatever the number of dossiers and members (two when the
+criteria are given): the criteria; the dossiers, with their category, administration and
+rapporteur, conflict and member counts; and one statement for every other figure. That
+statement computes each countable evaluation's total once (its scores grouped per
+evaluation, with its score on each criterion), the z-scores from those totals by a window per
+member, then every statistic, the normalised score and the per-criterion means in one
+GROUP BY per dossier.
 """
 
 from __future__ import annotations
@@ -52,17 +57,13 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import (
-    Aggregate,
-    Avg,
     Count,
-    Exists,
     F,
     FloatField,
     IntegerField,
     Max,
-    Min,
     OuterRef,
-    StdDev,
+    Q,
     Subquery,
     Sum,
     Value,
@@ -70,7 +71,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 
 from calls.models import Criterion
-from jury.models import ConflictOfInterest, Evaluation, JuryMember, Score, active_conflict
+from jury.models import ConflictOfInterest, Evaluation, JuryMember
 from jury.permissions import jury_dossiers
 from jury.review_models import RapporteurAssignment
 
@@ -79,40 +80,49 @@ COMMON_SCALE = 20
 ZERO_SPREAD = 1e-9
 
 
-class Median(Aggregate):
-    """``percentile_cont(0.5) WITHIN GROUP (ORDER BY expr)``: the PostgreSQL median."""
-
-    function = "percentile_cont"
-    name = "Median"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-    allow_distinct = False
-
-
 def _float(expression):
     return Cast(expression, FloatField())
 
 
-def evaluation_total():
-    """Subquery: the total /20 of the outer evaluation, ``Σ w·s / Σ w`` over its scores."""
-    weight = _float(F("criterion__weight"))
-    scaled = _float(F("value")) / _float(F("criterion__scale_max")) * Value(float(COMMON_SCALE))
-    scores = (
-        Score.objects.filter(evaluation=OuterRef("pk"))
-        .order_by()
-        .values("evaluation")
-        .annotate(total=Sum(scaled * weight) / Sum(weight))
-        .values("total")
-    )
-    return Subquery(scores, output_field=FloatField())
+def criteria(jury) -> list[Criterion]:
+    return list(Criterion.objects.filter(call_id=jury.call_id).order_by("order", "pk"))
 
 
 def countable_evaluations(jury):
-    """Countable evaluations of the jury's dossiers by its members, each with its ``total``."""
+    """Countable evaluations of the jury's dossiers by its members."""
+    return Evaluation.objects.countable().filter(member__jury=jury, dossier__in=jury_dossiers(jury))
+
+
+def criterion_column(index: int) -> str:
+    return f"criterion_{index}"
+
+
+def evaluation_totals(jury, criteria_list):
+    """One row per countable evaluation: ``pk``, ``dossier_id``, ``member_id``, ``total`` and
+    its score on each criterion of ``criteria_list`` (``criterion_0``, ``criterion_1``…).
+
+    ``total`` is ``Σ w·s / Σ w`` over the evaluation's scores brought to /20 (a grouped LEFT
+    JOIN: each total is computed once); ``None`` for an evaluation without any score. A
+    criterion left blank is ``None`` too.
+    """
+    weight = _float(F("scores__criterion__weight"))
+    scaled = (
+        _float(F("scores__value"))
+        / _float(F("scores__criterion__scale_max"))
+        * Value(float(COMMON_SCALE))
+    )
+    # One score per evaluation and criterion: the maximum is that score.
+    scores = {
+        criterion_column(index): Max(
+            _float(F("scores__value")), filter=Q(scores__criterion_id=criterion.pk)
+        )
+        for index, criterion in enumerate(criteria_list)
+    }
     return (
-        Evaluation.objects.countable()
-        .filter(member__jury=jury, dossier__in=jury_dossiers(jury))
-        .annotate(total=evaluation_total())
+        countable_evaluations(jury)
+        .order_by()
+        .values("pk", "dossier_id", "member_id")
+        .annotate(total=Sum(scaled * weight) / Sum(weight), **scores)
     )
 
 
@@ -128,117 +138,126 @@ def _per_dossier(queryset, aggregate, output_field):
     )
 
 
-def criteria(jury) -> list[Criterion]:
-    return list(Criterion.objects.filter(call_id=jury.call_id).order_by("order", "pk"))
-
-
-def criterion_key(criterion) -> str:
-    return f"criterion_mean_{criterion.pk}"
-
-
-def annotated_dossiers(jury, criteria_list):
-    """The jury's dossiers annotated with their raw statistics, counts and criterion means."""
-    evaluations = Evaluation.objects.countable().filter(member__jury=jury)
-    totals = evaluations.annotate(total=evaluation_total())
-    # The rapporteurs' own figures, shown beside the whole jury's.
-    by_rapporteurs = totals.filter(
-        Exists(
-            RapporteurAssignment.objects.filter(
-                member=OuterRef("member"), dossier=OuterRef("dossier")
-            )
-        )
-    )
-    floats = FloatField()
-    annotations = {
-        "n_evaluations": Coalesce(_per_dossier(evaluations, Count("pk"), IntegerField()), Value(0)),
-        "mean": _per_dossier(totals, Avg("total"), floats),
-        "median": _per_dossier(totals, Median("total"), floats),
-        "spread": _per_dossier(totals, StdDev("total", sample=False), floats),
-        "min_total": _per_dossier(totals, Min("total"), floats),
-        "max_total": _per_dossier(totals, Max("total"), floats),
-        "n_totals": Coalesce(_per_dossier(totals, Count("total"), IntegerField()), Value(0)),
-        "rapporteur_mean": _per_dossier(by_rapporteurs, Avg("total"), floats),
-        "n_rapporteur_evaluations": Coalesce(
-            _per_dossier(by_rapporteurs, Count("pk"), IntegerField()), Value(0)
-        ),
-        "n_rapporteurs": Coalesce(
-            _per_dossier(
-                RapporteurAssignment.objects.filter(member__jury=jury),
-                Count("pk"),
-                IntegerField(),
-            ),
-            Value(0),
-        ),
-        "n_conflicted": Coalesce(
-            _per_dossier(
-                ConflictOfInterest.objects.filter(member__jury=jury, lifted_at__isnull=True),
-                Count("member", distinct=True),
-                IntegerField(),
-            ),
-            Value(0),
-        ),
-        # Uncorrelated: PostgreSQL computes it once for the whole query.
-        "n_members": Subquery(
-            JuryMember.objects.filter(jury=jury)
-            .order_by()
-            .values("jury")
-            .annotate(n=Count("pk"))
-            .values("n"),
-            output_field=IntegerField(),
-        ),
-    }
-    for criterion in criteria_list:
-        present = Score.objects.filter(
-            criterion=criterion,
-            evaluation__member__jury=jury,
-            evaluation__submitted_at__isnull=False,
-        ).filter(~active_conflict("evaluation__member", "evaluation__dossier"))
-        annotations[criterion_key(criterion)] = Subquery(
-            present.filter(evaluation__dossier=OuterRef("pk"))
-            .order_by()
-            .values("evaluation__dossier")
-            .annotate(value=Avg(_float(F("value"))))
-            .values("value"),
-            output_field=floats,
-        )
+def annotated_dossiers(jury):
+    """The jury's dossiers with their category, administration and member counts."""
     return (
         jury_dossiers(jury)
         .select_related("category", "administration")
-        .annotate(**annotations)
+        .annotate(
+            n_rapporteurs=Coalesce(
+                _per_dossier(
+                    RapporteurAssignment.objects.filter(member__jury=jury),
+                    Count("pk"),
+                    IntegerField(),
+                ),
+                Value(0),
+            ),
+            n_conflicted=Coalesce(
+                _per_dossier(
+                    ConflictOfInterest.objects.filter(member__jury=jury, lifted_at__isnull=True),
+                    Count("member", distinct=True),
+                    IntegerField(),
+                ),
+                Value(0),
+            ),
+            # Uncorrelated: PostgreSQL computes it once for the whole query.
+            n_members=Subquery(
+                JuryMember.objects.filter(jury=jury)
+                .order_by()
+                .values("jury")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+        )
         .order_by("number")
     )
 
 
-NORMALISED_SQL = """
-SELECT dossier_id, AVG(z) FROM (
-    SELECT dossier_id,
-        CASE WHEN stddev_pop(total) OVER member_totals > %s
-            THEN (total - AVG(total) OVER member_totals) / stddev_pop(total) OVER member_totals
+# Every per-dossier figure from the same per-evaluation rows, in one statement: each total
+# computed once, the z-scores by a window per member, then one GROUP BY per dossier (the
+# per-criterion means are the means of the evaluations' scores on each criterion).
+STATISTICS_SQL = """
+WITH totals AS ({totals}),
+rapporteurs AS ({rapporteurs}),
+z_scores AS (
+    SELECT totals.*,
+        rapporteurs.member_id IS NOT NULL AS by_rapporteur,
+        CASE WHEN totals.total IS NULL THEN NULL
+            WHEN stddev_pop(totals.total) OVER member_totals > %s
+            THEN (totals.total - AVG(totals.total) OVER member_totals)
+                / stddev_pop(totals.total) OVER member_totals
             ELSE 0 END AS z
-    FROM ({totals}) AS totals
-    WINDOW member_totals AS (PARTITION BY member_id)
-) AS z_scores
+    FROM totals
+    LEFT JOIN rapporteurs
+        ON rapporteurs.member_id = totals.member_id
+        AND rapporteurs.dossier_id = totals.dossier_id
+    WINDOW member_totals AS (PARTITION BY totals.member_id)
+)
+SELECT dossier_id,
+    COUNT(*),
+    AVG(total),
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY total),
+    stddev_pop(total),
+    MIN(total),
+    MAX(total),
+    COUNT(total),
+    AVG(total) FILTER (WHERE by_rapporteur),
+    COUNT(*) FILTER (WHERE by_rapporteur),
+    AVG(z){criterion_means}
+FROM z_scores
 GROUP BY dossier_id
 """
+STATISTICS = (
+    "n_evaluations",
+    "mean",
+    "median",
+    "spread",
+    "min_total",
+    "max_total",
+    "n_totals",
+    "rapporteur_mean",
+    "n_rapporteur_evaluations",
+    "normalised",
+)
+NO_STATISTICS = dict.fromkeys(STATISTICS) | {
+    "n_evaluations": 0,
+    "n_totals": 0,
+    "n_rapporteur_evaluations": 0,
+}
 
 
-def normalised_scores(jury) -> dict[int, float]:
-    """``{dossier_id: mean z-score}`` for the dossiers with at least one countable total.
+def dossier_statistics(jury, criteria_list) -> dict[int, dict]:
+    """``{dossier_id: {statistic: value}}`` (keys of ``STATISTICS``, and ``criterion_means``:
+    the mean of the present scores on each criterion of ``criteria_list``, in its order, on
+    the criterion's own scale), in one query.
 
-    The totals come from the same ORM queryset as the raw statistics; only the two outer
-    levels (z-score per member, mean per dossier) are written in SQL, which the ORM cannot
-    nest.
+    Only the dossiers with at least one countable evaluation have an entry. The per-evaluation
+    rows and the rapporteur assignments come from ORM querysets; the window per member and
+    the grouping per dossier over them are written in SQL, which the ORM cannot nest.
     """
-    totals = (
-        countable_evaluations(jury)
-        .filter(total__isnull=False)
+    totals_sql, totals_params = evaluation_totals(jury, criteria_list).query.sql_with_params()
+    rapporteurs = (
+        RapporteurAssignment.objects.filter(member__jury=jury)
         .order_by()
-        .values("dossier_id", "member_id", "total")
+        .values("member_id", "dossier_id")
     )
-    sql, params = totals.query.sql_with_params()
+    rapporteurs_sql, rapporteurs_params = rapporteurs.query.sql_with_params()
+    sql = STATISTICS_SQL.format(
+        totals=totals_sql,
+        rapporteurs=rapporteurs_sql,
+        criterion_means="".join(
+            f", AVG({criterion_column(index)})" for index in range(len(criteria_list))
+        ),
+    )
     with connection.cursor() as cursor:
-        cursor.execute(NORMALISED_SQL.format(totals=sql), (ZERO_SPREAD, *params))
-        return {dossier_id: float(z) for dossier_id, z in cursor.fetchall()}
+        cursor.execute(sql, (*totals_params, *rapporteurs_params, ZERO_SPREAD))
+        statistics = {}
+        for dossier_id, *values in cursor.fetchall():
+            row = dict(zip(STATISTICS, values[: len(STATISTICS)], strict=True))
+            row["criterion_means"] = values[len(STATISTICS) :]
+            statistics[dossier_id] = row
+        return statistics
 
 
 def _text_key(text: str) -> str:
@@ -330,15 +349,20 @@ def ranking(jury, *, normalised=False, order=None, criteria_list=None):
     """
     if criteria_list is None:
         criteria_list = criteria(jury)
-    rows = list(annotated_dossiers(jury, criteria_list))
-    z_scores = normalised_scores(jury)
+    rows = list(annotated_dossiers(jury))
+    statistics = dossier_statistics(jury, criteria_list)
+    no_means = [None] * len(criteria_list)
     for row in rows:
+        figures = statistics.get(row.pk, NO_STATISTICS)
+        for name in STATISTICS:
+            setattr(row, name, figures[name])
         if row.n_totals < 2:
             row.spread = None
-        row.normalised = z_scores.get(row.pk)
         row.criterion_means = [
-            CriterionMean(criterion, getattr(row, criterion_key(criterion)))
-            for criterion in criteria_list
+            CriterionMean(criterion, mean)
+            for criterion, mean in zip(
+                criteria_list, figures.get("criterion_means", no_means), strict=True
+            )
         ]
         row.n_not_submitted = max((row.n_members or 0) - row.n_conflicted - row.n_evaluations, 0)
         row.title_sort = _text_key(row.title)

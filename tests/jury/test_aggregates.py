@@ -154,6 +154,26 @@ def test_spread_needs_two_totals_and_unscored_dossiers_are_unranked():
     assert [row.pk for row in ranking(jury)] == [scored.pk, unscored.pk]
 
 
+def test_an_evaluation_without_scores_counts_but_has_no_total_nor_z_score():
+    """A member with one total and one unscored evaluation: z = 0 on the total only."""
+    jury = JuryFactory()
+    criterion = CriterionFactory(call=jury.call, weight=1, scale_max=20)
+    scored, empty = preselected(jury), preselected(jury)
+    member = JuryMemberFactory(jury=jury)
+    score(member, scored, {criterion: 12})
+    score(member, empty, {})
+    rows = by_reference(ranking(jury))
+    assert rows[scored.reference].normalised == approx(0)
+    assert rows[empty.reference].n_evaluations == 1
+    assert rows[empty.reference].n_totals == 0
+    assert rows[empty.reference].mean is None
+    assert rows[empty.reference].normalised is None
+    assert rows[empty.reference].rank_raw is None
+    assert rows[empty.reference].rank_normalised is None
+    assert [m.mean for m in rows[empty.reference].criterion_means] == [None]
+    assert [m.mean for m in rows[scored.reference].criterion_means] == [approx(12)]
+
+
 def test_only_the_jury_dossiers_are_listed():
     jury = JuryFactory()
     criterion = CriterionFactory(call=jury.call, weight=1, scale_max=20)

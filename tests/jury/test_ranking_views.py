@@ -268,8 +268,8 @@ def test_queries_do_not_depend_on_size(staff_client):
     for query in ({}, {"mode": "normalise", "tri": "-moyenne"}):
         counts = {count_queries(staff_client, url(jury, **query)) for jury in (small, big)}
         assert len(counts) == 1, counts
-        # Session, user, the user's programme roles, jury, criteria, dossiers, normalised
-        # scores, two for the navigation.
+        # Session, user, the user’s programme roles, jury, criteria, dossiers, statistics,
+        # two for the navigation.
         assert counts.pop() <= 9
     for fmt in ("csv", "xlsx"):
         counts = {count_queries(staff_client, export_url(jury, fmt)) for jury in (small, big)}
