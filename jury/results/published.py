@@ -49,14 +49,11 @@ def decisions_published_at(call_path="", now=None):
     return Coalesce(F(f"{prefix}results_published_at"), Subquery(latest))
 
 
-# What a public listing of laureates shows besides the award itself.
-LISTED_RELATED = (
-    "session",
-    "dossier__call__programme",
-    "dossier__call__jury__deliberation",
-    "dossier__category",
-    "dossier__administration__ministry",
-)
+# What a public listing of laureates shows besides the award itself: each award's own
+# relations, and its call's (read once per call by ``awards_in_order``).
+AWARD_RELATED = ("session", "dossier__category", "dossier__administration__ministry")
+CALL_RELATED = ("programme", "jury__deliberation")
+LISTED_RELATED = (*AWARD_RELATED, *(f"dossier__call__{name}" for name in CALL_RELATED))
 
 
 def published_laureates(now=None):
@@ -82,10 +79,8 @@ def awards_in_order(ids):
     (Deferring the dossiers' long texts made it slower: Django builds such rows the long
     way.)
     """
-    found = Award.objects.select_related(
-        "session", "dossier__category", "dossier__administration__ministry"
-    ).in_bulk(ids)
-    calls = Call.objects.select_related("programme", "jury__deliberation").in_bulk(
+    found = Award.objects.select_related(*AWARD_RELATED).in_bulk(ids)
+    calls = Call.objects.select_related(*CALL_RELATED).in_bulk(
         {award.dossier.call_id for award in found.values()}
     )
     for award in found.values():
