@@ -63,6 +63,8 @@ Example::
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import BaseInput, LayoutObject
 from crispy_forms.utils import TEMPLATE_PACK, render_field
@@ -73,6 +75,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
+
+from relance.workflow import WorkflowError
 
 # The largest values of PostgreSQL's integer and bigint columns, for the bounds of hidden
 # number fields (versions, row ids).
@@ -238,3 +242,19 @@ class PasswordChangeForm(_PasswordRulesMixin, auth_forms.PasswordChangeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["old_password"].label = _("Mot de passe actuel")
+
+
+@contextmanager
+def refusal_shown_on(form):
+    """Run a workflow action for a valid form; a refusal (``WorkflowError``) becomes the
+    error at the top of the form, which is shown again with what was typed (nothing saved)::
+
+        with refusal_shown_on(form):
+            dossier = workflow.create_dossier(...)
+            return redirect(dossier)  # reached only when the workflow accepted
+        return render(...)  # the form, with the refusal when there was one
+    """
+    try:
+        yield
+    except WorkflowError as exc:
+        form.add_error(None, exc.message)

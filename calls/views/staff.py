@@ -17,6 +17,7 @@ from calls import open_data, team
 from calls.forms import ProgrammeOpenDataForm, RoleGrantForm
 from calls.models import Programme, ProgrammeRole, ProgrammeRoleKind
 from calls.permissions import managed_programmes, programme_roles, staff_programmes
+from relance.forms import refusal_shown_on
 from relance.permissions import has_perm, staff_required
 from relance.workflow import WorkflowError
 
@@ -82,11 +83,8 @@ def programme_team(request, slug):
         raise Http404
     form = RoleGrantForm(request.POST, roles=grantable)
     if form.is_valid():
-        try:
+        with refusal_shown_on(form):
             granted = team.grant_role(request.user, programme, **form.cleaned_data)
-        except WorkflowError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(
                 request,
                 _("%(email)s est désormais %(role)s du programme. Un courriel l’en informe.")
@@ -144,11 +142,8 @@ def programme_open_data(request, slug):
     initial = {"aid_scheme_id": programme.aid_scheme_id}
     form = ProgrammeOpenDataForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             open_data.set_aid_scheme_id(request.user, programme, form.cleaned_data["aid_scheme_id"])
-        except WorkflowError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(request, _("Les données ouvertes du programme sont enregistrées."))
             return redirect("calls:staff_programme_open_data", slug=programme.slug)
     return render(

@@ -26,6 +26,7 @@ from jury.committee.envelope import envelope_of
 from jury.committee.forms import AgendaForm, CommitteeDecisionForm, HearingForm, SessionForm
 from jury.models import AgendaItem, Award, CommitteeSession
 from relance.formatting import PARIS, paris_today
+from relance.forms import refusal_shown_on
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
 from submissions.models import Dossier, DossierState
@@ -85,13 +86,10 @@ def session_list(request, call_slug):
     call = _window_or_404(request, call_slug)
     form = SessionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             session = committee.create_session(
                 request.user, call, date=form.cleaned_data["date"], place=form.cleaned_data["place"]
             )
-        except WorkflowError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(
                 request,
                 _("Séance créée : inscrivez les dossiers instruits à son ordre du jour."),
@@ -297,7 +295,7 @@ def record_decision(request, call_slug, session_id, item_id):
     session, item = _item_or_404(request, call_slug, session_id, item_id)
     form = CommitteeDecisionForm(request.POST, prefix=f"item-{item.pk}")
     if form.is_valid():
-        try:
+        with refusal_shown_on(form):
             committee.record_decision(
                 request.user,
                 item,
@@ -305,9 +303,6 @@ def record_decision(request, call_slug, session_id, item_id):
                 granted_amount=form.cleaned_data["granted_amount"],
                 reason=form.cleaned_data["reason"],
             )
-        except WorkflowError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(request, _("Décision du comité enregistrée."))
             return redirect(f"{_session_url(session)}#item-{item.pk}")
     # What was typed stays in the row, next to the refusal.
@@ -328,11 +323,8 @@ def hearing(request, call_slug, session_id, item_id):
     form = HearingForm(request.POST, prefix=f"hearing-{item.pk}")
     if form.is_valid():
         at = datetime.combine(session.date, form.cleaned_data["time"], tzinfo=PARIS)
-        try:
+        with refusal_shown_on(form):
             committee.invite_to_hearing(request.user, item, at=at, place=form.cleaned_data["place"])
-        except WorkflowError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(
                 request, _("Audition demandée : l’administration est convoquée par courriel.")
             )

@@ -27,6 +27,7 @@ from jury.permissions import (
     get_staff_jury_or_404,
     jury_dossiers,
 )
+from relance.forms import refusal_shown_on
 from relance.ordering import french
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
@@ -123,13 +124,10 @@ def member_add(request, call_slug):
     form = MemberForm(request.POST or None, cancel_url=_jury_url(jury.call))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusal_shown_on(form):
             member = workflow.add_member(
                 request.user, jury, email=data["email"], **{f: data[f] for f in MEMBER_FIELDS}
             )
-        except WorkflowError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(
                 request,
                 _("%(name)s a été ajouté·e au jury ; une invitation a été envoyée à %(email)s.")
@@ -155,13 +153,10 @@ def member_edit(request, call_slug, member_pk):
         with_email=False,
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             workflow.update_member(
                 request.user, member, **{f: form.cleaned_data[f] for f in MEMBER_FIELDS}
             )
-        except WorkflowError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(request, _("Membre modifié."))
             return redirect(_jury_url(jury.call))
     return render(
@@ -220,13 +215,10 @@ def conflict_add(request, call_slug, member_pk):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusal_shown_on(form):
             workflow.declare_conflict(
                 request.user, member, data["dossier"], kind=data["kind"], comment=data["comment"]
             )
-        except WorkflowError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(
                 request,
                 _("Conflit d’intérêts enregistré pour %(name)s sur le dossier %(ref)s.")

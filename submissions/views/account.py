@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from relance.forms import refusal_shown_on
 from relance.ordering import french
 from relance.permissions import permission_required
 from relance.workflow import WorkflowError
@@ -101,13 +102,10 @@ def join_request(request, pk):
         return redirect("submissions:my_administrations")
     form = MembershipRequestForm(request.POST or None, cancel_url=back)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             _request, created = workflow.request_membership(
                 request.user, administration, message=form.cleaned_data["message"]
             )
-        except WorkflowError as exc:
-            form.add_error(None, exc.message)
-        else:
             if created:
                 messages.success(
                     request,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from relance import audit
+from relance.forms import refusal_shown_on
 from relance.ordering import french
 from relance.permissions import staff_required
 from relance.workflow import WorkflowError
@@ -120,11 +121,8 @@ def administration_create(request):
         submit_label=_("Créer l’administration"),
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             administration = workflow.create_administration(request.user, **form.changes())
-        except WorkflowError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(
                 request, _("Administration « %(name)s » créée.") % {"name": administration.name}
             )
@@ -156,11 +154,8 @@ def administration_edit(request, pk):
         submit_label=_("Enregistrer"),
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             workflow.update_administration(request.user, administration, form.changes())
-        except WorkflowError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(request, _("Administration enregistrée."))
             return redirect("submissions:administration_detail", pk=pk)
     return _form_page(
@@ -280,11 +275,8 @@ def ministry_create(request):
         submit_label=_("Créer le ministère"),
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             ministry = workflow.create_ministry(request.user, **form.cleaned_data)
-        except WorkflowError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(request, _("Ministère « %(name)s » créé.") % {"name": ministry.name})
             return redirect("submissions:ministry_list")
     return _form_page(
@@ -305,11 +297,8 @@ def ministry_edit(request, pk):
         submit_label=_("Enregistrer"),
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             workflow.update_ministry(request.user, ministry, **form.cleaned_data)
-        except WorkflowError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(request, _("Ministère enregistré."))
             return redirect("submissions:ministry_list")
     return _form_page(

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from calls.models import Call
+from relance.forms import refusal_shown_on
 from relance.ordering import french
 from relance.permissions import has_perm
 from relance.workflow import WorkflowError
@@ -214,7 +215,7 @@ def dossier_create(request, call_slug):
     if request.method == "POST":
         form = DossierCreateForm(request.POST, administrations=eligible)
         if form.is_valid():
-            try:
+            with refusal_shown_on(form):
                 dossier, created = workflow.create_dossier(
                     request.user,
                     call,
@@ -222,9 +223,6 @@ def dossier_create(request, call_slug):
                     title=form.cleaned_data["title"],
                     token=form.cleaned_data["token"],
                 )
-            except WorkflowError as exc:
-                form.add_error(None, exc.message)
-            else:
                 if created:
                     messages.success(
                         request,
