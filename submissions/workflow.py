@@ -131,16 +131,28 @@ def allowed_transitions(user, dossier) -> list[Transition]:
 
 
 def lock_dossier(dossier) -> Dossier:
-    return lock(Dossier, dossier, related=("call", "administration"))
+    # The category too: the submission's checks read it.
+    return lock(Dossier, dossier, related=("call", "administration", "category"))
 
 
 def fire_locked(
-    user, dossier: Dossier, name: str, *, reason="", data=None, decision_reason=None, now=None
+    user,
+    dossier: Dossier,
+    name: str,
+    *,
+    reason="",
+    data=None,
+    decision_reason=None,
+    now=None,
+    roles=None,
+    also_save=(),
 ) -> Dossier:
     """Check and apply transition ``name`` on a dossier already locked by the caller.
 
     ``decision_reason``, when given, replaces the reason the applicant reads with the outcome;
-    ``now``, the time the caller's checks used, stamps the row and the audit entry.
+    ``now``, the time the caller's checks used, stamps the row and the audit entry;
+    ``roles``, the user's roles the caller already read under the lock; ``also_save``, other
+    fields the caller set, written in the same UPDATE.
     """
     transition = TRANSITIONS[name]
     if dossier.state not in transition.sources:
@@ -148,14 +160,16 @@ def fire_locked(
             _("Impossible de %(action)s un dossier « %(state)s ».")
             % {"action": transition.label, "state": dossier.get_state_display()}
         )
-    if user is not None and not (transition.roles & roles_of(user, dossier)):
+    if roles is None and user is not None:
+        roles = roles_of(user, dossier)
+    if user is not None and not (transition.roles & roles):
         raise WorkflowError(
             _("Vous n’avez pas le droit de %(action)s ce dossier.") % {"action": transition.label}
         )
     old = dossier.state
     dossier.state = transition.target
     dossier.version += 1
-    fields = ["state", "version", "updated_at"]
+    fields = ["state", "version", "updated_at", *also_save]
     if decision_reason is not None:
         dossier.decision_reason = decision_reason
         fields.append("decision_reason")
@@ -464,7 +478,8 @@ def submit(user, dossier) -> Dossier:
     with transaction.atomic():
         locked = lock_dossier(dossier)
         # The role first, so that nobody else learns anything about the dossier's state.
-        if APPLICANT not in roles_of(user, locked):
+        roles = roles_of(user, locked)
+        if APPLICANT not in roles:
             raise WorkflowError(_("Vous n’avez pas le droit de déposer ce dossier."))
         if locked.state == S.SUBMITTED:
             # A second click or a second tab: the dossier is already submitted.
@@ -496,10 +511,18 @@ def submit(user, dossier) -> Dossier:
                 counted=Dossier.objects.exclude(state__in=[S.DRAFT, S.WITHDRAWN]),
                 exclude=locked,
             )
-        fire_locked(user, locked, "submit", now=now)
-        if locked.submitted_at is None:
+        # The first submission's time stays (a dossier sent back to complete keeps it).
+        first = locked.submitted_at is None
+        if first:
             locked.submitted_at = now
-            locked.save(update_fields=["submitted_at"])
+        fire_locked(
+            user,
+            locked,
+            "submit",
+            now=now,
+            roles=roles,
+            also_save=("submitted_at",) if first else (),
+        )
         instruction.start_instruction(locked, now)
         notifications.queue(
             "submissions/emails/acknowledgement",
