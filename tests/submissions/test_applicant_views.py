@@ -996,6 +996,27 @@ def test_submit_shows_a_summary_then_an_acknowledgement(applicant, dossier, agen
     assert agent.email in email.to
 
 
+def test_a_submit_checks_the_membership_once_under_the_lock_and_updates_the_row_once(
+    applicant, dossier
+):
+    applicant.get(url("dossier_submit", dossier))
+    with CaptureQueriesContext(connection) as ctx:
+        response = applicant.post(url("dossier_submit", dossier))
+
+    assert response.status_code == 302
+    sql = [query["sql"] for query in ctx.captured_queries]
+    # The view's check (404 for anyone else), then the workflow's, once, under the lock.
+    assert sum('FROM "submissions_membership"' in q and "LIMIT 1" in q for q in sql) == 2
+    assert sum(q.startswith('UPDATE "submissions_dossier"') for q in sql) == 1
+    # The category is read with the locked row, not on its own.
+    assert not any(q.startswith('SELECT "calls_category"') for q in sql)
+    saved = fresh(dossier)
+    assert saved.state == S.SUBMITTED
+    # One moment: the submission, the row's update and the audit entry.
+    assert saved.submitted_at == saved.updated_at
+    assert audit.history(saved).get(action="submit").at == saved.submitted_at
+
+
 def test_a_double_submit_makes_one_transition(applicant, dossier):
     first = applicant.post(url("dossier_submit", dossier))
     second = applicant.post(url("dossier_submit", dossier), follow=True)
