@@ -31,6 +31,7 @@ from tests.factories import (
     StaffFactory,
     agent_of,
 )
+from tests.relance.dom import parse
 from tests.submissions.sample_files import PDF_BYTES
 from tests.submissions.staff_data import closed_call, filed, filed_batch, filed_in_bulk
 from tests.tasks import run_tasks
@@ -267,6 +268,72 @@ def test_list_shows_only_dossiers_submitted_at_least_once(staff_client, call, do
     assert "Brouillon secret" not in html
     assert "Brouillon retiré" not in html
     assert "5 dossiers" in html
+
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_each_row_shows_its_values_escaped_in_its_columns_and_its_details(staff_client, call):
+    lone = AdministrationFactory(
+        name=f"Service {HOSTILE}", acronym="", kind="operator", ministry=None
+    )
+    assert lone.ministry is None
+    hostile = filed(
+        call,
+        administration=lone,
+        category=None,
+        title=f"Titre {HOSTILE}",
+        requested_amount=None,
+    )
+    withdrawn = filed(call, state=S.WITHDRAWN, administration=lone, title="Retiré")
+
+    html = staff_client.get(list_url(call)).content.decode()
+
+    assert "<script>" not in html
+    assert "<img src=x" not in html
+    row = parse(html).one("tr", **{"data-reference": hostile.reference})
+    cells = row.find_all("td")
+    # A box to tick, the reference linked to the dossier, the title with its « Détails ».
+    box = cells[0].one("input")
+    assert (box.get("name"), box.get("value")) == ("dossiers", str(hostile.pk))
+    assert cells[0].one("label").text() == f"Sélectionner {hostile.reference}"
+    assert cells[1].one("a").get("href") == reverse(
+        "submissions:instruction_dossier", kwargs={"pk": hostile.pk}
+    )
+    assert cells[2].one("span", lang="fr").text() == f"Titre {HOSTILE}"
+    details = dict(
+        zip(
+            [dt.text() for dt in cells[2].find_all("dt")],
+            [dd.text() for dd in cells[2].find_all("dd")],
+            strict=True,
+        )
+    )
+    assert details["Administration"] == f"Service {HOSTILE}"
+    assert details["Catégorie"] == "—"
+    assert details["Cofinancement demandé"] == "—"
+    assert details["État"] == "Déposé"
+    # No ministry, no acronym: the type alone under the name.
+    assert cells[3].text().startswith(f"Service {HOSTILE}")
+    assert cells[3].one("span").text() == "Opérateur"
+    assert [cell.text() for cell in cells[4:7]] == ["—", "—", "Déposé"]
+    # A withdrawn dossier takes no decision: no box to tick.
+    other = parse(html).one("tr", **{"data-reference": withdrawn.reference})
+    assert other.find_all("td")[0].find("input") is None
+
+
+def test_the_rows_speak_english_on_the_english_interface(staff_client, call, dossiers):
+    html = staff_client.get(list_url(call), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    row = parse(html).one("tr", **{"data-reference": dossiers["rh"].reference})
+    labels = [dt.text() for dt in row.find_all("dt")]
+    assert labels == [
+        "Administration",
+        "Category",
+        "Co-funding requested",
+        "Status",
+        "Submitted on",
+    ]
+    assert row.one("summary").text().startswith("Details")
+    assert row.find_all("td")[0].one("label").text() == f"Select {dossiers['rh'].reference}"
 
 
 def test_list_shows_the_unpublished_decision_to_staff(staff_client, call, dossiers):
