@@ -73,7 +73,10 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.forms.renderers import DjangoTemplates
 from django.template.loader import render_to_string
+from django.utils.functional import Promise
+from django.utils.html import conditional_escape, escape
 from django.utils.translation import gettext_lazy as _
 
 from relance.workflow import WorkflowError
@@ -258,3 +261,53 @@ def refusal_shown_on(form):
         yield
     except WorkflowError as exc:
         form.add_error(None, exc.message)
+
+
+SELECT_TEMPLATE = "django/forms/widgets/select.html"
+OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+
+
+def _attrs_html(attrs) -> str:
+    # django/forms/widgets/attrs.html: False leaves the attribute out, True writes its name.
+    return "".join(
+        f" {escape(name)}" if value is True else f' {escape(name)}="{conditional_escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _select_html(widget) -> str:
+    """Django's ``select.html`` and ``select_option.html``, written in Python, byte for byte."""
+    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>']
+    for group_name, group_choices, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+        for option in group_choices:
+            parts.append(
+                f'\n  <option value="{conditional_escape(option["value"])}"'
+                f"{_attrs_html(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+            )
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")  # the renderer strips what the template ends with
+    return "".join(parts)
+
+
+class FormRenderer(DjangoTemplates):
+    """Django's form renderer, with ``<select>`` written in Python: a filter form holds several
+    selects of dozens of options, and each option would otherwise be an included template
+    (a tenth of a public list page's time). Any other widget, or a select whose options use
+    another template, goes through the templates as usual."""
+
+    def render(self, template_name, context, request=None):
+        if template_name == SELECT_TEMPLATE:
+            widget = context["widget"]
+            # A label the templates would localise (a number, a date) stays theirs.
+            if all(
+                option["template_name"] == OPTION_TEMPLATE
+                and isinstance(option["label"], str | Promise)
+                for _name, choices, _index in widget["optgroups"]
+                for option in choices
+            ):
+                return _select_html(widget)
+        return super().render(template_name, context, request)

@@ -308,6 +308,8 @@ RELANCE_DS_PAGE_SIZE = int(os.environ.get("RELANCE_DS_PAGE_SIZE", "100"))
 RELANCE_DS_TIMEOUT = int(os.environ.get("RELANCE_DS_TIMEOUT", "30"))
 
 # Forms: every crispy form renders DSFR markup through the project-local "dsfr" pack.
+# Selects written in Python (relance.forms.FormRenderer), every other widget by its template.
+FORM_RENDERER = "relance.forms.FormRenderer"
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("dsfr",)
 CRISPY_TEMPLATE_PACK = "dsfr"
 DSFR_USE_INTEGRITY_CHECKSUMS = True
