@@ -11,11 +11,9 @@ from dataclasses import dataclass
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from django.template.defaultfilters import floatformat
-from django.template.loader import render_to_string
 from django.utils.text import capfirst
 
-from relance.formatting import format_euros, format_paris_datetime
+from relance.formatting import format_euros
 from submissions.forms import SECTIONS
 from submissions.models import Attachment, Dossier, DossierState
 
@@ -150,23 +148,3 @@ def committee_hearing(dossier: Dossier):
     if item is None or item.hearing_at is None or item.session.published_at is not None:
         return None
     return item
-
-
-STATE_BADGES = "submissions/staff/includes/state_badges.html"
-
-
-def with_row_labels(dossiers) -> list[Dossier]:
-    """The dossiers of a staff list page, each with what its row shows twice (in its cell
-    and in the phone's « Détails ») formatted once: ``submitted_label``, ``amount_label``,
-    ``state_badges`` (rendered once per state and pending decision on the page)."""
-    rows = list(dossiers)
-    badges = {}
-    for dossier in rows:
-        key = (dossier.state, dossier.pending_decision)
-        if key not in badges:
-            badges[key] = render_to_string(STATE_BADGES, {"dossier": dossier})
-        dossier.state_badges = badges[key]
-        dossier.submitted_label = format_paris_datetime(dossier.submitted_at)
-        amount = dossier.requested_amount
-        dossier.amount_label = "—" if amount is None else f"{floatformat(amount, '2g')} €"
-    return rows

@@ -43,7 +43,7 @@ from submissions import (
     workflow,
 )
 from submissions import preselection as preselection_workflow
-from submissions.display import dossier_rounds, dossier_summary, with_row_labels
+from submissions.display import dossier_rounds, dossier_summary
 from submissions.filters import SORTS, DossierFilter, parse_sort, sort_dossiers
 from submissions.models import (
     Dossier,
@@ -157,7 +157,6 @@ def call_dossiers(request, call_slug):
         "category", "administration", "administration__ministry"
     )
     page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = with_row_labels(page.object_list)
     page_range = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     params = request.GET.copy()
     params.pop("page", None)
