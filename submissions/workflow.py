@@ -511,7 +511,8 @@ def submit(user, dossier) -> Dossier:
                 counted=Dossier.objects.exclude(state__in=[S.DRAFT, S.WITHDRAWN]),
                 exclude=locked,
             )
-        # The first submission's time stays (a dossier sent back to complete keeps it).
+        # Only drafts are submitted, and a draft has no submission time yet; one set by
+        # other means is kept, never overwritten.
         first = locked.submitted_at is None
         if first:
             locked.submitted_at = now
