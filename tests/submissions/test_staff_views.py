@@ -32,6 +32,7 @@ from tests.factories import (
     agent_of,
 )
 from tests.relance.dom import parse
+from tests.relance.test_escaping import HOSTILE
 from tests.submissions.sample_files import PDF_BYTES
 from tests.submissions.staff_data import closed_call, filed, filed_batch, filed_in_bulk
 from tests.tasks import run_tasks
@@ -270,9 +271,6 @@ def test_list_shows_only_dossiers_submitted_at_least_once(staff_client, call, do
     assert "5 dossiers" in html
 
 
-HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-
-
 def test_each_row_shows_its_values_escaped_in_its_columns_and_its_details(staff_client, call):
     lone = AdministrationFactory(
         name=f"Service {HOSTILE}", acronym="", kind="operator", ministry=None
@@ -285,7 +283,13 @@ def test_each_row_shows_its_values_escaped_in_its_columns_and_its_details(staff_
         title=f"Titre {HOSTILE}",
         requested_amount=None,
     )
-    withdrawn = filed(call, state=S.WITHDRAWN, administration=lone, title="Retiré")
+    withdrawn = filed(
+        call,
+        state=S.WITHDRAWN,
+        administration=lone,
+        title="Retiré",
+        requested_amount=Decimal("75000"),
+    )
 
     html = staff_client.get(list_url(call)).content.decode()
 
@@ -319,6 +323,9 @@ def test_each_row_shows_its_values_escaped_in_its_columns_and_its_details(staff_
     # A withdrawn dossier takes no decision: no box to tick.
     other = parse(html).one("tr", **{"data-reference": withdrawn.reference})
     assert other.find_all("td")[0].find("input") is None
+    # Amounts as everywhere else: cents shown, never wrapped before « € ».
+    assert other.find_all("td")[5].text() == "75 000,00 €"
+    assert ">75\u00a0000,00\u00a0€</td>" in html
 
 
 def test_the_rows_speak_english_on_the_english_interface(staff_client, call, dossiers):
